@@ -1,0 +1,50 @@
+using Canal.Istio;
+
+namespace Canal.Dns;
+
+/// <summary>The Corefile with Canal's section rendered, the mode actually used, and the plan as rendered.</summary>
+public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan, IReadOnlyList<string> Warnings)
+{
+    /// <summary>Rewrite rules are evaluated one by one on every query; past this many, say so.</summary>
+    public const int RewriteWarningThreshold = 1000;
+
+    /// <summary>
+    /// Renders <paramref name="plan"/> into <paramref name="corefile"/>. Throws <see cref="CorefileException"/>
+    /// when the Corefile is malformed, has no cluster block, or cannot take the requested mode.
+    /// </summary>
+    public static CorefileUpdate Apply(string corefile, RedirectPlan plan, DnsMode mode, string clusterDomain)
+    {
+        var parsed = Corefile.Parse(corefile);
+        var blocks = CorefileEditor.FindClusterBlocks(parsed, clusterDomain);
+        if (blocks.Count == 0)
+            throw new CorefileException($"no server block has a 'kubernetes' directive for {clusterDomain}; Canal edits only that block (check the cluster domain)");
+
+        var warnings = new List<string>();
+        var foreignHosts = blocks.FirstOrDefault(b => b.ForeignHostsLine != null)?.ForeignHostsLine;
+        if (mode == DnsMode.Hosts && foreignHosts != null)
+            throw new CorefileException("the cluster block already has a 'hosts' directive and CoreDNS allows one per block; use rewrite or auto mode", foreignHosts);
+        if (mode == DnsMode.Auto)
+            mode = ChooseMode(plan, foreignHosts, warnings);
+
+        plan = plan.Block(r => SectionRenderer.CannotRender(mode, r));
+        var text = CorefileEditor.ReplaceSection(parsed, clusterDomain, SectionRenderer.Render(mode, plan.Redirects));
+        if (mode == DnsMode.Rewrite && plan.Redirects.Count > RewriteWarningThreshold)
+            warnings.Add($"{plan.Redirects.Count} rewrite rules: CoreDNS checks each on every query, which slows every lookup; hosts mode stays flat");
+        return new CorefileUpdate(text, mode, plan, warnings);
+    }
+
+    private static DnsMode ChooseMode(RedirectPlan plan, int? foreignHostsLine, List<string> warnings)
+    {
+        if (foreignHostsLine != null)
+        {
+            warnings.Add($"auto mode chose rewrite: the cluster block has its own 'hosts' (line {foreignHostsLine}) and CoreDNS allows one per block");
+            return DnsMode.Rewrite;
+        }
+        if (plan.Redirects.FirstOrDefault(r => r.TargetIPs.Count == 0) is { } unknown)
+        {
+            warnings.Add($"auto mode chose rewrite: the ClusterIP of {unknown.TargetFqdn} is not known");
+            return DnsMode.Rewrite;
+        }
+        return DnsMode.Hosts;
+    }
+}

@@ -1,0 +1,10 @@
+namespace Canal.Istio;
+
+/// <summary>A Kubernetes Service: its pod selector, ports and ClusterIPs (empty when not yet assigned).</summary>
+public sealed record ClusterService(
+    ObjectKey Key,
+    IReadOnlyDictionary<string, string> Selector,
+    IReadOnlyList<ServicePort> Ports,
+    IReadOnlyList<string> ClusterIPs);
+
+public sealed record ServicePort(int Port, string? Name, string? Protocol);

@@ -1,0 +1,253 @@
+using System.Text.Json;
+
+namespace Canal.Istio;
+
+/// <summary>
+/// Decodes one Kubernetes object (from a file or the API) into Canal's model. Unknown fields are ignored;
+/// a field of the wrong shape is an error naming its path. Kinds Canal does not use are skipped.
+/// </summary>
+public static class ManifestDecoder
+{
+    public const string IstioGroup = "networking.istio.io";
+    public static readonly IReadOnlyList<string> IstioVersions = ["v1", "v1beta1", "v1alpha3"];
+    private const string DefaultNamespace = "default";
+
+    public static Manifests Decode(JsonElement document, string source, int documentIndex) =>
+        Decode(document, source, documentIndex, "");
+
+    private static Manifests Decode(JsonElement document, string source, int documentIndex, string prefix)
+    {
+        if (document.ValueKind == JsonValueKind.Null)
+            return Manifests.Empty;
+        if (document.ValueKind != JsonValueKind.Object)
+            return Failed(source, documentIndex, prefix, $"expected an object, found {Describe(document)}");
+        try
+        {
+            var apiVersion = OptionalString(document, "apiVersion", prefix);
+            var kind = OptionalString(document, "kind", prefix);
+            // Files without apiVersion and kind (values files, kustomizations, …) are not manifests.
+            if (apiVersion == null && kind == null)
+                return Manifests.Empty;
+            if (apiVersion == null)
+                throw new ManifestFieldException(Path(prefix, "apiVersion"), "is required");
+            if (kind == null)
+                throw new ManifestFieldException(Path(prefix, "kind"), "is required");
+
+            var (group, version) = SplitApiVersion(apiVersion);
+            if (kind.EndsWith("List", StringComparison.Ordinal) && document.TryGetProperty("items", out _))
+                return DecodeList(document, source, documentIndex, prefix);
+            if (group == IstioGroup && kind is "VirtualService" or "Gateway")
+            {
+                if (!IstioVersions.Contains(version))
+                    throw new ManifestFieldException(Path(prefix, "apiVersion"), $"{apiVersion} is not supported; use {string.Join(", ", IstioVersions.Select(v => $"{IstioGroup}/{v}"))}");
+                return kind == "VirtualService"
+                    ? Manifests.Empty with { VirtualServices = [DecodeVirtualService(document, prefix)] }
+                    : Manifests.Empty with { Gateways = [DecodeGateway(document, prefix)] };
+            }
+            if (group == "" && version == "v1" && kind == "Service")
+                return Manifests.Empty with { Services = [DecodeService(document, prefix)] };
+            return Manifests.Empty;
+        }
+        catch (ManifestFieldException e)
+        {
+            return Failed(source, documentIndex, e.Field, e.Message);
+        }
+    }
+
+    private static Manifests DecodeList(JsonElement list, string source, int documentIndex, string prefix)
+    {
+        var result = Manifests.Empty;
+        var index = 0;
+        foreach (var item in Array(list, "items", prefix))
+            result = result.Concat(Decode(item, source, documentIndex, $"{Path(prefix, "items")}[{index++}]"));
+        return result;
+    }
+
+    public static VirtualService DecodeVirtualService(JsonElement vs, string prefix = "")
+    {
+        var key = Metadata(vs, prefix, out var resourceVersion, out var generation);
+        var spec = Object(vs, "spec", prefix);
+        var specPath = Path(prefix, "spec");
+        var gateways = StringArray(spec, "gateways", specPath);
+        var destinations = new List<RouteDestination>();
+        var delegates = new List<ObjectKey>();
+
+        foreach (var routeKind in new[] { "http", "tcp", "tls" })
+        {
+            var index = 0;
+            foreach (var route in Array(spec, routeKind, specPath))
+            {
+                var routePath = $"{specPath}.{routeKind}[{index++}]";
+                if (route.ValueKind != JsonValueKind.Object)
+                    throw new ManifestFieldException(routePath, $"expected an object, found {Describe(route)}");
+                if (routeKind == "http" && OptionalObject(route, "delegate", routePath) is { } delegateTo)
+                {
+                    var delegatePath = routePath + ".delegate";
+                    var name = RequiredString(delegateTo, "name", delegatePath);
+                    delegates.Add(new ObjectKey(OptionalString(delegateTo, "namespace", delegatePath) ?? key.Namespace, name));
+                }
+                var destinationIndex = 0;
+                foreach (var weighted in Array(route, "route", routePath))
+                {
+                    var weightedPath = $"{routePath}.route[{destinationIndex++}]";
+                    var destination = Object(weighted, "destination", weightedPath, required: true);
+                    var destinationPath = weightedPath + ".destination";
+                    var host = RequiredString(destination, "host", destinationPath);
+                    int? port = OptionalObject(destination, "port", destinationPath) is { } p
+                        ? OptionalInt(p, "number", destinationPath + ".port")
+                        : null;
+                    destinations.Add(new RouteDestination(host, port, destinationPath + ".host"));
+                }
+            }
+        }
+        return new VirtualService(key, resourceVersion, generation, gateways, destinations, delegates);
+    }
+
+    public static Gateway DecodeGateway(JsonElement gateway, string prefix = "")
+    {
+        var key = Metadata(gateway, prefix, out _, out _);
+        var spec = Object(gateway, "spec", prefix);
+        var specPath = Path(prefix, "spec");
+        var servers = new List<GatewayServer>();
+        var index = 0;
+        foreach (var server in Array(spec, "servers", specPath))
+        {
+            var serverPath = $"{specPath}.servers[{index++}]";
+            var port = Object(server, "port", serverPath, required: true);
+            var portPath = serverPath + ".port";
+            var number = OptionalInt(port, "number", portPath) ?? throw new ManifestFieldException(portPath + ".number", "is required");
+            servers.Add(new GatewayServer(number, OptionalString(port, "protocol", portPath), StringArray(server, "hosts", serverPath)));
+        }
+        return new Gateway(key, StringMap(spec, "selector", specPath), servers);
+    }
+
+    public static ClusterService DecodeService(JsonElement service, string prefix = "")
+    {
+        var key = Metadata(service, prefix, out _, out _);
+        var spec = Object(service, "spec", prefix);
+        var specPath = Path(prefix, "spec");
+        var ports = new List<ServicePort>();
+        var index = 0;
+        foreach (var port in Array(spec, "ports", specPath))
+        {
+            var portPath = $"{specPath}.ports[{index++}]";
+            if (port.ValueKind != JsonValueKind.Object)
+                throw new ManifestFieldException(portPath, $"expected an object, found {Describe(port)}");
+            var number = OptionalInt(port, "port", portPath) ?? throw new ManifestFieldException(portPath + ".port", "is required");
+            ports.Add(new ServicePort(number, OptionalString(port, "name", portPath), OptionalString(port, "protocol", portPath)));
+        }
+        var clusterIPs = StringArray(spec, "clusterIPs", specPath);
+        if (clusterIPs.Count == 0 && OptionalString(spec, "clusterIP", specPath) is { } clusterIP)
+            clusterIPs = [clusterIP];
+        return new ClusterService(key, StringMap(spec, "selector", specPath), ports, [.. clusterIPs.Where(ip => ip != "None" && ip != "")]);
+    }
+
+    private static ObjectKey Metadata(JsonElement obj, string prefix, out string? resourceVersion, out long generation)
+    {
+        var metadata = Object(obj, "metadata", prefix, required: true);
+        var path = Path(prefix, "metadata");
+        var name = RequiredString(metadata, "name", path);
+        resourceVersion = OptionalString(metadata, "resourceVersion", path);
+        generation = OptionalInt(metadata, "generation", path) ?? 0;
+        return new ObjectKey(OptionalString(metadata, "namespace", path) ?? DefaultNamespace, name);
+    }
+
+    private static (string Group, string Version) SplitApiVersion(string apiVersion)
+    {
+        var slash = apiVersion.IndexOf('/');
+        return slash < 0 ? ("", apiVersion) : (apiVersion[..slash], apiVersion[(slash + 1)..]);
+    }
+
+    private static Manifests Failed(string source, int document, string field, string message) =>
+        Manifests.Empty with { Errors = [new ManifestError(source, document, field, message)] };
+
+    private static string Path(string prefix, string field) => prefix.Length == 0 ? field : $"{prefix}.{field}";
+
+    private static JsonElement? Property(JsonElement obj, string name) =>
+        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
+            ? value
+            : null;
+
+    private static JsonElement Object(JsonElement obj, string name, string prefix, bool required = false) =>
+        OptionalObject(obj, name, prefix)
+        ?? (required ? throw new ManifestFieldException(Path(prefix, name), "is required") : default);
+
+    private static JsonElement? OptionalObject(JsonElement obj, string name, string prefix)
+    {
+        var value = Property(obj, name);
+        if (value is { ValueKind: not JsonValueKind.Object } wrong)
+            throw new ManifestFieldException(Path(prefix, name), $"expected an object, found {Describe(wrong)}");
+        return value;
+    }
+
+    private static IEnumerable<JsonElement> Array(JsonElement obj, string name, string prefix)
+    {
+        var value = Property(obj, name);
+        if (value == null)
+            return [];
+        if (value.Value.ValueKind != JsonValueKind.Array)
+            throw new ManifestFieldException(Path(prefix, name), $"expected a list, found {Describe(value.Value)}");
+        return value.Value.EnumerateArray();
+    }
+
+    private static string RequiredString(JsonElement obj, string name, string prefix) =>
+        OptionalString(obj, name, prefix) ?? throw new ManifestFieldException(Path(prefix, name), "is required");
+
+    private static string? OptionalString(JsonElement obj, string name, string prefix)
+    {
+        var value = Property(obj, name);
+        if (value is { ValueKind: not JsonValueKind.String } wrong)
+            throw new ManifestFieldException(Path(prefix, name), $"expected a string, found {Describe(wrong)}");
+        return value?.GetString();
+    }
+
+    private static int? OptionalInt(JsonElement obj, string name, string prefix)
+    {
+        var value = Property(obj, name);
+        if (value == null)
+            return null;
+        if (value.Value.ValueKind == JsonValueKind.Number && value.Value.TryGetInt32(out var number))
+            return number;
+        throw new ManifestFieldException(Path(prefix, name), $"expected a whole number, found {Describe(value.Value)}");
+    }
+
+    private static List<string> StringArray(JsonElement obj, string name, string prefix)
+    {
+        var result = new List<string>();
+        var index = 0;
+        foreach (var item in Array(obj, name, prefix))
+        {
+            if (item.ValueKind != JsonValueKind.String)
+                throw new ManifestFieldException($"{Path(prefix, name)}[{index}]", $"expected a string, found {Describe(item)}");
+            result.Add(item.GetString()!);
+            index++;
+        }
+        return result;
+    }
+
+    private static Dictionary<string, string> StringMap(JsonElement obj, string name, string prefix)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (OptionalObject(obj, name, prefix) is not { } map)
+            return result;
+        foreach (var entry in map.EnumerateObject())
+        {
+            result[entry.Name] = entry.Value.ValueKind switch
+            {
+                JsonValueKind.String => entry.Value.GetString()!,
+                _ => throw new ManifestFieldException($"{Path(prefix, name)}.{entry.Name}", $"expected a string, found {Describe(entry.Value)}"),
+            };
+        }
+        return result;
+    }
+
+    private static string Describe(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "a list",
+        JsonValueKind.String => $"the string {HostName.Quote(value.GetString()!)}",
+        JsonValueKind.Number => $"the number {value.GetRawText()}",
+        JsonValueKind.True or JsonValueKind.False => $"the boolean {value.GetRawText()}",
+        _ => "null",
+    };
+}

@@ -1,0 +1,30 @@
+namespace Canal.Istio;
+
+/// <summary>What makes a Gateway a canal gateway, and the cluster domain hosts are completed in.</summary>
+public sealed record RedirectOptions
+{
+    public static readonly IReadOnlyDictionary<string, string> DefaultGatewayWorkload =
+        new Dictionary<string, string> { ["app"] = "canal-gateway" };
+
+    public string ClusterDomain { get; init; } = "cluster.local";
+
+    /// <summary>Labels of the canal gateway's pods; a Gateway whose selector matches them is a canal gateway.</summary>
+    public IReadOnlyDictionary<string, string> GatewayWorkload { get; init; } = DefaultGatewayWorkload;
+
+    /// <summary>The gateway Service assumed, in the Gateway's namespace, when no Service selecting the workload is known.</summary>
+    public string GatewayServiceName { get; init; } = "canal";
+
+    /// <summary>Parses <c>k=v[,k=v]</c>, as given to <c>--gateway-selector</c>.</summary>
+    public static IReadOnlyDictionary<string, string> ParseSelector(string selector)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in selector.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0)
+                throw new FormatException($"\"{pair}\" is not a label pair; write key=value[,key=value]");
+            labels[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
+        }
+        return labels.Count > 0 ? labels : throw new FormatException("the selector is empty; write key=value[,key=value]");
+    }
+}

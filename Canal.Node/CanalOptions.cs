@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Canal.Dns;
+using Canal.Istio;
+
+namespace Canal.Node;
+
+/// <summary>The options every command that plans redirects shares, and their validation.</summary>
+internal sealed class CanalOptions
+{
+    public Option<string> Mode { get; } = new("--mode")
+    {
+        Description = "How redirects are written: auto (hosts unless the cluster block has its own hosts), rewrite or hosts.",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public Option<string> ClusterDomain { get; } = new("--cluster-domain")
+    {
+        Description = "The cluster's DNS domain; short hosts are completed in it.",
+        DefaultValueFactory = _ => "cluster.local",
+    };
+
+    public Option<string> GatewaySelector { get; } = new("--gateway-selector")
+    {
+        Description = "Labels of the canal gateway's pods (k=v[,k=v]); Gateways selecting them are canal gateways.",
+        DefaultValueFactory = _ => "app=canal-gateway",
+    };
+
+    public bool TryRead(ParseResult result, out RedirectOptions options, out DnsMode mode, out string error)
+    {
+        options = new RedirectOptions();
+        error = "";
+        var modeName = Enum.GetNames<DnsMode>().FirstOrDefault(n => n.Equals(result.GetValue(Mode), StringComparison.OrdinalIgnoreCase));
+        mode = modeName == null ? default : Enum.Parse<DnsMode>(modeName);
+        if (modeName == null)
+        {
+            error = $"--mode {result.GetValue(Mode)} is not a mode; use auto, rewrite or hosts";
+            return false;
+        }
+        var domain = result.GetValue(ClusterDomain)!.Trim().TrimEnd('.').ToLowerInvariant();
+        if (!HostName.IsValidDomain(domain))
+        {
+            error = $"--cluster-domain {HostName.Quote(result.GetValue(ClusterDomain)!)} is not a DNS name such as cluster.local";
+            return false;
+        }
+        try
+        {
+            options = new RedirectOptions { ClusterDomain = domain, GatewayWorkload = RedirectOptions.ParseSelector(result.GetValue(GatewaySelector)!) };
+            return true;
+        }
+        catch (FormatException e)
+        {
+            error = $"--gateway-selector: {e.Message}";
+            return false;
+        }
+    }
+}
