@@ -1,0 +1,64 @@
+#!/usr/bin/env pwsh
+# Canal's one build script: `dotnet tool restore && dotnet pwsh ./build.ps1 <task>`.
+#   build  compile the solution
+#   test   install and start what the tests need, then run every test project
+#   bench  run Canal.Benchmarks (arguments after the task go to it)
+#   pack   package canal-cmd as a dotnet tool into ./artifacts
+#   demo   render the helloworld walkthrough's Corefile
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('build', 'test', 'bench', 'pack', 'demo')]
+    [string] $Task = 'build',
+    [string] $Configuration = 'Release',
+    [Parameter(ValueFromRemainingArguments = $true)]
+    [string[]] $Rest = @()
+)
+
+$ErrorActionPreference = 'Stop'
+$PSNativeCommandUseErrorActionPreference = $true
+$env:DOTNET_NOLOGO = '1'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+Set-Location $PSScriptRoot
+
+function Invoke-Build {
+    dotnet build Canal.sln -c $Configuration --nologo -v quiet
+}
+
+# Everything the tests need beyond the .NET SDK is installed here, never by hand.
+function Install-TestPrerequisites {
+    if (-not (Get-Command kubectl -ErrorAction SilentlyContinue)) {
+        Write-Warning 'kubectl is not on PATH; the tests that check the Kubernetes API emulator against it will fail.'
+    }
+}
+
+function Invoke-Test {
+    Install-TestPrerequisites
+    Invoke-Build
+    $results = Join-Path $PSScriptRoot 'artifacts/test-results'
+    if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+    $failed = $false
+    try {
+        dotnet test Canal.sln -c $Configuration --no-build --nologo --logger 'trx' --logger 'console;verbosity=normal' --results-directory $results
+    }
+    catch {
+        $failed = $true
+    }
+    # One plain closing line, whatever the runner printed above it.
+    $passed = 0; $notPassed = 0; $skipped = 0
+    foreach ($trx in Get-ChildItem $results -Filter *.trx -ErrorAction SilentlyContinue) {
+        $counters = ([xml](Get-Content $trx.FullName -Raw)).TestRun.ResultSummary.Counters
+        $passed += [int]$counters.passed
+        $notPassed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        $skipped += [int]$counters.notExecuted
+    }
+    Write-Host "Tests: $passed passed, $notPassed failed, $skipped skipped"
+    if ($failed -or $notPassed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+switch ($Task) {
+    'build' { Invoke-Build }
+    'test' { Invoke-Test }
+    'bench' { dotnet run -c Release --project Canal.Benchmarks -- @Rest }
+    'pack' { dotnet pack Canal.Cmd -c $Configuration -o (Join-Path $PSScriptRoot 'artifacts') --nologo }
+    'demo' { dotnet run -c $Configuration --project Canal.Node -- render --manifests samples/helloworld --corefile samples/helloworld/Corefile }
+}
