@@ -33,6 +33,31 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
         return new CorefileUpdate(text, mode, plan, warnings);
     }
 
+    /// <summary>The hosts Canal's section in <paramref name="corefile"/> redirects now (empty when it has none or does not parse).</summary>
+    public static IReadOnlySet<string> RedirectedHosts(string corefile, string clusterDomain)
+    {
+        var hosts = new SortedSet<string>(StringComparer.Ordinal);
+        try
+        {
+            var parsed = Corefile.Parse(corefile);
+            foreach (var block in CorefileEditor.FindClusterBlocks(parsed, clusterDomain))
+            {
+                foreach (var words in CorefileEditor.SectionText(corefile, block).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+                {
+                    if (words is ["rewrite", "name", "exact", var host, _])
+                        hosts.Add(host);
+                    else if (words.Length == 2 && System.Net.IPAddress.TryParse(words[0], out _))
+                        hosts.Add(words[1]);
+                }
+            }
+        }
+        catch (CorefileException)
+        {
+            // A Corefile Canal cannot read holds no redirects Canal can account for.
+        }
+        return hosts;
+    }
+
     private static DnsMode ChooseMode(RedirectPlan plan, int? foreignHostsLine, List<string> warnings)
     {
         if (foreignHostsLine != null)

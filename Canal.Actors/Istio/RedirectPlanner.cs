@@ -17,7 +17,7 @@ public static class RedirectPlanner
     {
         var all = virtualServices.GroupBy(v => v.Key).Select(g => g.Last()).ToList();
         var serviceList = services.GroupBy(s => s.Key).Select(g => g.Last()).ToList();
-        var inherited = DelegatedGateways(all, options.ClusterDomain);
+        var inherited = Delegation.InheritedGateways(all, options.ClusterDomain);
 
         var claims = new Dictionary<string, List<HostClaimant>>(StringComparer.Ordinal);
         var skipped = new List<HostDecision>();
@@ -101,23 +101,6 @@ public static class RedirectPlanner
 
     private static List<int> ClosedPorts(CanalGateway gateway, ClusterService? service) =>
         service == null ? [] : [.. service.Ports.Select(p => p.Port).Distinct().Where(p => !gateway.Serves(p)).Order()];
-
-    /// <summary>Delegate VirtualServices are served under the gateways of the roots that delegate to them.</summary>
-    private static Dictionary<ObjectKey, List<ObjectKey>> DelegatedGateways(IEnumerable<VirtualService> all, string clusterDomain)
-    {
-        var inherited = new Dictionary<ObjectKey, List<ObjectKey>>();
-        foreach (var root in all.Where(v => v.Delegates.Count > 0))
-        {
-            var gateways = VirtualServiceClaims.Extract(root, clusterDomain).Gateways;
-            foreach (var target in root.Delegates)
-            {
-                if (!inherited.TryGetValue(target, out var list))
-                    inherited[target] = list = [];
-                list.AddRange(gateways);
-            }
-        }
-        return inherited;
-    }
 }
 
 /// <summary>One VirtualService routing to a host, with the gateways it is bound to.</summary>

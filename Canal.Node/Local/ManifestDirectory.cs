@@ -7,29 +7,31 @@ internal static class ManifestDirectory
 {
     private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
 
-    public static Manifests Read(string directory)
+    public static Manifests Read(string directory) =>
+        ReadFiles(directory).Aggregate(Manifests.Empty, (all, file) => all.Concat(file.Manifests));
+
+    /// <summary>Each manifest file (path relative to <paramref name="directory"/>) with what it holds, in path order.</summary>
+    public static IReadOnlyList<(string Source, Manifests Manifests)> ReadFiles(string directory)
     {
         if (!Directory.Exists(directory))
             throw new DirectoryNotFoundException($"manifest directory {directory} does not exist");
-        var result = Manifests.Empty;
-        var files = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
-            .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-            .Order(StringComparer.Ordinal);
-        foreach (var file in files)
+        return [.. Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .Where(IsManifest)
+            .Order(StringComparer.Ordinal)
+            .Select(file => (Path.GetRelativePath(directory, file), ReadFile(file, Path.GetRelativePath(directory, file))))];
+    }
+
+    public static bool IsManifest(string path) => Extensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
+
+    private static Manifests ReadFile(string file, string source)
+    {
+        try
         {
-            var source = Path.GetRelativePath(directory, file);
-            string text;
-            try
-            {
-                text = File.ReadAllText(file);
-            }
-            catch (IOException e)
-            {
-                result = result.Concat(Manifests.Empty with { Errors = [new ManifestError(source, null, null, $"cannot be read: {e.Message}")] });
-                continue;
-            }
-            result = result.Concat(ManifestReader.Read(text, source));
+            return ManifestReader.Read(File.ReadAllText(file), source);
         }
-        return result;
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Manifests.Empty with { Errors = [new ManifestError(source, null, null, $"cannot be read: {e.Message}")] };
+        }
     }
 }

@@ -1,0 +1,347 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Canal.Dns;
+using Canal.Istio;
+using Canal.Mapping;
+
+namespace Canal.DnsWriter;
+
+/// <summary>
+/// The cluster singleton that serialises every change to CoreDNS. It holds every namespace's claims, the
+/// gateways and services; after any start it writes nothing until the source's listing has been applied
+/// and stale claims were swept (the sync barrier). Then it coalesces changes (debounce, max delay), keeps
+/// one write in flight, renders the whole section, and writes conditionally, retrying conflicts with backoff.
+/// </summary>
+public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
+{
+    private const int SnapshotEvery = 500;
+    private const string WriteTimer = "write";
+
+    private readonly IDnsConfigStore _store;
+    private readonly IActorRef _source;
+    private readonly IActorRef _namespaces;
+    private readonly IActorRef _virtualServices;
+    private readonly DnsWriterSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly CancellationTokenSource _stopping = new();
+
+    private readonly HashSet<string> _knownNamespaces = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NamespaceClaims> _claims = new(StringComparer.Ordinal);
+    private readonly Dictionary<ObjectKey, Gateway> _gateways = [];
+    private readonly Dictionary<ObjectKey, ClusterService> _services = [];
+
+    private SyncPhase _phase = SyncPhase.WaitingForListing;
+    private long _epoch;
+    private bool _writing;
+    private bool _dirty;
+    private DateTime? _firstPending;
+    private int _failures;
+    private long _writes;
+    private long _conflicts;
+    private int _redirected;
+    private string? _appliedVersion;
+    private DateTimeOffset? _lastWrite;
+    private string? _lastError;
+    private string _lastWarnings = "";
+
+    public DnsWriterActor(IDnsConfigStore store, IActorRef source, IActorRef namespaces, IActorRef virtualServices, DnsWriterSettings settings)
+    {
+        _store = store;
+        _source = source;
+        _namespaces = namespaces;
+        _virtualServices = virtualServices;
+        _settings = settings;
+
+        Recover<SnapshotOffer>(offer => _knownNamespaces.UnionWith(((DnsWriterSnapshot)offer.Snapshot).Namespaces));
+        Recover<NamespaceKnown>(known => _knownNamespaces.Add(known.Namespace));
+
+        Command<RegisterNamespace>(Register);
+        Command<NamespaceClaims>(Accept);
+        Command<GatewayObserved>(g => Changed(_gateways[g.Gateway.Key] = g.Gateway));
+        Command<GatewayRemoved>(g => Changed(_gateways.Remove(g.Key)));
+        Command<ServiceObserved>(s => Changed(_services[s.Service.Key] = s.Service));
+        Command<ServiceRemoved>(s => Changed(_services.Remove(s.Key)));
+
+        Command<RequestListing>(_ => _source.Tell(new SyncRequested(_epoch)));
+        Command<SyncCompleted>(OnSyncCompleted);
+        Command<NamespacesReported>(OnNamespacesReported);
+        Command<SweepFinished>(OnSweepFinished);
+        Command<SyncFailed>(failed =>
+        {
+            _log.Warning("sync failed ({0}); asking the source for a new listing", failed.Cause.Message);
+            StartSync();
+        });
+
+        Command<WriteNow>(_ => StartWrite());
+        Command<ConfigRead>(OnConfigRead);
+        Command<WriteFinished>(OnWriteFinished);
+        Command<StoreFailed>(OnStoreFailed);
+        Command<GetDnsWriterStatus>(_ => Sender.Tell(Status()));
+
+        Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(f => _log.Warning("snapshot failed: {0}", f.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => _log.Warning("old journal entries not deleted: {0}", f.Cause.Message));
+    }
+
+    public override string PersistenceId => "dns-writer";
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IDnsConfigStore store, IActorRef source, IActorRef namespaces, IActorRef virtualServices, DnsWriterSettings settings) =>
+        Akka.Actor.Props.Create(() => new DnsWriterActor(store, source, namespaces, virtualServices, settings));
+
+    protected override void OnReplaySuccess() => StartSync();
+
+    protected override void PostStop()
+    {
+        _stopping.Cancel();
+        base.PostStop();
+    }
+
+    private void StartSync()
+    {
+        _phase = SyncPhase.WaitingForListing;
+        _epoch = VersionStamp.Next(_epoch);
+        _log.Debug("sync barrier closed: waiting for the source's listing (epoch {0})", _epoch);
+        // The source may not be up yet (or may have moved): ask until it answers.
+        Timers.StartPeriodicTimer("listing", RequestListing.Instance, TimeSpan.Zero, _settings.AskTimeout);
+    }
+
+    private void Register(RegisterNamespace register)
+    {
+        if (_knownNamespaces.Contains(register.Namespace))
+        {
+            Sender.Tell(new NamespaceRegistered(register.Namespace));
+            return;
+        }
+        var replyTo = Sender;
+        Persist(new NamespaceKnown(register.Namespace), known =>
+        {
+            _knownNamespaces.Add(known.Namespace);
+            replyTo.Tell(new NamespaceRegistered(known.Namespace));
+            if (LastSequenceNr % SnapshotEvery == 0)
+                SaveSnapshot(new DnsWriterSnapshot([.. _knownNamespaces.Order(StringComparer.Ordinal)]));
+        });
+    }
+
+    private void Accept(NamespaceClaims claims)
+    {
+        var held = Hold(claims);
+        Sender.Tell(new NamespaceClaimsAccepted(claims.Namespace, held));
+    }
+
+    /// <summary>Keeps the newer of the held and the given set; returns the version now held.</summary>
+    private long Hold(NamespaceClaims claims)
+    {
+        if (_claims.TryGetValue(claims.Namespace, out var held) && held.Version >= claims.Version)
+            return held.Version;
+        _claims[claims.Namespace] = claims;
+        Changed();
+        return claims.Version;
+    }
+
+    private void OnSyncCompleted(SyncCompleted sync)
+    {
+        if (sync.Epoch != _epoch || _phase != SyncPhase.WaitingForListing)
+            return;
+        Timers.Cancel("listing");
+        _phase = SyncPhase.Sweeping;
+        _gateways.Clear();
+        foreach (var gateway in sync.Gateways)
+            _gateways[gateway.Key] = gateway;
+        _services.Clear();
+        foreach (var service in sync.Services)
+            _services[service.Key] = service;
+
+        var alive = sync.VirtualServices.ToHashSet();
+        var epoch = _epoch;
+        var asks = _knownNamespaces.Select(ns => _namespaces.Ask<NamespaceClaims>(new ReportClaims(ns), _settings.AskTimeout));
+        Task.WhenAll(asks).PipeTo(Self,
+            success: reports => new NamespacesReported(epoch, reports, alive),
+            failure: e => new SyncFailed(e));
+    }
+
+    private void OnNamespacesReported(NamespacesReported reported)
+    {
+        if (reported.Epoch != _epoch || _phase != SyncPhase.Sweeping)
+            return;
+        foreach (var report in reported.Reports)
+            Hold(report);
+        // Claims of VirtualServices that vanished while Canal was down: release them in their namespaces,
+        // and let their own actors forget them.
+        var dead = _claims.Values
+            .SelectMany(ns => ns.Claims.Where(c => !reported.Alive.Contains(c.Claimer)).Select(c => (ns.Namespace, c.Claimer)))
+            .ToList();
+        var releases = dead.GroupBy(d => d.Namespace)
+            .Select(g => (Task)_namespaces.Ask<ClaimersReleased>(new ReleaseClaimers(g.Key, [.. g.Select(d => d.Claimer)]), _settings.AskTimeout));
+        var removals = dead.Select(d => d.Claimer).Distinct()
+            .Select(k => (Task)_virtualServices.Ask<VirtualServiceApplied>(new RemoveVirtualService(k), _settings.AskTimeout));
+        var epoch = _epoch;
+        var swept = dead.Select(d => d.Claimer).Distinct().Count();
+        Task.WhenAll(releases.Concat(removals)).PipeTo(Self,
+            success: () => new SweepFinished(epoch, swept, reported.Alive.Count),
+            failure: e => new SyncFailed(e));
+    }
+
+    private void OnSweepFinished(SweepFinished finished)
+    {
+        if (finished.Epoch != _epoch || _phase != SyncPhase.Sweeping)
+            return;
+        _phase = SyncPhase.Ready;
+        Context.System.EventStream.Publish(new SyncBarrierPassed(finished.Listed, _knownNamespaces.Count, finished.Swept, Plan().Redirects.Count));
+        Timers.StartPeriodicTimer("drift", WriteNow.Instance, _settings.DriftCheck);
+        Self.Tell(WriteNow.Instance);
+    }
+
+    private void Changed(object? _ = null)
+    {
+        _dirty = true;
+        if (_phase != SyncPhase.Ready || _writing)
+            return;
+        var now = DateTime.UtcNow;
+        _firstPending ??= now;
+        var due = Min(now + _settings.Debounce, _firstPending.Value + _settings.MaxDelay);
+        Timers.StartSingleTimer(WriteTimer, WriteNow.Instance, Max(due - now, TimeSpan.Zero));
+    }
+
+    private void StartWrite()
+    {
+        if (_phase != SyncPhase.Ready || _writing)
+            return;
+        _writing = true;
+        _dirty = false;
+        _firstPending = null;
+        Timers.Cancel(WriteTimer);
+        _store.ReadAsync(_stopping.Token).PipeTo(Self,
+            success: config => new ConfigRead(config),
+            failure: e => new StoreFailed(e));
+    }
+
+    private void OnConfigRead(ConfigRead read)
+    {
+        var config = read.Config;
+        CorefileUpdate update;
+        try
+        {
+            update = CorefileUpdate.Apply(config.Content, Plan(), _settings.Mode, _settings.Redirects.ClusterDomain);
+        }
+        catch (Exception e) when (e is CorefileException or InvalidOperationException)
+        {
+            // Left untouched and reported; tried again on the next change or drift check.
+            if (_lastError != e.Message)
+                Context.System.EventStream.Publish(new CorefileRefused(_store.Description, e.Message));
+            _lastError = e.Message;
+            FinishWrite();
+            return;
+        }
+        var warnings = string.Join("; ", update.Warnings);
+        if (warnings.Length > 0 && warnings != _lastWarnings)
+            _log.Warning(warnings);
+        _lastWarnings = warnings;
+        if (update.Text == config.Content)
+        {
+            _appliedVersion = config.Version;
+            _redirected = update.Plan.Redirects.Count;
+            _lastError = null;
+            FinishWrite();
+            return;
+        }
+        _store.WriteAsync(update.Text, config.Version, _stopping.Token).PipeTo(Self,
+            success: result => new WriteFinished(result, config.Content, update),
+            failure: e => new StoreFailed(e));
+    }
+
+    private void OnWriteFinished(WriteFinished finished)
+    {
+        if (finished.Result is DnsWriteResult.Conflict conflict)
+        {
+            _conflicts++;
+            _log.Info("{0} changed under us ({1}); reading it again", _store.Description, conflict.Detail);
+            RetryLater();
+            return;
+        }
+        var written = (DnsWriteResult.Written)finished.Result;
+        _writes++;
+        _failures = 0;
+        _appliedVersion = written.NewVersion;
+        _lastWrite = DateTimeOffset.UtcNow;
+        _lastError = null;
+        _redirected = finished.Update.Plan.Redirects.Count;
+        var domain = _settings.Redirects.ClusterDomain;
+        var before = CorefileUpdate.RedirectedHosts(finished.Before, domain);
+        var after = CorefileUpdate.RedirectedHosts(finished.Update.Text, domain);
+        var added = after.Except(before).ToList();
+        var removed = before.Except(after).ToList();
+        Context.System.EventStream.Publish(new CorefileWritten(_writes, _store.Description, finished.Update.Mode, _redirected, added, removed));
+        FinishWrite();
+    }
+
+    private void OnStoreFailed(StoreFailed failed)
+    {
+        _lastError = failed.Cause.Message;
+        _log.Warning("{0} could not be read or written ({1}); retrying", _store.Description, failed.Cause.Message);
+        RetryLater();
+    }
+
+    private void RetryLater()
+    {
+        _writing = false;
+        _dirty = true;
+        var delay = TimeSpan.FromTicks(Math.Min(_settings.RetryMax.Ticks, _settings.RetryMin.Ticks << Math.Min(_failures++, 16)));
+        Timers.StartSingleTimer(WriteTimer, WriteNow.Instance, delay);
+    }
+
+    private void FinishWrite()
+    {
+        _writing = false;
+        if (_dirty)
+            Changed();
+    }
+
+    private RedirectPlan Plan()
+    {
+        var claims = new Dictionary<string, List<HostClaimant>>(StringComparer.Ordinal);
+        foreach (var claim in _claims.Values.SelectMany(ns => ns.Claims))
+        {
+            foreach (var host in claim.Hosts)
+            {
+                if (!claims.TryGetValue(host, out var list))
+                    claims[host] = list = [];
+                list.Add(new HostClaimant(claim.Claimer, claim.Gateways));
+            }
+        }
+        var canalGateways = CanalGateway.Find(_gateways.Values, _services.Values, _settings.Redirects);
+        return RedirectPlanner.Decide(claims.ToDictionary(c => c.Key, c => (IReadOnlyList<HostClaimant>)c.Value), canalGateways, _services.Values, _settings.Redirects);
+    }
+
+    private DnsWriterStatus Status() => new(
+        _phase, _claims.Count, _redirected, _writes, _conflicts, _appliedVersion, _lastWrite, _dirty || _writing, _lastError);
+
+    private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private sealed record RequestListing
+    {
+        public static readonly RequestListing Instance = new();
+    }
+
+    private sealed record WriteNow
+    {
+        public static readonly WriteNow Instance = new();
+    }
+
+    private sealed record NamespacesReported(long Epoch, NamespaceClaims[] Reports, HashSet<ObjectKey> Alive);
+
+    private sealed record SweepFinished(long Epoch, int Swept, int Listed);
+
+    private sealed record SyncFailed(Exception Cause);
+
+    private sealed record ConfigRead(DnsConfig Config);
+
+    private sealed record WriteFinished(DnsWriteResult Result, string Before, CorefileUpdate Update);
+
+    private sealed record StoreFailed(Exception Cause);
+}

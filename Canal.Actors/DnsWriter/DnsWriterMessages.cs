@@ -1,0 +1,79 @@
+using Canal.Dns;
+using Canal.Istio;
+using Canal.Mapping;
+using Canal.Serialization;
+
+namespace Canal.DnsWriter;
+
+/// <summary>A namespace's full claim set, pushed by its NamespaceActor. Answered with <see cref="NamespaceClaimsAccepted"/>.</summary>
+public sealed record NamespaceClaims(string Namespace, long Version, IReadOnlyList<NamespaceClaim> Claims) : ICanalMessage;
+
+public sealed record NamespaceClaimsAccepted(string Namespace, long Version) : ICanalMessage;
+
+/// <summary>
+/// Sent by a NamespaceActor before it persists anything for the first time, so the DnsWriter knows every
+/// namespace that may hold claims and can sweep it after a restart. Answered with <see cref="NamespaceRegistered"/>.
+/// </summary>
+public sealed record RegisterNamespace(string Namespace) : ICanalMessage;
+
+public sealed record NamespaceRegistered(string Namespace) : ICanalMessage;
+
+/// <summary>Persisted by the DnsWriter: a namespace that may hold claims.</summary>
+public sealed record NamespaceKnown(string Namespace) : ICanalMessage;
+
+/// <summary>The DnsWriter's snapshot: the namespaces it must ask at every sync.</summary>
+public sealed record DnsWriterSnapshot(IReadOnlyList<string> Namespaces) : ICanalMessage;
+
+/// <summary>
+/// DnsWriter → source: deliver a complete listing (every VirtualService through the shard region,
+/// waiting for each to be applied), then answer <see cref="SyncCompleted"/> with the same epoch.
+/// </summary>
+public sealed record SyncRequested(long Epoch) : ICanalMessage;
+
+/// <summary>
+/// Source → DnsWriter: the listing for <see cref="Epoch"/> has been applied. Carries every VirtualService
+/// that exists (claims of any other are swept) and every Gateway and Service.
+/// </summary>
+public sealed record SyncCompleted(
+    long Epoch,
+    IReadOnlyList<ObjectKey> VirtualServices,
+    IReadOnlyList<Gateway> Gateways,
+    IReadOnlyList<ClusterService> Services) : ICanalMessage;
+
+public sealed record GatewayObserved(Gateway Gateway) : ICanalMessage;
+
+public sealed record GatewayRemoved(ObjectKey Key) : ICanalMessage;
+
+public sealed record ServiceObserved(ClusterService Service) : ICanalMessage;
+
+public sealed record ServiceRemoved(ObjectKey Key) : ICanalMessage;
+
+/// <summary>Asks for <see cref="DnsWriterStatus"/>.</summary>
+public sealed record GetDnsWriterStatus : ICanalMessage
+{
+    public static readonly GetDnsWriterStatus Instance = new();
+}
+
+public enum SyncPhase { WaitingForListing, Sweeping, Ready }
+
+/// <summary>What the DnsWriter is doing and what it last applied.</summary>
+public sealed record DnsWriterStatus(
+    SyncPhase Phase,
+    int Namespaces,
+    int Redirected,
+    long Writes,
+    long Conflicts,
+    string? AppliedVersion,
+    DateTimeOffset? LastWrite,
+    bool ChangesPending,
+    string? LastError) : ICanalMessage;
+
+/// <summary>What the DnsWriter publishes on the event stream for people watching (logs) and counters (metrics).</summary>
+public abstract record DnsWriterNotice;
+
+public sealed record SyncBarrierPassed(int Listed, int Namespaces, int Swept, int Redirected) : DnsWriterNotice;
+
+public sealed record CorefileWritten(long Write, string Store, DnsMode Mode, int Redirected, IReadOnlyList<string> Added, IReadOnlyList<string> Removed) : DnsWriterNotice;
+
+/// <summary>The store's Corefile cannot take Canal's section (malformed, no cluster block, mode impossible); it is left as it is.</summary>
+public sealed record CorefileRefused(string Store, string Reason) : DnsWriterNotice;

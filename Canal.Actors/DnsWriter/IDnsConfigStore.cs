@@ -1,0 +1,29 @@
+namespace Canal.DnsWriter;
+
+/// <summary>
+/// Where the Corefile lives: a file in local mode, the CoreDNS ConfigMap in Kubernetes. Writes are
+/// conditional on the version read, so someone else's concurrent edit is never overwritten.
+/// </summary>
+public interface IDnsConfigStore
+{
+    /// <summary>A human-readable name for logs, such as the file path or <c>kube-system/coredns</c>.</summary>
+    string Description { get; }
+
+    Task<DnsConfig> ReadAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes <paramref name="content"/> if the store is still at <paramref name="expectedVersion"/>.</summary>
+    Task<DnsWriteResult> WriteAsync(string content, string expectedVersion, CancellationToken cancellationToken);
+}
+
+/// <summary>The Corefile's text and an opaque version (a resourceVersion, a content hash).</summary>
+public sealed record DnsConfig(string Content, string Version);
+
+public abstract record DnsWriteResult
+{
+    private DnsWriteResult() { }
+
+    public sealed record Written(string NewVersion) : DnsWriteResult;
+
+    /// <summary>The store moved past the expected version: read again, render again, retry.</summary>
+    public sealed record Conflict(string Detail) : DnsWriteResult;
+}

@@ -1,0 +1,22 @@
+using Canal.Istio;
+using Canal.Serialization;
+
+namespace Canal.Mapping;
+
+/// <summary>
+/// The full set of hosts one VirtualService claims in one namespace, with the gateways it names.
+/// Empty <see cref="Hosts"/> releases. <see cref="Version"/> only grows, so a stale or duplicated copy is recognised.
+/// </summary>
+public sealed record NamespaceClaim(ObjectKey Claimer, long Version, IReadOnlyList<ObjectKey> Gateways, IReadOnlyList<string> Hosts) : ICanalMessage
+{
+    public bool IsRelease => Hosts.Count == 0;
+
+    public bool SameContent(NamespaceClaim other) =>
+        Gateways.SequenceEqual(other.Gateways) && Hosts.SequenceEqual(other.Hosts, StringComparer.Ordinal);
+}
+
+/// <summary>Version stamps that grow across restarts and re-creations: ticks of the clock, never below the last stamp + 1.</summary>
+internal static class VersionStamp
+{
+    public static long Next(long previous) => Math.Max(previous + 1, DateTime.UtcNow.Ticks);
+}

@@ -1,0 +1,92 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Akka.Remote.Hosting;
+using Canal.DnsWriter;
+using Canal.Istio;
+using Canal.Mapping;
+using Canal.Serialization;
+using LinqToDB;
+using Microsoft.Extensions.Logging;
+
+namespace Canal.Node.Hosting;
+
+/// <summary>Composes a Canal node: remoting and cluster, SQL persistence, the two shard regions and the two singletons.</summary>
+internal static class CanalAkka
+{
+    public const string SystemName = "canal";
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+
+    /// <param name="sourceProps">The source singleton (local directory, Kubernetes watchers), given the VirtualService region.</param>
+    public static AkkaConfigurationBuilder WithCanal(
+        this AkkaConfigurationBuilder builder,
+        CanalNodeOptions options,
+        DnsWriterSettings settings,
+        IDnsConfigStore store,
+        Func<IActorRef, Props> sourceProps)
+    {
+        var shardOptions = new ShardOptions { StateStoreMode = StateStoreMode.DData, RememberEntities = false };
+        var singletonOptions = new ClusterSingletonOptions { LogSingletonIdentificationFailure = false };
+        var domain = settings.Redirects.ClusterDomain;
+
+        builder
+            .ConfigureLoggers(l =>
+            {
+                l.ClearLoggers();
+                l.AddLoggerFactory();
+            })
+            .WithRemoting(options.Host, options.Port)
+            .WithClustering(new ClusterOptions { SeedNodes = [.. options.SeedNodes] })
+            .WithPersistence(options)
+            .WithCustomSerializer("canal", [typeof(ICanalMessage)], system => new CanalSerializer(system))
+            .WithShardRegion<VirtualServiceRegion>(VirtualServiceMessageExtractor.TypeName,
+                (_, registry, _) => entityId => VirtualServiceActor.Props(entityId, registry.Get<NamespaceRegion>(), domain, AskTimeout),
+                new VirtualServiceMessageExtractor(), shardOptions)
+            .WithShardRegion<NamespaceRegion>(NamespaceMessageExtractor.TypeName,
+                (_, registry, _) => entityId => NamespaceActor.Props(entityId, registry.Get<DnsWriterSingleton>(), AskTimeout),
+                new NamespaceMessageExtractor(), shardOptions)
+            .WithSingleton<SourceSingleton>("source",
+                (_, registry, _) => sourceProps(registry.Get<VirtualServiceRegion>()),
+                singletonOptions, createProxyToo: true)
+            .WithSingleton<DnsWriterSingleton>("dns-writer",
+                (_, registry, _) => DnsWriterActor.Props(store, registry.Get<SourceSingleton>(), registry.Get<NamespaceRegion>(), registry.Get<VirtualServiceRegion>(), settings),
+                singletonOptions, createProxyToo: true);
+
+        builder.WithActors((system, _, resolver) =>
+        {
+            var logger = resolver.GetService<ILoggerFactory>().CreateLogger("Canal");
+            system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new ChangeLog(logger)), "change-log"), typeof(DnsWriterNotice));
+        });
+        if (options.SeedNodes.Count == 0)
+        {
+            // Without seed nodes a node never becomes Up: a lone node forms its own cluster.
+            builder.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress));
+        }
+        return builder;
+    }
+
+    private static AkkaConfigurationBuilder WithPersistence(this AkkaConfigurationBuilder builder, CanalNodeOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.Postgres))
+            return builder.WithSqlPersistence(options.Postgres, ProviderName.PostgreSQL15, autoInitialize: true);
+        Directory.CreateDirectory(options.Data);
+        var database = Path.GetFullPath(Path.Combine(options.Data, "canal.db"));
+        return builder.WithSqlPersistence($"Data Source={database}", ProviderName.SQLiteMS, autoInitialize: true);
+    }
+
+    public static DnsWriterSettings WriterSettings(CanalNodeOptions options) => new()
+    {
+        Mode = options.Mode,
+        Redirects = new RedirectOptions
+        {
+            ClusterDomain = options.ClusterDomain,
+            GatewayWorkload = RedirectOptions.ParseSelector(options.GatewaySelector),
+        },
+        Debounce = options.Debounce,
+        MaxDelay = options.MaxDelay,
+        AskTimeout = AskTimeout,
+    };
+}

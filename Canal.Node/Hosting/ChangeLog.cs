@@ -1,0 +1,24 @@
+using Akka.Actor;
+using Canal.DnsWriter;
+using Microsoft.Extensions.Logging;
+
+namespace Canal.Node.Hosting;
+
+/// <summary>Turns the DnsWriter's notices into one log line each: what a person running Canal watches.</summary>
+internal sealed class ChangeLog : ReceiveActor
+{
+    public ChangeLog(ILogger logger)
+    {
+        Receive<SyncBarrierPassed>(n => logger.LogInformation(
+            "sync barrier passed: {Listed} VirtualServices listed, {Namespaces} namespaces, {Swept} stale claimers swept, {Redirected} hosts to redirect",
+            n.Listed, n.Namespaces, n.Swept, n.Redirected));
+        Receive<CorefileWritten>(n => logger.LogInformation(
+            "write #{Write} to {Store}: +{Added} -{Removed} hosts, {Redirected} redirected ({Mode} mode){Names}",
+            n.Write, n.Store, n.Added.Count, n.Removed.Count, n.Redirected, n.Mode.ToString().ToLowerInvariant(),
+            Names("; added ", n.Added) + Names("; removed ", n.Removed)));
+        Receive<CorefileRefused>(n => logger.LogError("{Store} is left unchanged: {Reason}", n.Store, n.Reason));
+    }
+
+    private static string Names(string label, IReadOnlyList<string> hosts) =>
+        hosts.Count == 0 ? "" : label + string.Join(", ", hosts.Take(5)) + (hosts.Count > 5 ? $" and {hosts.Count - 5} more" : "");
+}
