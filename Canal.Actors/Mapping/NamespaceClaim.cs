@@ -5,7 +5,8 @@ namespace Canal.Mapping;
 
 /// <summary>
 /// The full set of hosts one VirtualService claims in one namespace, with the gateways it names.
-/// Empty <see cref="Hosts"/> releases. <see cref="Version"/> only grows, so a stale or duplicated copy is recognised.
+/// Empty <see cref="Hosts"/> releases. <see cref="Version"/> is a <see cref="VersionStamp"/> (clock ticks): it only
+/// grows, so a stale or duplicated copy is recognised, and its age says when a release's tombstone may go.
 /// </summary>
 public sealed record NamespaceClaim(ObjectKey Claimer, long Version, IReadOnlyList<ObjectKey> Gateways, IReadOnlyList<string> Hosts) : ICanalMessage
 {

@@ -1,0 +1,228 @@
+using Akka.Actor;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
+using Canal.Dns;
+using Canal.DnsWriter;
+using Canal.Istio;
+using Canal.Mapping;
+using Canal.Node.Local;
+using Canal.Tests.Support;
+
+namespace Canal.Tests.DnsWriter;
+
+public sealed class DnsWriterActorTests : TestKit
+{
+    private static readonly ObjectKey CanalKey = new("istio-system", "canal");
+    private static readonly ObjectKey Reviews = new("default", "reviews");
+    private static readonly Gateway CanalGateway = new(CanalKey, new Dictionary<string, string> { ["app"] = "canal-gateway" }, [new GatewayServer(5000, "HTTP", ["*"])]);
+    private static readonly string Kubeadm = DefaultCorefile.For("cluster.local");
+    private static readonly DnsWriterSettings Settings = new() { Mode = DnsMode.Rewrite, RetryMin = TimeSpan.FromMilliseconds(20), RetryMax = TimeSpan.FromMilliseconds(200) };
+    private static long _version = DateTime.UtcNow.Ticks;
+
+    private readonly TestProbe _source;
+    private readonly TestProbe _namespaces;
+    private readonly TestProbe _virtualServices;
+
+    public DnsWriterActorTests()
+        : base(ActorTestConfig.Hocon)
+    {
+        _source = CreateTestProbe();
+        _namespaces = CreateTestProbe();
+        _virtualServices = CreateTestProbe();
+    }
+
+    private static string Host(int i) => $"svc-{i}.default.svc.cluster.local";
+
+    private static NamespaceClaims Claims(string ns, params (ObjectKey Claimer, string[] Hosts)[] claims) =>
+        new(ns, Interlocked.Increment(ref _version), [.. claims.Select(c => new NamespaceClaim(c.Claimer, _version, [CanalKey], c.Hosts))]);
+
+    private IActorRef StartWriter(IDnsConfigStore store, DnsWriterSettings? settings = null) =>
+        Sys.ActorOf(DnsWriterActor.Props(store, _source, _namespaces, _virtualServices, settings ?? Settings));
+
+    /// <summary>Plays the source: answers the writer's request for a listing with the given live VirtualServices.</summary>
+    private void CompleteSync(IActorRef writer, params ObjectKey[] alive)
+    {
+        var request = _source.ExpectMsg<SyncRequested>();
+        writer.Tell(new SyncCompleted(request.Epoch, alive, [CanalGateway], []));
+    }
+
+    private DnsWriterStatus Status(IActorRef writer) => writer.Ask<DnsWriterStatus>(GetDnsWriterStatus.Instance, TimeSpan.FromSeconds(3)).Result;
+
+    private void AwaitIdle(IActorRef writer) =>
+        AwaitAssert(() =>
+        {
+            var status = Status(writer);
+            Assert.Equal(SyncPhase.Ready, status.Phase);
+            Assert.False(status.ChangesPending);
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+
+    [Fact]
+    public void Writes_nothing_before_the_sync_barrier_then_the_whole_state_in_one_write()
+    {
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        var writer = StartWriter(store);
+        writer.Tell(Claims("default", (Reviews, [Host(1)])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        writer.Tell(Claims("other", (new ObjectKey("other", "vs"), ["a.other.svc.cluster.local"])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        Assert.Equal(SyncPhase.WaitingForListing, Status(writer).Phase);
+        Assert.Empty(store.Writes);
+
+        CompleteSync(writer, Reviews, new ObjectKey("other", "vs"));
+        AwaitIdle(writer);
+        var written = Assert.Single(store.Writes);
+        Assert.Contains($"rewrite name exact {Host(1)} canal.istio-system.svc.cluster.local", written);
+        Assert.Contains("rewrite name exact a.other.svc.cluster.local canal.istio-system.svc.cluster.local", written);
+    }
+
+    [Fact]
+    public void A_burst_of_a_thousand_changes_becomes_a_handful_of_writes()
+    {
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        var writer = StartWriter(store);
+        CompleteSync(writer);
+        AwaitIdle(writer);
+
+        var hosts = new List<string>();
+        for (var i = 0; i < 1000; i++)
+        {
+            hosts.Add(Host(i));
+            writer.Tell(Claims("default", (Reviews, [.. hosts])));
+        }
+        ReceiveN(1000, TimeSpan.FromSeconds(20));
+        AwaitIdle(writer);
+
+        Assert.Contains($"rewrite name exact {Host(999)} ", store.Content);
+        Assert.InRange(store.Writes.Count, 1, 5);
+    }
+
+    [Fact]
+    public void A_concurrent_edit_by_someone_else_is_kept_and_the_section_still_lands()
+    {
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        var edited = false;
+        store.BeforeWrite = s =>
+        {
+            if (edited)
+                return;
+            edited = true;
+            s.Content = s.Content.Replace("    cache 30", "    cache 60");
+        };
+        var writer = StartWriter(store);
+        writer.Tell(Claims("default", (Reviews, [Host(1)])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        CompleteSync(writer, Reviews);
+        AwaitIdle(writer);
+
+        Assert.Contains("    cache 60", store.Content);
+        Assert.Contains($"rewrite name exact {Host(1)} ", store.Content);
+        Assert.Equal(1, Status(writer).Conflicts);
+    }
+
+    [Fact]
+    public void A_store_that_fails_for_a_while_is_retried_until_the_write_lands()
+    {
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        var failures = 3;
+        store.BeforeWrite = _ =>
+        {
+            if (failures-- > 0)
+                throw new IOException("store unavailable");
+        };
+        var writer = StartWriter(store);
+        writer.Tell(Claims("default", (Reviews, [Host(1)])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        CompleteSync(writer, Reviews);
+        AwaitIdle(writer);
+
+        Assert.Contains($"rewrite name exact {Host(1)} ", Assert.Single(store.Writes));
+        Assert.Null(Status(writer).LastError);
+    }
+
+    [Fact]
+    public void A_malformed_Corefile_is_never_written_and_the_refusal_is_reported()
+    {
+        var malformed = Kubeadm.Replace("    cache 30\n", "    cache 30 {\n");
+        var store = new InMemoryDnsConfigStore(malformed);
+        var refusals = CreateTestProbe();
+        Sys.EventStream.Subscribe(refusals, typeof(CorefileRefused));
+        var writer = StartWriter(store);
+        writer.Tell(Claims("default", (Reviews, [Host(1)])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        CompleteSync(writer, Reviews);
+
+        Assert.Contains("never closed", refusals.ExpectMsg<CorefileRefused>().Reason);
+        AwaitIdle(writer);
+        Assert.Empty(store.Writes);
+        Assert.Equal(malformed, store.Content);
+
+        // Once someone fixes it, the next change lands.
+        store.Content = Kubeadm;
+        writer.Tell(Claims("default", (Reviews, [Host(1), Host(2)])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        AwaitAssert(() => Assert.Contains($"rewrite name exact {Host(2)} ", store.Content), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void After_a_restart_claims_of_VirtualServices_that_vanished_are_swept_before_anything_is_written()
+    {
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        var writer = StartWriter(store);
+        writer.Tell(new RegisterNamespace("default"));
+        ExpectMsg<NamespaceRegistered>();
+        writer.Tell(Claims("default", (Reviews, [Host(1)])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        CompleteSync(writer, Reviews);
+        AwaitIdle(writer);
+        Assert.Contains(Host(1), store.Content);
+        Watch(writer);
+        writer.Tell(PoisonPill.Instance);
+        ExpectTerminated(writer);
+
+        // Reviews was deleted while Canal was down.
+        var revived = StartWriter(store);
+        CompleteSync(revived);
+        var report = _namespaces.ExpectMsg<ReportClaims>();
+        Assert.Equal("default", report.Namespace);
+        _namespaces.Reply(Claims("default", (Reviews, [Host(1)])));
+
+        var release = _namespaces.ExpectMsg<ReleaseClaimers>();
+        Assert.Equal([Reviews], release.Claimers);
+        Assert.Equal(Reviews, _virtualServices.ExpectMsg<RemoveVirtualService>().Key);
+        Assert.Equal(SyncPhase.Sweeping, Status(revived).Phase);
+        Assert.Single(store.Writes);
+
+        revived.Tell(Claims("default"), _namespaces);
+        _namespaces.ExpectMsg<NamespaceClaimsAccepted>();
+        _namespaces.Reply(new ClaimersReleased("default", 1));
+        _virtualServices.Reply(new VirtualServiceApplied(Reviews, 0));
+        AwaitIdle(revived);
+        Assert.DoesNotContain(Host(1), store.Content);
+        Assert.Equal(2, store.Writes.Count);
+    }
+
+    [Fact]
+    public void A_restart_with_nothing_changed_writes_nothing()
+    {
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        var writer = StartWriter(store);
+        writer.Tell(new RegisterNamespace("default"));
+        ExpectMsg<NamespaceRegistered>();
+        var claims = Claims("default", (Reviews, [Host(1)]));
+        writer.Tell(claims);
+        ExpectMsg<NamespaceClaimsAccepted>();
+        CompleteSync(writer, Reviews);
+        AwaitIdle(writer);
+        Watch(writer);
+        writer.Tell(PoisonPill.Instance);
+        ExpectTerminated(writer);
+
+        var revived = StartWriter(store);
+        CompleteSync(revived, Reviews);
+        _namespaces.ExpectMsg<ReportClaims>();
+        _namespaces.Reply(claims);
+        AwaitIdle(revived);
+        Assert.Single(store.Writes);
+        Assert.Equal(1, Status(revived).Redirected);
+    }
+}

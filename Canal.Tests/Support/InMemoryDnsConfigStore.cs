@@ -1,0 +1,49 @@
+using Canal.DnsWriter;
+using Canal.Node.Local;
+
+namespace Canal.Tests.Support;
+
+/// <summary>
+/// A Corefile held in memory, with the same optimistic concurrency as the real stores, a record of every
+/// write, and hooks to make a write conflict or fail.
+/// </summary>
+internal sealed class InMemoryDnsConfigStore(string content) : IDnsConfigStore
+{
+    private readonly Lock _lock = new();
+    private readonly List<string> _writes = [];
+
+    public string Description => "memory";
+
+    public string Content
+    {
+        get { lock (_lock) return content; }
+        set { lock (_lock) content = value; }
+    }
+
+    public IReadOnlyList<string> Writes
+    {
+        get { lock (_lock) return [.. _writes]; }
+    }
+
+    /// <summary>Called just before a write is checked; may change <see cref="Content"/> (another writer) or throw (a failing store).</summary>
+    public Action<InMemoryDnsConfigStore>? BeforeWrite { get; set; }
+
+    public Task<DnsConfig> ReadAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+            return Task.FromResult(new DnsConfig(content, CorefileFileStore.VersionOf(content)));
+    }
+
+    public Task<DnsWriteResult> WriteAsync(string newContent, string expectedVersion, CancellationToken cancellationToken)
+    {
+        BeforeWrite?.Invoke(this);
+        lock (_lock)
+        {
+            if (CorefileFileStore.VersionOf(content) != expectedVersion)
+                return Task.FromResult<DnsWriteResult>(new DnsWriteResult.Conflict("moved"));
+            content = newContent;
+            _writes.Add(newContent);
+            return Task.FromResult<DnsWriteResult>(new DnsWriteResult.Written(CorefileFileStore.VersionOf(newContent)));
+        }
+    }
+}
