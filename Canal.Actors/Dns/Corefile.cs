@@ -32,7 +32,7 @@ internal sealed class Corefile
         {
             var first = words[pos];
             // A top-level import pulls in server blocks from files CoreDNS reads; nothing for Canal to edit.
-            if (first.Value == "import" && !first.Quoted)
+            if (first.Value == "import")
             {
                 pos = SkipLine(words, pos);
                 continue;

@@ -26,7 +26,7 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
         if (mode == DnsMode.Auto)
             mode = ChooseMode(plan, foreignHosts, warnings);
 
-        plan = plan.Block(r => SectionRenderer.CannotRender(mode, r));
+        plan = plan.Block(r => SectionRenderer.CannotRender(mode, r, clusterDomain));
         var text = CorefileEditor.ReplaceSection(parsed, clusterDomain, SectionRenderer.Render(mode, plan.Redirects));
         if (mode == DnsMode.Rewrite && plan.Redirects.Count > RewriteWarningThreshold)
             warnings.Add($"{plan.Redirects.Count} rewrite rules: CoreDNS checks each on every query, which slows every lookup; hosts mode stays flat");

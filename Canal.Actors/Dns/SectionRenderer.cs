@@ -20,10 +20,14 @@ internal static class SectionRenderer
     };
 
     /// <summary>Why <paramref name="redirect"/> cannot be written in <paramref name="mode"/>, or null when it can.</summary>
-    public static string? CannotRender(DnsMode mode, Redirect redirect)
+    public static string? CannotRender(DnsMode mode, Redirect redirect, string clusterDomain)
     {
         if (!HostName.IsValidDomain(redirect.Host) || !HostName.IsValidDomain(redirect.TargetFqdn))
             return "is not a valid DNS name";
+        // The cluster block answers every name (it holds the forward to upstream), so this is the last gate
+        // keeping a redirect from taking over a name outside the cluster, whoever built the plan.
+        if (!redirect.Host.EndsWith("." + clusterDomain, StringComparison.Ordinal))
+            return $"is outside the cluster domain {clusterDomain}";
         if (mode == DnsMode.Hosts && redirect.TargetIPs.Count == 0)
             return $"hosts mode needs the ClusterIP of {redirect.TargetFqdn}, which is not known (give its Service, or use rewrite mode)";
         if (mode == DnsMode.Hosts && redirect.TargetIPs.Any(ip => !IPAddress.TryParse(ip, out _)))
