@@ -24,8 +24,18 @@ public static partial class ManifestReader
             }
             else
             {
+                var scanner = new Scanner(new StringReader(text));
                 var stream = new YamlStream();
-                stream.Load(new StringReader(text));
+                try
+                {
+                    stream.Load(new Parser(scanner));
+                }
+                // YamlDotNet throws this instead of a YamlException for a flow collection left open across
+                // indented lines (`name: [a` followed by `  b`): still a syntax error in the file, not a crash.
+                catch (InvalidOperationException)
+                {
+                    return Manifests.Empty with { Errors = [new ManifestError(source, null, null, $"not valid YAML at line {scanner.CurrentPosition.Line}, column {scanner.CurrentPosition.Column}: the parser gave up here (look for a '[' or '{{' that is not closed)")] };
+                }
                 documents.AddRange(stream.Documents.Select(d => ToJson(d.RootNode)));
             }
         }
