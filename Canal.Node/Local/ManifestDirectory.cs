@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using Canal.Istio;
 
 namespace Canal.Node.Local;
@@ -12,9 +13,13 @@ internal static class ManifestDirectory
         if (!Directory.Exists(directory))
             throw new DirectoryNotFoundException($"manifest directory {directory} does not exist");
         var result = Manifests.Empty;
-        var files = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
-            .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-            .Order(StringComparer.Ordinal);
+        var files = new FileSystemEnumerable<string>(directory, (ref entry) => entry.ToFullPath(), new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+        {
+            ShouldIncludePredicate = (ref entry) => !entry.IsDirectory && Extensions.Contains(Path.GetExtension(entry.ToFullPath()), StringComparer.OrdinalIgnoreCase),
+            // Symbolic links to directories are not entered: one pointing up the tree made the walk endless.
+            // Linked files (as in a ConfigMap volume) are read.
+            ShouldRecursePredicate = (ref entry) => !entry.Attributes.HasFlag(FileAttributes.ReparsePoint),
+        }.Order(StringComparer.Ordinal);
         foreach (var file in files)
         {
             var source = Path.GetRelativePath(directory, file);
