@@ -22,6 +22,11 @@ public static partial class ManifestReader
                 using var json = JsonDocument.Parse(text, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
                 documents = [new Document(json.RootElement.Clone(), null)];
             }
+            // YAML's flow style starts with '{' or '[' too ({apiVersion: v1, …}): only text that is not YAML either is bad JSON.
+            catch (JsonException) when (LoadYaml(text, 0).Documents is { } yaml)
+            {
+                documents = yaml;
+            }
             catch (JsonException e)
             {
                 return Manifests.Empty with { Errors = [new ManifestError(source, null, null, $"not valid JSON at line {e.LineNumber + 1}: {e.Message}")] };
