@@ -425,6 +425,20 @@ public class ManifestReaderTests
     }
 
     [Fact]
+    public void Yaml_in_flow_style_is_yaml_even_though_it_starts_like_json()
+    {
+        var manifests = ManifestReader.Read("""
+            {apiVersion: v1, kind: Service, metadata: {name: reviews, namespace: shop}, spec: {ports: [{port: 9080}]}}
+            ---
+            {apiVersion: networking.istio.io/v1, kind: Gateway, metadata: {name: canal}, spec: {selector: {app: canal-gateway}}}
+            """, "flow.yaml");
+
+        Assert.Empty(manifests.Errors);
+        Assert.Equal([9080], Assert.Single(manifests.Services).Ports.Select(p => p.Port));
+        Assert.Single(manifests.Gateways);
+    }
+
+    [Fact]
     public void Quoted_yaml_scalars_stay_strings_and_plain_ones_are_typed()
     {
         // A quoted number is a string where Istio wants a number: that is an error, as it is for kubectl.
