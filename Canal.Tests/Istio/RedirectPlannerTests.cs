@@ -429,6 +429,18 @@ public class RedirectPlannerTests
     }
 
     [Fact]
+    public void A_decision_prints_on_one_line_whatever_the_names_in_a_local_manifest_contain()
+    {
+        // No API server validated these names.
+        var plan = Plan(
+            [Vs("shop", "evil\nforward . 1.2.3.4", ["istio-system/canal"], "reviews"), Vs("shop", "other", ["gone\r\n}"], "ratings")],
+            [Canal], [CanalService, Reviews]);
+
+        Assert.Equal(2, plan.Decisions.Count);
+        Assert.All(plan.Decisions, d => Assert.DoesNotMatch("[\r\n]", d.ToString()));
+    }
+
+    [Fact]
     public void A_later_copy_of_the_same_virtual_service_replaces_the_earlier()
     {
         var plan = Plan(
