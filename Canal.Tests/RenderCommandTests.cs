@@ -60,6 +60,24 @@ public sealed class RenderCommandTests : IDisposable
         Assert.Equal(first.Stdout, second.Stdout);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("10.96.0.50")]
+    public void When_the_last_virtual_service_goes_the_corefile_is_restored_byte_for_byte(string? gatewayClusterIP)
+    {
+        var original = File.ReadAllText(Path.Combine(Sample, "Corefile"));
+        var manifests = CopySample(gatewayClusterIP);
+        var rendered = Path.Combine(_temp.FullName, "Corefile.rendered");
+        File.WriteAllText(rendered, Run(manifests, Path.Combine(Sample, "Corefile")).Stdout);
+
+        File.Delete(Path.Combine(manifests, "helloworld.yaml"));
+        var (exit, stdout, stderr) = Run(manifests, rendered);
+
+        Assert.Equal(RenderCommand.Ok, exit);
+        Assert.Equal(original, stdout);
+        Assert.Contains("0 redirected", stderr);
+    }
+
     [Fact]
     public void Auto_mode_writes_a_hosts_block_when_the_gateway_service_has_a_cluster_ip()
     {
