@@ -6,4 +6,14 @@ var root = new RootCommand("canal: points Istio VirtualService destinations at t
     RenderCommand.Create(),
     RunCommand.Create(),
 };
-return root.Parse(args).Invoke();
+var parsed = root.Parse(args);
+// A usage error is unusable input: exit 2 with nothing on stdout. Left to System.CommandLine it exits 1, which
+// means "rendered with errors" to a script, and prints the help text to stdout, where the Corefile goes.
+if (parsed.Errors.Count > 0)
+{
+    foreach (var error in parsed.Errors)
+        Console.Error.WriteLine($"error: {error.Message}");
+    Console.Error.WriteLine("Run 'canal render --help' for usage.");
+    return RenderCommand.UnusableInput;
+}
+return parsed.Invoke();

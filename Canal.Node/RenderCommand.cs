@@ -27,12 +27,14 @@ internal static class RenderCommand
         };
         command.SetAction(result =>
         {
+            // The invocation's writers, not Console's: whoever invokes the command (a test, a host) gets all of its output.
+            var (stdout, stderr) = (result.InvocationConfiguration.Output, result.InvocationConfiguration.Error);
             if (!options.TryRead(result, out var redirectOptions, out var mode, out var error))
             {
-                Console.Error.WriteLine($"error: {error}");
+                stderr.WriteLine($"error: {error}");
                 return UnusableInput;
             }
-            return Run(result.GetValue(manifests)!.FullName, result.GetValue(corefile)!.FullName, mode, redirectOptions, Console.Out, Console.Error);
+            return Run(result.GetValue(manifests)!.FullName, result.GetValue(corefile)!.FullName, mode, redirectOptions, stdout, stderr);
         });
         return command;
     }

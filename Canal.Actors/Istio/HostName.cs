@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Text;
 
@@ -12,6 +13,7 @@ public static class HostName
 {
     private const int MaxNameLength = 253;
     private const int MaxLabelLength = 63;
+    private static readonly SearchValues<char> NameCharacters = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.");
 
     /// <summary>
     /// Completes <paramref name="host"/> as Istio and the cluster's DNS search path do
@@ -26,9 +28,10 @@ public static class HostName
             return HostResolution.Skip($"{Quote(host)} is a wildcard; DNS redirects need exact names");
         if (IsIpAddress(host))
             return HostResolution.Skip($"{Quote(host)} is an IP address, not a name");
-        var invalid = host.FirstOrDefault(c => !(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '.'));
-        if (invalid != default)
-            return HostResolution.Skip($"{Quote(host)} contains {Describe(invalid)}, which a DNS name cannot");
+        // An index, not FirstOrDefault: NUL is default(char), and would pass as "nothing invalid found".
+        var invalid = host.AsSpan().IndexOfAnyExcept(NameCharacters);
+        if (invalid >= 0)
+            return HostResolution.Skip($"{Quote(host)} contains {Describe(host[invalid])}, which a DNS name cannot");
 
         var name = host.ToLowerInvariant();
         var absolute = name.EndsWith('.');
@@ -54,6 +57,9 @@ public static class HostName
             return HostResolution.Skip($"{Quote(host)} is outside the cluster domain {clusterDomain}");
         if (name.Length > MaxNameLength)
             return HostResolution.Skip($"{Quote(host)} is longer than {MaxNameLength} characters once completed");
+        // The namespace a short name is completed with comes from the manifest (unchecked in local mode), so check the whole name.
+        if (!IsValidDomain(name))
+            return HostResolution.Skip($"{Quote(host)} completes to {Quote(name)}, which is not a lowercase DNS name (check the namespace)");
         return HostResolution.Accept(name);
     }
 

@@ -15,7 +15,9 @@ public static class ManifestDecoder
     public static Manifests Decode(JsonElement document, string source, int documentIndex) =>
         Decode(document, source, documentIndex, "");
 
-    private static Manifests Decode(JsonElement document, string source, int documentIndex, string prefix)
+    /// <param name="itemType">For the items of a typed list (<c>VirtualServiceList</c>), the apiVersion and kind they
+    /// have when they leave them out, as the Kubernetes API returns them.</param>
+    private static Manifests Decode(JsonElement document, string source, int documentIndex, string prefix, (string ApiVersion, string Kind)? itemType = null)
     {
         if (document.ValueKind == JsonValueKind.Null)
             return Manifests.Empty;
@@ -23,8 +25,8 @@ public static class ManifestDecoder
             return Failed(source, documentIndex, prefix, $"expected an object, found {Describe(document)}");
         try
         {
-            var apiVersion = OptionalString(document, "apiVersion", prefix);
-            var kind = OptionalString(document, "kind", prefix);
+            var apiVersion = OptionalString(document, "apiVersion", prefix) ?? itemType?.ApiVersion;
+            var kind = OptionalString(document, "kind", prefix) ?? itemType?.Kind;
             // Files without apiVersion and kind (values files, kustomizations, …) are not manifests.
             if (apiVersion == null && kind == null)
                 return Manifests.Empty;
@@ -35,7 +37,7 @@ public static class ManifestDecoder
 
             var (group, version) = SplitApiVersion(apiVersion);
             if (kind.EndsWith("List", StringComparison.Ordinal) && document.TryGetProperty("items", out _))
-                return DecodeList(document, source, documentIndex, prefix);
+                return DecodeList(document, source, documentIndex, prefix, kind == "List" ? null : (apiVersion, kind[..^"List".Length]));
             if (group == IstioGroup && kind is "VirtualService" or "Gateway")
             {
                 if (!IstioVersions.Contains(version))
@@ -54,12 +56,12 @@ public static class ManifestDecoder
         }
     }
 
-    private static Manifests DecodeList(JsonElement list, string source, int documentIndex, string prefix)
+    private static Manifests DecodeList(JsonElement list, string source, int documentIndex, string prefix, (string, string)? itemType)
     {
         var result = Manifests.Empty;
         var index = 0;
         foreach (var item in Array(list, "items", prefix))
-            result = result.Concat(Decode(item, source, documentIndex, $"{Path(prefix, "items")}[{index++}]"));
+            result = result.Concat(Decode(item, source, documentIndex, $"{Path(prefix, "items")}[{index++}]", itemType));
         return result;
     }
 

@@ -14,34 +14,79 @@ public static partial class ManifestReader
 {
     public static Manifests Read(string text, string source)
     {
-        var documents = new List<JsonElement>();
-        try
+        List<Document> documents;
+        if (LooksLikeJson(text))
         {
-            if (LooksLikeJson(text))
+            try
             {
                 using var json = JsonDocument.Parse(text, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
-                documents.Add(json.RootElement.Clone());
+                documents = [new Document(json.RootElement.Clone(), null)];
             }
-            else
+            // YAML's flow style starts with '{' or '[' too ({apiVersion: v1, …}): only text that is not YAML either is bad JSON.
+            catch (JsonException) when (LoadYaml(text, 0).Documents is { } yaml)
             {
-                var stream = new YamlStream();
-                stream.Load(new StringReader(text));
-                documents.AddRange(stream.Documents.Select(d => ToJson(d.RootNode)));
+                documents = yaml;
+            }
+            catch (JsonException e)
+            {
+                return Manifests.Empty with { Errors = [new ManifestError(source, null, null, $"not valid JSON at line {e.LineNumber + 1}: {e.Message}")] };
             }
         }
-        catch (YamlException e)
+        else
         {
-            return Manifests.Empty with { Errors = [new ManifestError(source, null, null, $"not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}")] };
-        }
-        catch (JsonException e)
-        {
-            return Manifests.Empty with { Errors = [new ManifestError(source, null, null, $"not valid JSON at line {e.LineNumber + 1}: {e.Message}")] };
+            documents = ReadYaml(text);
         }
 
         var result = Manifests.Empty;
         for (var i = 0; i < documents.Count; i++)
-            result = result.Concat(ManifestDecoder.Decode(documents[i], source, i + 1));
+        {
+            result = result.Concat(documents[i].SyntaxError is { } error
+                ? Manifests.Empty with { Errors = [new ManifestError(source, i + 1, null, error)] }
+                : ManifestDecoder.Decode(documents[i].Json, source, i + 1));
+        }
         return result;
+    }
+
+    /// <summary>One document of a file: its content, or why it is not valid YAML.</summary>
+    private sealed record Document(JsonElement Json, string? SyntaxError);
+
+    private static List<Document> ReadYaml(string text)
+    {
+        if (LoadYaml(text, 0) is { Documents: { } all })
+            return all;
+        // A syntax error: load the documents one by one, split at the '---' lines that start them (as kubectl
+        // splits a file; YAML forbids such a line inside a document), so the error loses only its own document.
+        var documents = new List<Document>();
+        var lineOffset = 0;
+        foreach (var part in DocumentStart().Split(text))
+        {
+            var (loaded, error) = LoadYaml(part, lineOffset);
+            documents.AddRange(loaded ?? [new Document(default, error)]);
+            lineOffset += part.Count(c => c == '\n');
+        }
+        return documents;
+    }
+
+    /// <summary>Loads a YAML stream whose first line is line <paramref name="lineOffset"/> + 1 of its file.</summary>
+    private static (List<Document>? Documents, string? Error) LoadYaml(string text, int lineOffset)
+    {
+        var scanner = new Scanner(new StringReader(text));
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new Parser(scanner));
+        }
+        catch (YamlException e)
+        {
+            return (null, $"not valid YAML at line {lineOffset + e.Start.Line}, column {e.Start.Column}: {e.InnerException?.Message ?? e.Message}");
+        }
+        // YamlDotNet throws this instead of a YamlException for a flow collection left open across
+        // indented lines (`name: [a` followed by `  b`): still a syntax error in the file, not a crash.
+        catch (InvalidOperationException)
+        {
+            return (null, $"not valid YAML at line {lineOffset + scanner.CurrentPosition.Line}, column {scanner.CurrentPosition.Column}: the parser gave up here (look for a '[' or '{{' that is not closed)");
+        }
+        return ([.. stream.Documents.Select(d => new Document(ToJson(d.RootNode), null))], null);
     }
 
     private static bool LooksLikeJson(string text)
@@ -115,6 +160,9 @@ public static partial class ManifestReader
         else
             writer.WriteStringValue(value);
     }
+
+    [GeneratedRegex(@"(?=^---(?:[ \t]|\r?$))", RegexOptions.Multiline)]
+    private static partial Regex DocumentStart();
 
     [GeneratedRegex(@"^[-+]?[0-9]+$")]
     private static partial Regex IntegerPattern();

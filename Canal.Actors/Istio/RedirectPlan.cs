@@ -12,7 +12,8 @@ public sealed record HostDecision(string Host, HostStatus Status, string Reason,
         var status = Status.ToString().ToLowerInvariant();
         var claimers = Claimers.Count > 0 ? $" [{string.Join(", ", Claimers)}]" : "";
         var host = Status == HostStatus.Skipped ? HostName.Quote(Host) : Host;
-        return $"{status,-10} {host}{claimers}: {Reason}";
+        // Object and gateway names from local manifests are not validated: keep one decision on one line.
+        return $"{status,-10} {host}{claimers}: {Reason}".ReplaceLineEndings("\\n");
     }
 }
 

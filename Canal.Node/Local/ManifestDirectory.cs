@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using Canal.Istio;
 
 namespace Canal.Node.Local;
@@ -15,10 +16,14 @@ internal static class ManifestDirectory
     {
         if (!Directory.Exists(directory))
             throw new DirectoryNotFoundException($"manifest directory {directory} does not exist");
-        return [.. Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
-            .Where(IsManifest)
-            .Order(StringComparer.Ordinal)
-            .Select(file => (Path.GetRelativePath(directory, file), ReadFile(file, Path.GetRelativePath(directory, file))))];
+        var files = new FileSystemEnumerable<string>(directory, (ref entry) => entry.ToFullPath(), new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+        {
+            ShouldIncludePredicate = (ref entry) => !entry.IsDirectory && IsManifest(entry.FileName.ToString()),
+            // Symbolic links to directories are not entered (one pointing up the tree made the walk endless),
+            // nor hidden directories (.git, and the ..2024_… copy behind a ConfigMap volume's linked files).
+            ShouldRecursePredicate = (ref entry) => !entry.Attributes.HasFlag(FileAttributes.ReparsePoint) && !entry.FileName.StartsWith("."),
+        };
+        return [.. files.Order(StringComparer.Ordinal).Select(file => (Path.GetRelativePath(directory, file), ReadFile(file, Path.GetRelativePath(directory, file))))];
     }
 
     public static bool IsManifest(string path) => Extensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
