@@ -214,7 +214,8 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         _dirty = false;
         _firstPending = null;
         Timers.Cancel(WriteTimer);
-        _store.ReadAsync(_stopping.Token).PipeTo(Self,
+        // Task.Run: a store that throws instead of returning a faulted task must not crash the writer.
+        Task.Run(() => _store.ReadAsync(_stopping.Token)).PipeTo(Self,
             success: config => new ConfigRead(config),
             failure: e => new StoreFailed(e));
     }
@@ -248,7 +249,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             FinishWrite();
             return;
         }
-        _store.WriteAsync(update.Text, config.Version, _stopping.Token).PipeTo(Self,
+        Task.Run(() => _store.WriteAsync(update.Text, config.Version, _stopping.Token)).PipeTo(Self,
             success: result => new WriteFinished(result, config.Content, update),
             failure: e => new StoreFailed(e));
     }

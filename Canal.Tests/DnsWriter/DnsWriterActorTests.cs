@@ -163,6 +163,13 @@ public sealed class DnsWriterActorTests : TestKit
         AwaitAssert(() => Assert.Contains($"rewrite name exact {Host(2)} ", store.Content), TimeSpan.FromSeconds(5));
     }
 
+    /// <summary>Plays a namespace entity during the sweep: reports its claims to the writer's next ReportClaims.</summary>
+    private void ReportWhenAsked(NamespaceClaims claims)
+    {
+        Assert.Equal(claims.Namespace, _namespaces.ExpectMsg<ReportClaims>().Namespace);
+        _namespaces.Reply(claims);
+    }
+
     [Fact]
     public void After_a_restart_claims_of_VirtualServices_that_vanished_are_swept_before_anything_is_written()
     {
@@ -170,9 +177,11 @@ public sealed class DnsWriterActorTests : TestKit
         var writer = StartWriter(store);
         writer.Tell(new RegisterNamespace("default"));
         ExpectMsg<NamespaceRegistered>();
-        writer.Tell(Claims("default", (Reviews, [Host(1)])));
+        var claims = Claims("default", (Reviews, [Host(1)]));
+        writer.Tell(claims);
         ExpectMsg<NamespaceClaimsAccepted>();
         CompleteSync(writer, Reviews);
+        ReportWhenAsked(claims);
         AwaitIdle(writer);
         Assert.Contains(Host(1), store.Content);
         Watch(writer);
@@ -182,19 +191,18 @@ public sealed class DnsWriterActorTests : TestKit
         // Reviews was deleted while Canal was down.
         var revived = StartWriter(store);
         CompleteSync(revived);
-        var report = _namespaces.ExpectMsg<ReportClaims>();
-        Assert.Equal("default", report.Namespace);
-        _namespaces.Reply(Claims("default", (Reviews, [Host(1)])));
-
+        ReportWhenAsked(claims);
         var release = _namespaces.ExpectMsg<ReleaseClaimers>();
+        var namespaceAsk = _namespaces.LastSender;
         Assert.Equal([Reviews], release.Claimers);
         Assert.Equal(Reviews, _virtualServices.ExpectMsg<RemoveVirtualService>().Key);
         Assert.Equal(SyncPhase.Sweeping, Status(revived).Phase);
         Assert.Single(store.Writes);
 
-        revived.Tell(Claims("default"), _namespaces);
-        _namespaces.ExpectMsg<NamespaceClaimsAccepted>();
-        _namespaces.Reply(new ClaimersReleased("default", 1));
+        // The namespace entity pushes its swept set, then answers; the VirtualService entity answers too.
+        revived.Tell(Claims("default"));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        namespaceAsk.Tell(new ClaimersReleased("default", 1));
         _virtualServices.Reply(new VirtualServiceApplied(Reviews, 0));
         AwaitIdle(revived);
         Assert.DoesNotContain(Host(1), store.Content);
@@ -212,6 +220,7 @@ public sealed class DnsWriterActorTests : TestKit
         writer.Tell(claims);
         ExpectMsg<NamespaceClaimsAccepted>();
         CompleteSync(writer, Reviews);
+        ReportWhenAsked(claims);
         AwaitIdle(writer);
         Watch(writer);
         writer.Tell(PoisonPill.Instance);
@@ -219,8 +228,7 @@ public sealed class DnsWriterActorTests : TestKit
 
         var revived = StartWriter(store);
         CompleteSync(revived, Reviews);
-        _namespaces.ExpectMsg<ReportClaims>();
-        _namespaces.Reply(claims);
+        ReportWhenAsked(claims);
         AwaitIdle(revived);
         Assert.Single(store.Writes);
         Assert.Equal(1, Status(revived).Redirected);

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Akka.Serialization;
+using Akka.TestKit.Xunit2;
+using Canal.DnsWriter;
+using Canal.Istio;
+using Canal.Mapping;
+using Canal.Serialization;
+using Canal.Tests.Support;
+
+namespace Canal.Tests.Serialization;
+
+public sealed class CanalSerializerTests() : TestKit(ActorTestConfig.Hocon)
+{
+    private static readonly ObjectKey Vs = new("default", "reviews");
+    private static readonly ObjectKey Gw = new("istio-system", "canal");
+    private static readonly NamespaceClaim Claim = new(Vs, 42, [Gw], ["reviews.default.svc.cluster.local"]);
+    private static readonly VirtualService Spec = new(Vs, "7", 3, ["istio-system/canal"], [new RouteDestination("reviews", 9080, "spec.http[0].route[0].destination.host")], [new ObjectKey("default", "child")]);
+    private static readonly Gateway Gateway = new(Gw, new Dictionary<string, string> { ["app"] = "canal-gateway" }, [new GatewayServer(5000, "HTTP", ["*"])]);
+    private static readonly ClusterService Service = new(new ObjectKey("istio-system", "canal"), new Dictionary<string, string> { ["app"] = "canal-gateway" }, [new ServicePort(5000, "http", "TCP")], ["10.96.0.10"]);
+
+    public static TheoryData<ICanalMessage> Samples() =>
+    [
+        Claim,
+        new ObserveVirtualService(Spec, [Gw]),
+        new RemoveVirtualService(Vs),
+        new GetVirtualServiceState(Vs),
+        new VirtualServiceApplied(Vs, 42),
+        new VirtualServiceState(Vs, 42, false, "7", 3, [Gw], [new NamespaceHosts("default", ["reviews.default.svc.cluster.local"])], [new SkippedHost("*.x", "spec.http[0]", "wildcard")], 5),
+        new VirtualServiceRecorded(42, "7", 3, [Gw], [new NamespaceHosts("default", [])], []),
+        new VirtualServiceRemoved(43),
+        new UpdateClaim("default", Claim),
+        new ClaimAccepted("default", Vs, 42),
+        new ReleaseClaimers("default", [Vs]),
+        new ClaimersReleased("default", 1),
+        new ReportClaims("default"),
+        new ClaimRecorded(Claim, 44),
+        new NamespaceSnapshot([Claim], 44),
+        new NamespaceClaims("default", 44, [Claim]),
+        new NamespaceClaimsAccepted("default", 44),
+        new RegisterNamespace("default"),
+        new NamespaceRegistered("default"),
+        new NamespaceKnown("default"),
+        new DnsWriterSnapshot(["default", "other"]),
+        new SyncRequested(9),
+        new SyncCompleted(9, [Vs], [Gateway], [Service]),
+        new GatewayObserved(Gateway),
+        new GatewayRemoved(Gw),
+        new ServiceObserved(Service),
+        new ServiceRemoved(Service.Key),
+        GetDnsWriterStatus.Instance,
+        new DnsWriterStatus(SyncPhase.Ready, 1, 2, 3, 4, "v", DateTimeOffset.UnixEpoch, false, null),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Every_message_round_trips_through_the_bound_serializer(ICanalMessage message)
+    {
+        var serializer = Sys.Serialization.FindSerializerFor(message);
+        Assert.IsType<CanalSerializer>(serializer);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        var restored = Sys.Serialization.Deserialize(serializer.ToBinary(message), serializer.Identifier, manifest);
+        Assert.Equal(message.GetType(), restored.GetType());
+        Assert.Equal(JsonSerializer.Serialize(message, message.GetType()), JsonSerializer.Serialize(restored, restored.GetType()));
+    }
+
+    [Fact]
+    public void Every_message_type_has_a_stable_manifest_and_a_sample_here()
+    {
+        var types = typeof(ICanalMessage).Assembly.GetTypes()
+            .Where(t => typeof(ICanalMessage).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false })
+            .ToHashSet();
+        Assert.Equal(types.OrderBy(t => t.Name), CanalSerializer.Manifests.Values.OrderBy(t => t.Name));
+        Assert.Equal(types.OrderBy(t => t.Name), ((IEnumerable<object[]>)Samples()).Select(row => row[0].GetType()).Distinct().OrderBy(t => t.Name));
+    }
+
+    [Fact]
+    public void A_manifest_from_a_newer_version_is_reported_not_guessed()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(NamespaceKnown));
+        var error = Assert.ThrowsAny<Exception>(() => serializer.FromBinary([], "dw-from-the-future"));
+        Assert.Contains("dw-from-the-future", error.Message);
+    }
+}
