@@ -26,8 +26,13 @@ function Invoke-Build {
 
 # Everything the tests need beyond the .NET SDK is installed here, never by hand.
 function Install-TestPrerequisites {
-    if (-not (Get-Command kubectl -ErrorAction SilentlyContinue)) {
-        Write-Warning 'kubectl is not on PATH; the tests that check the Kubernetes API emulator against it will fail.'
+    # PostgreSQL from Debian's packages: the tests start their own server in a temporary directory.
+    if (-not (Get-ChildItem /usr/lib/postgresql/*/bin/initdb -ErrorAction SilentlyContinue)) {
+        Write-Host 'Installing PostgreSQL (Debian package postgresql) for the tests'
+        if ((id -u) -ne '0') { throw 'PostgreSQL is missing and installing it needs root: run apt-get install -y postgresql' }
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        apt-get update -qq
+        apt-get install -y -qq postgresql
     }
 }
 

@@ -13,7 +13,7 @@ if (parsed.Errors.Count > 0)
 {
     foreach (var error in parsed.Errors)
         Console.Error.WriteLine($"error: {error.Message}");
-    Console.Error.WriteLine("Run 'canal render --help' for usage.");
+    Console.Error.WriteLine($"Run 'canal {parsed.CommandResult.Command.Name} --help' for usage.");
     return RenderCommand.UnusableInput;
 }
 return parsed.Invoke();

@@ -44,6 +44,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
     private DateTimeOffset? _lastWrite;
     private string? _lastError;
     private string _lastWarnings = "";
+    private bool _firstCheck;
 
     public DnsWriterActor(IDnsConfigStore store, IActorRef source, IActorRef namespaces, IActorRef virtualServices, DnsWriterSettings settings)
     {
@@ -191,6 +192,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             return;
         _phase = SyncPhase.Ready;
         Context.System.EventStream.Publish(new SyncBarrierPassed(finished.Listed, _knownNamespaces.Count, finished.Swept, Plan().Redirects.Count));
+        _firstCheck = true;
         Timers.StartPeriodicTimer("drift", WriteNow.Instance, _settings.DriftCheck);
         Self.Tell(WriteNow.Instance);
     }
@@ -246,6 +248,9 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             _appliedVersion = config.Version;
             _redirected = update.Plan.Redirects.Count;
             _lastError = null;
+            if (_firstCheck)
+                Context.System.EventStream.Publish(new CorefileUpToDate(_store.Description, _redirected));
+            _firstCheck = false;
             FinishWrite();
             return;
         }
@@ -266,6 +271,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         var written = (DnsWriteResult.Written)finished.Result;
         _writes++;
         _failures = 0;
+        _firstCheck = false;
         _appliedVersion = written.NewVersion;
         _lastWrite = DateTimeOffset.UtcNow;
         _lastError = null;

@@ -75,5 +75,8 @@ public sealed record SyncBarrierPassed(int Listed, int Namespaces, int Swept, in
 
 public sealed record CorefileWritten(long Write, string Store, DnsMode Mode, int Redirected, IReadOnlyList<string> Added, IReadOnlyList<string> Removed) : DnsWriterNotice;
 
+/// <summary>The first check after the sync barrier found the store already as it should be: nothing written.</summary>
+public sealed record CorefileUpToDate(string Store, int Redirected) : DnsWriterNotice;
+
 /// <summary>The store's Corefile cannot take Canal's section (malformed, no cluster block, mode impossible); it is left as it is.</summary>
 public sealed record CorefileRefused(string Store, string Reason) : DnsWriterNotice;

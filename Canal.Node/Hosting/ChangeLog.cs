@@ -16,6 +16,7 @@ internal sealed class ChangeLog : ReceiveActor
             "write #{Write} to {Store}: +{Added} -{Removed} hosts, {Redirected} redirected ({Mode} mode){Names}",
             n.Write, n.Store, n.Added.Count, n.Removed.Count, n.Redirected, n.Mode.ToString().ToLowerInvariant(),
             Names("; added ", n.Added) + Names("; removed ", n.Removed)));
+        Receive<CorefileUpToDate>(n => logger.LogInformation("{Store} is up to date: {Redirected} hosts redirected, nothing written", n.Store, n.Redirected));
         Receive<CorefileRefused>(n => logger.LogError("{Store} is left unchanged: {Reason}", n.Store, n.Reason));
     }
 

@@ -1,0 +1,203 @@
+using Canal.Istio;
+using Canal.Node;
+using Canal.Tests.Support;
+
+namespace Canal.Tests.Local;
+
+/// <summary>
+/// The real <c>canal run</c> process in local mode, on SQLite and on a real PostgreSQL: it follows manifest
+/// files, agrees with <c>canal render</c>, and comes back after a restart or a kill -9 without losing anything.
+/// </summary>
+public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<PostgresServer>, IAsyncDisposable
+{
+    private static readonly string Sample = Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld");
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("canal-local-");
+    private readonly List<CanalProcess> _processes = [];
+
+    private string ManifestDir => Path.Combine(_temp.FullName, "manifests");
+    private string CorefilePath => Path.Combine(_temp.FullName, "out", "Corefile");
+
+    public static TheoryData<string> Journals => ["sqlite", "postgres"];
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+            await process.DisposeAsync();
+        _temp.Delete(recursive: true);
+    }
+
+    private void CopySample()
+    {
+        Directory.CreateDirectory(ManifestDir);
+        foreach (var file in Directory.GetFiles(Sample, "*.yaml"))
+            File.Copy(file, Path.Combine(ManifestDir, Path.GetFileName(file)));
+    }
+
+    private static string Fqdn(string name) => $"{name}.default.svc.cluster.local";
+
+    /// <summary>A VirtualService file bound to the canal gateway, routing to <paramref name="hosts"/>.</summary>
+    private void WriteVirtualService(string name, params string[] hosts)
+    {
+        var routes = string.Concat(hosts.Select(h => $"""
+                - route:
+                    - destination:
+                        host: {h}
+
+            """));
+        File.WriteAllText(Path.Combine(ManifestDir, $"vs-{name}.yaml"), $"""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: {name}
+              namespace: default
+            spec:
+              gateways: [istio-system/canal]
+              http:
+            {routes}
+            """);
+    }
+
+    private async Task<CanalProcess> Start(string journal)
+    {
+        var args = new List<string> { "run", "--manifests", ManifestDir, "--corefile", CorefilePath, "--data", Path.Combine(_temp.FullName, "data") };
+        if (journal == "postgres")
+            args.AddRange(["--postgres", _connectionString ??= await postgres.CreateDatabase()]);
+        var process = CanalProcess.Start(_temp.FullName, [.. args]);
+        _processes.Add(process);
+        return process;
+    }
+
+    private string? _connectionString;
+
+    /// <summary>What <c>canal render</c> says the Corefile should be, from the same manifests and the Corefile as it is.</summary>
+    private string Rendered()
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        var exit = RenderCommand.Run(ManifestDir, CorefilePath, Canal.Dns.DnsMode.Auto, new RedirectOptions(), stdout, stderr);
+        Assert.True(exit == RenderCommand.Ok, stderr.ToString());
+        return stdout.ToString();
+    }
+
+    private string Corefile() => File.Exists(CorefilePath) ? File.ReadAllText(CorefilePath) : "";
+
+    /// <summary>Waits until the running Corefile is exactly what <c>canal render</c> gives and holds <paramref name="present"/> but not <paramref name="absent"/>.</summary>
+    private Task Converged(string[] present, string[]? absent = null, TimeSpan? timeout = null) =>
+        Eventually.True(() =>
+        {
+            var corefile = Corefile();
+            return present.All(h => corefile.Contains($"exact {h} ")) && (absent ?? []).All(h => !corefile.Contains($" {h} "))
+                && corefile == Rendered();
+        }, $"the Corefile to hold [{string.Join(", ", present)}] and not [{string.Join(", ", absent ?? [])}] and to equal canal render's output; it is:\n{Corefile()}", timeout);
+
+    [Theory]
+    [MemberData(nameof(Journals))]
+    public async Task Follows_added_edited_and_deleted_manifest_files_as_canal_render_would(string journal)
+    {
+        CopySample();
+        var canal = await Start(journal);
+        await Converged([Fqdn("helloworld")]);
+        await canal.WaitForLine(l => l.Contains("write #1 ") && l.Contains("added helloworld.default.svc.cluster.local"), "the first write's log line");
+
+        WriteVirtualService("reviews", "reviews", "ratings.default");
+        await Converged([Fqdn("helloworld"), Fqdn("reviews"), Fqdn("ratings")]);
+
+        WriteVirtualService("reviews", "details");
+        await Converged([Fqdn("helloworld"), Fqdn("details")], [Fqdn("reviews"), Fqdn("ratings")]);
+
+        File.Delete(Path.Combine(ManifestDir, "vs-reviews.yaml"));
+        await Converged([Fqdn("helloworld")], [Fqdn("details")]);
+        await canal.Stop();
+        Assert.Equal(0, canal.ExitCode);
+    }
+
+    [Fact]
+    public async Task Moving_the_helloworld_route_moves_the_redirect_and_the_rest_of_the_Corefile_is_kept()
+    {
+        CopySample();
+        var canal = await Start("sqlite");
+        await Converged([Fqdn("helloworld")]);
+        var created = Corefile();
+        Assert.Contains("kubernetes cluster.local in-addr.arpa ip6.arpa", created);
+
+        var vs = Path.Combine(ManifestDir, "helloworld.yaml");
+        File.WriteAllText(vs, File.ReadAllText(vs).Replace("host: helloworld.default.svc.cluster.local", "host: helloworld-v2.default.svc.cluster.local"));
+        await Converged([Fqdn("helloworld-v2")], [Fqdn("helloworld")]);
+        await canal.Stop();
+    }
+
+    [Fact]
+    public async Task A_manifest_that_stops_parsing_keeps_its_last_good_redirects_and_is_reported()
+    {
+        CopySample();
+        WriteVirtualService("reviews", "reviews");
+        var canal = await Start("sqlite");
+        await Converged([Fqdn("helloworld"), Fqdn("reviews")]);
+
+        var vs = Path.Combine(ManifestDir, "vs-reviews.yaml");
+        File.WriteAllText(vs, File.ReadAllText(vs).Replace("host: reviews", "host: [reviews"));
+        await canal.WaitForLine(l => l.Contains("vs-reviews.yaml") && l.Contains("keeping the last good version"), "the parse error to be reported");
+        WriteVirtualService("ratings", "ratings");
+        await Eventually.True(() => Corefile().Contains($"exact {Fqdn("ratings")} "), "the next change to land");
+        Assert.Contains($"exact {Fqdn("reviews")} ", Corefile());
+        await canal.Stop();
+    }
+
+    [Theory]
+    [MemberData(nameof(Journals))]
+    public async Task A_restart_with_nothing_changed_writes_nothing(string journal)
+    {
+        CopySample();
+        WriteVirtualService("reviews", "reviews");
+        var first = await Start(journal);
+        await Converged([Fqdn("helloworld"), Fqdn("reviews")]);
+        await first.Stop();
+        var before = File.GetLastWriteTimeUtc(CorefilePath);
+        var content = Corefile();
+
+        var second = await Start(journal);
+        await second.WaitForLine(l => l.Contains("is up to date: 2 hosts redirected, nothing written"), "the first check after restart");
+        await second.Stop();
+        Assert.DoesNotContain(second.Lines, l => l.Contains("write #"));
+        Assert.Equal(content, Corefile());
+        Assert.Equal(before, File.GetLastWriteTimeUtc(CorefilePath));
+    }
+
+    [Theory]
+    [MemberData(nameof(Journals))]
+    public async Task Changes_made_while_stopped_are_applied_after_the_restart(string journal)
+    {
+        CopySample();
+        WriteVirtualService("reviews", "reviews");
+        WriteVirtualService("ratings", "ratings");
+        var first = await Start(journal);
+        await Converged([Fqdn("helloworld"), Fqdn("reviews"), Fqdn("ratings")]);
+        await first.Stop();
+
+        File.Delete(Path.Combine(ManifestDir, "vs-reviews.yaml"));
+        WriteVirtualService("details", "details");
+        var second = await Start(journal);
+        await Converged([Fqdn("helloworld"), Fqdn("ratings"), Fqdn("details")], [Fqdn("reviews")]);
+        await second.WaitForLine(l => l.Contains("1 stale claimers swept"), "the sweep of the deleted VirtualService");
+        await second.Stop();
+    }
+
+    [Theory]
+    [MemberData(nameof(Journals))]
+    public async Task Killed_in_the_middle_of_a_burst_it_converges_to_the_manifests_after_a_restart(string journal)
+    {
+        CopySample();
+        var first = await Start(journal);
+        await Converged([Fqdn("helloworld")]);
+
+        for (var i = 0; i < 60; i++)
+            WriteVirtualService($"burst-{i}", $"burst-{i}");
+        await Eventually.True(() => Corefile().Contains("burst-"), "part of the burst to be written");
+        await first.Crash();
+        for (var i = 0; i < 60; i += 2)
+            File.Delete(Path.Combine(ManifestDir, $"vs-burst-{i}.yaml"));
+
+        var second = await Start(journal);
+        await Converged([Fqdn("helloworld"), Fqdn("burst-1"), Fqdn("burst-59")], [Fqdn("burst-0"), Fqdn("burst-58")], TimeSpan.FromSeconds(60));
+        await second.Stop();
+    }
+}

@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Canal.Tests.Support;
+
+/// <summary>A real <c>canal</c> process (the built canal.dll next to the tests), its output collected line by line.</summary>
+internal sealed class CanalProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    private CanalProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => { if (e.Data != null) _lines.Enqueue(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data != null) _lines.Enqueue(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public IReadOnlyList<string> Lines => [.. _lines];
+
+    public string Output => string.Join('\n', _lines);
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public static CanalProcess Start(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "canal.dll"));
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        start.Environment["NO_COLOR"] = "1";
+        return new CanalProcess(Process.Start(start)!);
+    }
+
+    public Task WaitForLine(Func<string, bool> match, string what, TimeSpan? timeout = null) =>
+        Eventually.True(() => _lines.Any(match) || _process.HasExited && _lines.Any(match), $"{what}; output so far:\n{Output}", timeout);
+
+    /// <summary>SIGTERM, as Kubernetes stops a pod, and wait for the process to exit.</summary>
+    public async Task Stop()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
+            await kill.WaitForExitAsync();
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
+    /// <summary>kill -9: no shutdown, no flush.</summary>
+    public async Task Crash()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+            await Crash();
+        _process.Dispose();
+    }
+}
