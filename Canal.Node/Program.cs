@@ -13,7 +13,8 @@ if (parsed.Errors.Count > 0)
 {
     foreach (var error in parsed.Errors)
         Console.Error.WriteLine($"error: {error.Message}");
-    Console.Error.WriteLine($"Run 'canal {parsed.CommandResult.Command.Name} --help' for usage.");
+    var command = parsed.CommandResult.Command is RootCommand ? "canal" : $"canal {parsed.CommandResult.Command.Name}";
+    Console.Error.WriteLine($"Run '{command} --help' for usage.");
     return RenderCommand.UnusableInput;
 }
 return parsed.Invoke();

@@ -241,7 +241,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         }
         var warnings = string.Join("; ", update.Warnings);
         if (warnings.Length > 0 && warnings != _lastWarnings)
-            _log.Warning(warnings);
+            Context.System.EventStream.Publish(new CorefileWarning(_store.Description, warnings));
         _lastWarnings = warnings;
         if (update.Text == config.Content)
         {

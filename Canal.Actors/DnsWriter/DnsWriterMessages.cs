@@ -75,6 +75,9 @@ public sealed record SyncBarrierPassed(int Listed, int Namespaces, int Swept, in
 
 public sealed record CorefileWritten(long Write, string Store, DnsMode Mode, int Redirected, IReadOnlyList<string> Added, IReadOnlyList<string> Removed) : DnsWriterNotice;
 
+/// <summary>Something a person should know about the rendered Corefile (the mode auto chose, a slow number of rewrite rules).</summary>
+public sealed record CorefileWarning(string Store, string Warning) : DnsWriterNotice;
+
 /// <summary>The first check after the sync barrier found the store already as it should be: nothing written.</summary>
 public sealed record CorefileUpToDate(string Store, int Redirected) : DnsWriterNotice;
 

@@ -17,6 +17,7 @@ internal sealed class ChangeLog : ReceiveActor
             n.Write, n.Store, n.Added.Count, n.Removed.Count, n.Redirected, n.Mode.ToString().ToLowerInvariant(),
             Names("; added ", n.Added) + Names("; removed ", n.Removed)));
         Receive<CorefileUpToDate>(n => logger.LogInformation("{Store} is up to date: {Redirected} hosts redirected, nothing written", n.Store, n.Redirected));
+        Receive<CorefileWarning>(n => logger.LogWarning("{Store}: {Warning}", n.Store, n.Warning));
         Receive<CorefileRefused>(n => logger.LogError("{Store} is left unchanged: {Reason}", n.Store, n.Reason));
     }
 
