@@ -25,7 +25,9 @@ internal static class CorefileEditor
                 continue;
             var sections = FindSections(corefile.Text, block);
             var foreignHosts = directives.FirstOrDefault(d => d.Name == "hosts" && !sections.Any(s => d.Start >= s.Start && d.Start < s.End));
-            found.Add(new ClusterBlock(block, sections, foreignHosts?.Line));
+            // Snippet imports are expanded above; an import left is of files CoreDNS reads (AKS's and k3s's customisation).
+            var fileImport = directives.FirstOrDefault(d => d.Name == "import");
+            found.Add(new ClusterBlock(block, sections, foreignHosts?.Line, fileImport?.Line, directives.Any(d => d.Name == "reload")));
         }
         return found;
     }
@@ -180,8 +182,11 @@ internal static class CorefileEditor
     private static int LineNumber(string text, int offset) => text.AsSpan(0, offset).Count('\n') + 1;
 }
 
-/// <summary>A server block serving the cluster domain, Canal's sections in it, and the line of a <c>hosts</c> not Canal's.</summary>
-internal sealed record ClusterBlock(ServerBlock Block, IReadOnlyList<SectionRange> Sections, int? ForeignHostsLine);
+/// <summary>
+/// A server block serving the cluster domain, Canal's sections in it, the line of a <c>hosts</c> not Canal's,
+/// the line of an <c>import</c> of files, and whether CoreDNS reloads it when it changes.
+/// </summary>
+internal sealed record ClusterBlock(ServerBlock Block, IReadOnlyList<SectionRange> Sections, int? ForeignHostsLine, int? FileImportLine, bool HasReload);
 
 /// <summary>Whole lines from the begin marker's line start to just past the end marker's newline.</summary>
 internal sealed record SectionRange(int Start, int End);

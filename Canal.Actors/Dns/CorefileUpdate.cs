@@ -23,8 +23,13 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
         var foreignHosts = blocks.FirstOrDefault(b => b.ForeignHostsLine != null)?.ForeignHostsLine;
         if (mode == DnsMode.Hosts && foreignHosts != null)
             throw new CorefileException("the cluster block already has a 'hosts' directive and CoreDNS allows one per block; use rewrite or auto mode", foreignHosts);
+        var fileImport = blocks.FirstOrDefault(b => b.FileImportLine != null)?.FileImportLine;
         if (mode == DnsMode.Auto)
-            mode = ChooseMode(plan, foreignHosts, warnings);
+            mode = ChooseMode(plan, foreignHosts, fileImport, warnings);
+        else if (mode == DnsMode.Hosts && fileImport != null)
+            warnings.Add($"the cluster block imports files (line {fileImport}); if one of them has a 'hosts' too, CoreDNS will refuse the configuration");
+        if (blocks.Any(b => !b.HasReload))
+            warnings.Add("the cluster block has no 'reload' directive: CoreDNS applies Canal's changes only when it restarts");
 
         plan = plan.Block(r => SectionRenderer.CannotRender(mode, r, clusterDomain));
         var text = CorefileEditor.ReplaceSection(parsed, clusterDomain, SectionRenderer.Render(mode, plan.Redirects));
@@ -58,11 +63,17 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
         return hosts;
     }
 
-    private static DnsMode ChooseMode(RedirectPlan plan, int? foreignHostsLine, List<string> warnings)
+    private static DnsMode ChooseMode(RedirectPlan plan, int? foreignHostsLine, int? fileImportLine, List<string> warnings)
     {
         if (foreignHostsLine != null)
         {
             warnings.Add($"auto mode chose rewrite: the cluster block has its own 'hosts' (line {foreignHostsLine}) and CoreDNS allows one per block");
+            return DnsMode.Rewrite;
+        }
+        if (fileImportLine != null)
+        {
+            // A customisation file (AKS's coredns-custom *.override) may hold a hosts of its own; two would stop CoreDNS.
+            warnings.Add($"auto mode chose rewrite: the cluster block imports files (line {fileImportLine}) that may hold a 'hosts' of their own");
             return DnsMode.Rewrite;
         }
         if (plan.Redirects.FirstOrDefault(r => r.TargetIPs.Count == 0) is { } unknown)

@@ -23,7 +23,12 @@ public sealed record RedirectPlan(IReadOnlyList<Redirect> Redirects, IReadOnlyLi
     /// <summary>Blocks the redirects <paramref name="cannotRender"/> rejects, keeping the decision list complete.</summary>
     public RedirectPlan Block(Func<Redirect, string?> cannotRender)
     {
-        var reasons = Redirects.Select(r => (r, reason: cannotRender(r))).Where(x => x.reason != null).ToDictionary(x => x.r.Host, x => x.reason!);
+        var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var redirect in Redirects)
+        {
+            if (cannotRender(redirect) is { } reason)
+                reasons.TryAdd(redirect.Host, reason);
+        }
         if (reasons.Count == 0)
             return this;
         return new RedirectPlan(

@@ -86,8 +86,44 @@ public sealed class DistributionCorefileTests
         Assert.True(lastEntry < Array.IndexOf(body, "fallthrough"));
     }
 
+    /// <summary>AKS's cluster block imports its coredns-custom *.override files, which may hold a hosts of their own.</summary>
+    public static TheoryData<string, int> WithoutOwnHostsOrFileImports
+    {
+        get
+        {
+            var data = new TheoryData<string, int>();
+            foreach (var (name, blocks, _) in All.Where(f => !f.OwnHosts && f.Name != "aks.Corefile"))
+                data.Add(name, blocks);
+            return data;
+        }
+    }
+
+    [Fact]
+    public void A_cluster_block_without_reload_gets_a_warning_that_changes_wait_for_a_restart()
+    {
+        var original = Fixture("kubeadm.Corefile");
+        Assert.Empty(CorefileUpdate.Apply(original, Plan(Hosts), DnsMode.Rewrite, ClusterDomain).Warnings);
+
+        var withoutReload = original.Replace("    reload\n", "");
+        Assert.NotEqual(original, withoutReload);
+        var update = CorefileUpdate.Apply(withoutReload, Plan(Hosts), DnsMode.Rewrite, ClusterDomain);
+        Assert.Contains(update.Warnings, w => w.Contains("no 'reload'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Auto_mode_chooses_rewrite_when_the_cluster_block_imports_customisation_files()
+    {
+        var original = Fixture("aks.Corefile");
+
+        var update = CorefileUpdate.Apply(original, Plan(Hosts), DnsMode.Auto, ClusterDomain);
+
+        Assert.Equal(DnsMode.Rewrite, update.Mode);
+        Assert.Contains(update.Warnings, w => w.Contains("imports files (line 18)", StringComparison.Ordinal));
+        AssertRendered(original, update.Text, ExpectedRewrite(Hosts), 1);
+    }
+
     [Theory]
-    [MemberData(nameof(WithoutOwnHosts))]
+    [MemberData(nameof(WithoutOwnHostsOrFileImports))]
     public void Auto_mode_chooses_hosts_when_the_cluster_block_has_none(string fixture, int clusterBlocks)
     {
         var original = Fixture(fixture);
