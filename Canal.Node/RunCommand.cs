@@ -94,8 +94,8 @@ internal static class RunCommand
 
         var settings = CanalAkka.WriterSettings(options);
         var store = new CorefileFileStore(options.Corefile, options.ClusterDomain);
-        builder.Services.AddAkka(CanalAkka.SystemName, (akka, _) => akka.WithCanal(options, settings, store,
-            virtualServices => LocalSource.Props(options.Manifests, virtualServices, options.ClusterDomain, settings.AskTimeout)));
+        builder.Services.AddAkka(CanalAkka.SystemName, (akka, services) => akka.WithCanal(options, settings, store,
+            () => new LocalDirectorySource(options.Manifests, options.Corefile, services.GetRequiredService<ILoggerFactory>().CreateLogger("Canal"))));
 
         using var host = builder.Build();
         var journal = string.IsNullOrWhiteSpace(options.Postgres) ? Path.GetFullPath(Path.Combine(options.Data, "canal.db")) : "PostgreSQL";

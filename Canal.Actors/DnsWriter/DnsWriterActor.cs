@@ -63,6 +63,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         Command<GatewayRemoved>(g => Changed(_gateways.Remove(g.Key)));
         Command<ServiceObserved>(s => Changed(_services[s.Service.Key] = s.Service));
         Command<ServiceRemoved>(s => Changed(_services.Remove(s.Key)));
+        Command<DnsConfigChanged>(_ => Changed());
 
         Command<RequestListing>(_ => _source.Tell(new SyncRequested(_epoch)));
         Command<SyncCompleted>(OnSyncCompleted);

@@ -40,6 +40,12 @@ public sealed record SyncCompleted(
     IReadOnlyList<Gateway> Gateways,
     IReadOnlyList<ClusterService> Services) : ICanalMessage;
 
+/// <summary>Source → DnsWriter: the DNS configuration changed under Canal (an edit, a removed section): check it again.</summary>
+public sealed record DnsConfigChanged : ICanalMessage
+{
+    public static readonly DnsConfigChanged Instance = new();
+}
+
 public sealed record GatewayObserved(Gateway Gateway) : ICanalMessage;
 
 public sealed record GatewayRemoved(ObjectKey Key) : ICanalMessage;

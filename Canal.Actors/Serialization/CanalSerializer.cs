@@ -42,6 +42,7 @@ public sealed class CanalSerializer(ExtendedActorSystem system) : SerializerWith
         ["dw-snapshot"] = typeof(DnsWriterSnapshot),
         ["dw-sync-requested"] = typeof(SyncRequested),
         ["dw-sync-completed"] = typeof(SyncCompleted),
+        ["dw-config-changed"] = typeof(DnsConfigChanged),
         ["dw-gateway-observed"] = typeof(GatewayObserved),
         ["dw-gateway-removed"] = typeof(GatewayRemoved),
         ["dw-service-observed"] = typeof(ServiceObserved),

@@ -20,13 +20,13 @@ internal static class CanalAkka
     public const string SystemName = "canal";
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
-    /// <param name="sourceProps">The source singleton (local directory, Kubernetes watchers), given the VirtualService region.</param>
+    /// <param name="source">Where objects come from (a manifest directory, the Kubernetes API); run by the source singleton.</param>
     public static AkkaConfigurationBuilder WithCanal(
         this AkkaConfigurationBuilder builder,
         CanalNodeOptions options,
         DnsWriterSettings settings,
         IDnsConfigStore store,
-        Func<IActorRef, Props> sourceProps)
+        Func<IObjectSource> source)
     {
         var shardOptions = new ShardOptions { StateStoreMode = StateStoreMode.DData, RememberEntities = false };
         var singletonOptions = new ClusterSingletonOptions { LogSingletonIdentificationFailure = false };
@@ -49,7 +49,7 @@ internal static class CanalAkka
                 (_, registry, _) => entityId => NamespaceActor.Props(entityId, registry.Get<DnsWriterSingleton>(), AskTimeout),
                 new NamespaceMessageExtractor(), shardOptions)
             .WithSingleton<SourceSingleton>("source",
-                (_, registry, _) => sourceProps(registry.Get<VirtualServiceRegion>()),
+                (_, registry, _) => SourceActor.Props(source, registry.Get<VirtualServiceRegion>(), domain, AskTimeout),
                 singletonOptions, createProxyToo: true)
             .WithSingleton<DnsWriterSingleton>("dns-writer",
                 (_, registry, _) => DnsWriterActor.Props(store, registry.Get<SourceSingleton>(), registry.Get<NamespaceRegion>(), registry.Get<VirtualServiceRegion>(), settings),

@@ -43,6 +43,7 @@ public sealed class CanalSerializerTests() : TestKit(ActorTestConfig.Hocon)
         new DnsWriterSnapshot(["default", "other"]),
         new SyncRequested(9),
         new SyncCompleted(9, [Vs], [Gateway], [Service]),
+        DnsConfigChanged.Instance,
         new GatewayObserved(Gateway),
         new GatewayRemoved(Gw),
         new ServiceObserved(Service),

@@ -1,0 +1,24 @@
+using Canal.Istio;
+
+namespace Canal.Mapping;
+
+/// <summary>
+/// Where the objects come from: a directory of manifests in local mode, the Kubernetes API in a cluster.
+/// An adapter only reports what exists; <see cref="SourceActor"/> turns that into the pipeline's messages.
+/// </summary>
+public interface IObjectSource : IDisposable
+{
+    /// <summary>
+    /// Starts watching. <paramref name="onView"/> gets the complete current view once everything has been
+    /// listed, and again whenever it changes; <paramref name="onStoreChanged"/> is called when the DNS
+    /// configuration itself changed under Canal (someone edited it), so it can be checked again.
+    /// Both may be called from any thread.
+    /// </summary>
+    void Start(Action<SourceView> onView, Action onStoreChanged);
+}
+
+/// <summary>Every VirtualService, Gateway and Service the source knows, as of now.</summary>
+public sealed record SourceView(
+    IReadOnlyList<VirtualService> VirtualServices,
+    IReadOnlyList<Gateway> Gateways,
+    IReadOnlyList<ClusterService> Services);

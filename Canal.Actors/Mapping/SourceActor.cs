@@ -1,0 +1,190 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Event;
+using Canal.DnsWriter;
+using Canal.Istio;
+
+namespace Canal.Mapping;
+
+/// <summary>
+/// The source singleton. Holds the adapter's latest <see cref="SourceView"/> and feeds the pipeline from it:
+/// on the DnsWriter's <see cref="SyncRequested"/> it delivers every VirtualService (waiting until each is
+/// applied) and answers <see cref="SyncCompleted"/>; afterwards it delivers only what changed. One delivery
+/// runs at a time; views arriving meanwhile collapse into the latest.
+/// </summary>
+public sealed class SourceActor : ReceiveActor, IWithTimers
+{
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
+    private const int Parallelism = 64;
+
+    private readonly IObjectSource _source;
+    private readonly IActorRef _virtualServices;
+    private readonly string _clusterDomain;
+    private readonly TimeSpan _askTimeout;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private SourceView? _view;
+    private bool _viewChanged;
+    private IActorRef? _dnsWriter;
+    private long? _syncEpoch;
+    private bool _synced;
+    private bool _busy;
+    private readonly Dictionary<ObjectKey, Delivered> _delivered = [];
+    private Dictionary<ObjectKey, Gateway> _gateways = [];
+    private Dictionary<ObjectKey, ClusterService> _services = [];
+
+    public SourceActor(IObjectSource source, IActorRef virtualServices, string clusterDomain, TimeSpan askTimeout)
+    {
+        _source = source;
+        _virtualServices = virtualServices;
+        _clusterDomain = clusterDomain;
+        _askTimeout = askTimeout;
+
+        Receive<SyncRequested>(request =>
+        {
+            _dnsWriter = Sender;
+            _syncEpoch = request.Epoch;
+            _synced = false;
+            Run();
+        });
+        Receive<ViewChanged>(changed =>
+        {
+            _view = changed.View;
+            _viewChanged = true;
+            Run();
+        });
+        Receive<StoreChanged>(_ => _dnsWriter?.Tell(DnsConfigChanged.Instance));
+        Receive<Retry>(_ =>
+        {
+            _viewChanged = true;
+            Run();
+        });
+        Receive<DeliveryFinished>(OnDeliveryFinished);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <param name="source">Called for every incarnation: a restarted actor gets a fresh adapter (the old one was disposed).</param>
+    public static Props Props(Func<IObjectSource> source, IActorRef virtualServices, string clusterDomain, TimeSpan askTimeout) =>
+        Akka.Actor.Props.Create(() => new SourceActor(source(), virtualServices, clusterDomain, askTimeout));
+
+    protected override void PreStart()
+    {
+        var self = Self;
+        _source.Start(view => self.Tell(new ViewChanged(view)), () => self.Tell(StoreChanged.Instance));
+    }
+
+    protected override void PostStop() => _source.Dispose();
+
+    private void Run()
+    {
+        if (_busy || _dnsWriter == null || _view == null)
+            return;
+        var sync = !_synced;
+        if (!sync && !_viewChanged)
+            return;
+        _viewChanged = false;
+        _busy = true;
+
+        var view = _view;
+        var inherited = Delegation.InheritedGateways(view.VirtualServices, _clusterDomain);
+        var wanted = new Dictionary<ObjectKey, Delivered>();
+        foreach (var vs in view.VirtualServices)
+        {
+            var observe = new ObserveVirtualService(vs, inherited.GetValueOrDefault(vs.Key) ?? []);
+            // Adapters keep unchanged objects as the same instances, so most fingerprints are reused.
+            wanted[vs.Key] = _delivered.TryGetValue(vs.Key, out var seen) && ReferenceEquals(seen.Observe.Spec, vs) && seen.Observe.InheritedGateways.SequenceEqual(observe.InheritedGateways)
+                ? seen
+                : new Delivered(observe, JsonSerializer.Serialize(observe));
+        }
+        var observeNow = wanted.Values.Where(w => sync || !_delivered.TryGetValue(w.Observe.Key, out var seen) || seen.Fingerprint != w.Fingerprint).ToList();
+        var remove = _delivered.Keys.Where(k => !wanted.ContainsKey(k)).ToList();
+
+        var gateways = view.Gateways.GroupBy(g => g.Key).ToDictionary(g => g.Key, g => g.Last());
+        var services = view.Services.GroupBy(s => s.Key).ToDictionary(s => s.Key, s => s.Last());
+        if (!sync)
+            SendObjectChanges(gateways, services);
+        _gateways = gateways;
+        _services = services;
+
+        var epoch = _syncEpoch;
+        Deliver(observeNow.Select(w => (IVirtualServiceCommand)w.Observe).Concat(remove.Select(k => new RemoveVirtualService(k))).ToList())
+            .PipeTo(Self, success: results => new DeliveryFinished(sync ? epoch : null, results, wanted));
+    }
+
+    private async Task<IReadOnlyList<(IVirtualServiceCommand Command, Exception? Error)>> Deliver(List<IVirtualServiceCommand> commands)
+    {
+        var results = new (IVirtualServiceCommand, Exception?)[commands.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, commands.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, _) =>
+        {
+            try
+            {
+                await _virtualServices.Ask<VirtualServiceApplied>(commands[i], _askTimeout);
+                results[i] = (commands[i], null);
+            }
+            catch (Exception e)
+            {
+                results[i] = (commands[i], e);
+            }
+        });
+        return results;
+    }
+
+    private void OnDeliveryFinished(DeliveryFinished finished)
+    {
+        _busy = false;
+        var failed = finished.Results.Where(r => r.Error != null).ToList();
+        foreach (var (command, _) in finished.Results.Where(r => r.Error == null))
+        {
+            if (command is RemoveVirtualService)
+                _delivered.Remove(command.Key);
+            else
+                _delivered[command.Key] = finished.Wanted[command.Key];
+        }
+        if (failed.Count > 0)
+        {
+            _log.Warning("{0} VirtualService changes not applied yet (first: {1}: {2}); retrying", failed.Count, failed[0].Command.Key, failed[0].Error!.Message);
+            // A failed sync stays wanted (_synced is still false), so the retry lists everything again.
+            Timers.StartSingleTimer("retry", Retry.Instance, RetryAfter);
+        }
+        else if (finished.SyncEpoch is { } epoch && epoch == _syncEpoch)
+        {
+            _synced = true;
+            _dnsWriter!.Tell(new SyncCompleted(epoch, [.. finished.Wanted.Keys], [.. _gateways.Values], [.. _services.Values]));
+        }
+        Run();
+    }
+
+    private void SendObjectChanges(Dictionary<ObjectKey, Gateway> gateways, Dictionary<ObjectKey, ClusterService> services)
+    {
+        foreach (var gateway in gateways.Values.Where(g => !_gateways.TryGetValue(g.Key, out var old) || !Same(old, g)))
+            _dnsWriter!.Tell(new GatewayObserved(gateway));
+        foreach (var key in _gateways.Keys.Where(k => !gateways.ContainsKey(k)))
+            _dnsWriter!.Tell(new GatewayRemoved(key));
+        foreach (var service in services.Values.Where(s => !_services.TryGetValue(s.Key, out var old) || !Same(old, s)))
+            _dnsWriter!.Tell(new ServiceObserved(service));
+        foreach (var key in _services.Keys.Where(k => !services.ContainsKey(k)))
+            _dnsWriter!.Tell(new ServiceRemoved(key));
+    }
+
+    private static bool Same<T>(T a, T b) where T : class => ReferenceEquals(a, b) || JsonSerializer.Serialize(a) == JsonSerializer.Serialize(b);
+
+    private sealed record Delivered(ObserveVirtualService Observe, string Fingerprint);
+
+    private sealed record ViewChanged(SourceView View);
+
+    private sealed record StoreChanged
+    {
+        public static readonly StoreChanged Instance = new();
+    }
+
+    private sealed record Retry
+    {
+        public static readonly Retry Instance = new();
+    }
+
+    private sealed record DeliveryFinished(
+        long? SyncEpoch,
+        IReadOnlyList<(IVirtualServiceCommand Command, Exception? Error)> Results,
+        Dictionary<ObjectKey, Delivered> Wanted);
+}

@@ -1,0 +1,81 @@
+using Canal.Istio;
+using Canal.Mapping;
+using Microsoft.Extensions.Logging;
+
+namespace Canal.Node.Local;
+
+/// <summary>
+/// Local mode's objects: a directory of manifests, watched (and rescanned every 10 s, since file events can
+/// be lost). A file that stops parsing keeps its last good objects, so a typo never withdraws redirects.
+/// The Corefile is watched too, so an edit of Canal's section is put back.
+/// </summary>
+internal sealed class LocalDirectorySource(string directory, string corefile, ILogger logger) : IObjectSource
+{
+    private static readonly TimeSpan SettleTime = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan Rescan = TimeSpan.FromSeconds(10);
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Manifests> _lastGood = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _reported = new(StringComparer.Ordinal);
+    private readonly List<IDisposable> _resources = [];
+    private Timer? _settle;
+
+    public void Start(Action<SourceView> onView, Action onStoreChanged)
+    {
+        Directory.CreateDirectory(directory);
+        _settle = new Timer(_ => onView(Scan()));
+        var manifests = Watch(directory, "*", _ => _settle.Change(SettleTime, Timeout.InfiniteTimeSpan));
+        manifests.IncludeSubdirectories = true;
+        var corefileDirectory = Path.GetDirectoryName(Path.GetFullPath(corefile))!;
+        Directory.CreateDirectory(corefileDirectory);
+        Watch(corefileDirectory, Path.GetFileName(corefile), _ => onStoreChanged());
+        _resources.Add(new Timer(_ => _settle.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan), null, TimeSpan.Zero, Rescan));
+    }
+
+    public void Dispose()
+    {
+        foreach (var resource in _resources)
+            resource.Dispose();
+        _settle?.Dispose();
+    }
+
+    private FileSystemWatcher Watch(string path, string filter, Action<FileSystemEventArgs?> changed)
+    {
+        var watcher = new FileSystemWatcher(path, filter);
+        watcher.Changed += (_, e) => changed(e);
+        watcher.Created += (_, e) => changed(e);
+        watcher.Deleted += (_, e) => changed(e);
+        watcher.Renamed += (_, e) => changed(e);
+        watcher.Error += (_, _) => changed(null);
+        watcher.EnableRaisingEvents = true;
+        _resources.Add(watcher);
+        return watcher;
+    }
+
+    private SourceView Scan()
+    {
+        lock (_lock)
+        {
+            var result = Manifests.Empty;
+            var files = ManifestDirectory.ReadFiles(directory);
+            foreach (var (source, manifests) in files)
+            {
+                if (manifests.Errors.Count == 0)
+                {
+                    _reported.Remove(source);
+                    _lastGood[source] = manifests;
+                    result = result.Concat(manifests);
+                    continue;
+                }
+                var errors = string.Join("; ", manifests.Errors);
+                if (_reported.GetValueOrDefault(source) != errors)
+                    logger.LogError("{Errors} (keeping the last good version of {File})", errors, source);
+                _reported[source] = errors;
+                result = result.Concat(_lastGood.TryGetValue(source, out var good) ? good : manifests with { Errors = [] });
+            }
+            foreach (var gone in _lastGood.Keys.Where(k => files.All(f => f.Source != k)).ToList())
+                _lastGood.Remove(gone);
+            return new SourceView(result.VirtualServices, result.Gateways, result.Services);
+        }
+    }
+}
