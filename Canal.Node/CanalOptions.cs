@@ -9,7 +9,7 @@ internal sealed class CanalOptions
 {
     public Option<string> Mode { get; } = new("--mode")
     {
-        Description = "How redirects are written: auto (hosts unless the cluster block has its own hosts), rewrite or hosts.",
+        Description = "How redirects are written: auto (hosts unless the cluster block has its own hosts or imports files), rewrite, hosts, or custom (the lines for an imported coredns-custom file).",
         DefaultValueFactory = _ => "auto",
     };
 
@@ -33,7 +33,7 @@ internal sealed class CanalOptions
         mode = modeName == null ? default : Enum.Parse<DnsMode>(modeName);
         if (modeName == null)
         {
-            error = $"--mode {result.GetValue(Mode)} is not a mode; use auto, rewrite or hosts";
+            error = $"--mode {result.GetValue(Mode)} is not a mode; use auto, rewrite, hosts or custom";
             return false;
         }
         var domain = result.GetValue(ClusterDomain)!.Trim().TrimEnd('.').ToLowerInvariant();

@@ -316,7 +316,7 @@ public sealed class RenderCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--mode", "dns", "--mode dns is not a mode; use auto, rewrite or hosts")]
+    [InlineData("--mode", "dns", "--mode dns is not a mode; use auto, rewrite, hosts or custom")]
     [InlineData("--cluster-domain", "cluster local", "--cluster-domain \"cluster local\" is not a DNS name")]
     [InlineData("--cluster-domain", "", "--cluster-domain \"\" is not a DNS name")]
     [InlineData("--cluster-domain", "-bad.local", "is not a DNS name")]

@@ -118,7 +118,8 @@ internal static class CorefileEditor
         return anchor < 0 ? "    " : text[LineStart(text, anchor)..anchor];
     }
 
-    private static string Render(IReadOnlyList<SectionLine> body, string indent, string newLine)
+    /// <summary>The section with its markers, each line prefixed by <paramref name="indent"/>.</summary>
+    public static string Render(IReadOnlyList<SectionLine> body, string indent, string newLine)
     {
         var unit = indent.Length > 0 ? indent : "    ";
         var sb = new System.Text.StringBuilder();

@@ -14,6 +14,8 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
     /// </summary>
     public static CorefileUpdate Apply(string corefile, RedirectPlan plan, DnsMode mode, string clusterDomain)
     {
+        if (mode == DnsMode.Custom)
+            return ApplyCustom(plan, clusterDomain);
         var parsed = Corefile.Parse(corefile);
         var blocks = CorefileEditor.FindClusterBlocks(parsed, clusterDomain);
         if (blocks.Count == 0)
@@ -38,27 +40,36 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
         return new CorefileUpdate(text, mode, plan, warnings);
     }
 
-    /// <summary>The hosts Canal's section in <paramref name="corefile"/> redirects now (empty when it has none or does not parse).</summary>
-    public static IReadOnlySet<string> RedirectedHosts(string corefile, string clusterDomain)
+    /// <summary>
+    /// custom mode: the whole text is Canal's (a key of its own in the imported ConfigMap), so it is rendered
+    /// from scratch; checked by parsing it as the body of a server block, which is how CoreDNS imports it.
+    /// </summary>
+    private static CorefileUpdate ApplyCustom(RedirectPlan plan, string clusterDomain)
+    {
+        plan = plan.Block(r => SectionRenderer.CannotRender(DnsMode.Rewrite, r, clusterDomain));
+        var text = plan.Redirects.Count == 0 ? "" : CorefileEditor.Render(SectionRenderer.Render(DnsMode.Rewrite, plan.Redirects), "", "\n");
+        Corefile.Parse($".:53 {{\n{text}}}\n");
+        return new CorefileUpdate(text, DnsMode.Custom, plan, []);
+    }
+
+    /// <summary>The hosts Canal's section (or custom file) in <paramref name="text"/> redirects now.</summary>
+    public static IReadOnlySet<string> RedirectedHosts(string text)
     {
         var hosts = new SortedSet<string>(StringComparer.Ordinal);
-        try
+        var inSection = false;
+        foreach (var line in text.Split('\n').Select(l => l.Trim()))
         {
-            var parsed = Corefile.Parse(corefile);
-            foreach (var block in CorefileEditor.FindClusterBlocks(parsed, clusterDomain))
+            if (line.StartsWith(CorefileEditor.BeginMarker, StringComparison.Ordinal))
+                inSection = true;
+            else if (line.StartsWith(CorefileEditor.EndMarker, StringComparison.Ordinal))
+                inSection = false;
+            else if (inSection && line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is var words)
             {
-                foreach (var words in CorefileEditor.SectionText(corefile, block).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
-                {
-                    if (words is ["rewrite", "name", "exact", var host, _])
-                        hosts.Add(host);
-                    else if (words.Length == 2 && System.Net.IPAddress.TryParse(words[0], out _))
-                        hosts.Add(words[1]);
-                }
+                if (words is ["rewrite", "name", "exact", var host, _])
+                    hosts.Add(host);
+                else if (words.Length == 2 && System.Net.IPAddress.TryParse(words[0], out _))
+                    hosts.Add(words[1]);
             }
-        }
-        catch (CorefileException)
-        {
-            // A Corefile Canal cannot read holds no redirects Canal can account for.
         }
         return hosts;
     }

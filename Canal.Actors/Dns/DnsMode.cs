@@ -11,4 +11,10 @@ public enum DnsMode
 
     /// <summary>A <c>hosts</c> block of gateway ClusterIPs: one map lookup per query however many redirects there are.</summary>
     Hosts,
+
+    /// <summary>
+    /// Rewrite rules in a file of their own that the Corefile imports (<c>coredns-custom</c>, as AKS and k3s
+    /// expect customisation); the Corefile itself is left alone.
+    /// </summary>
+    Custom,
 }

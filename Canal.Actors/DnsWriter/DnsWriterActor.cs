@@ -30,6 +30,8 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, NamespaceClaims> _claims = new(StringComparer.Ordinal);
     private readonly Dictionary<ObjectKey, Gateway> _gateways = [];
     private readonly Dictionary<ObjectKey, ClusterService> _services = [];
+    private readonly Dictionary<ObjectKey, DateTime> _unreadySince = [];
+    private HashSet<ObjectKey> _withdrawn = [];
 
     private SyncPhase _phase = SyncPhase.WaitingForListing;
     private long _epoch;
@@ -45,6 +47,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
     private string? _lastError;
     private string _lastWarnings = "";
     private bool _firstCheck;
+    private bool _retryPending;
 
     public DnsWriterActor(IDnsConfigStore store, IActorRef source, IActorRef namespaces, IActorRef virtualServices, DnsWriterSettings settings)
     {
@@ -61,16 +64,38 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         Command<NamespaceClaims>(Accept);
         Command<GatewayObserved>(g => Changed(_gateways[g.Gateway.Key] = g.Gateway));
         Command<GatewayRemoved>(g => Changed(_gateways.Remove(g.Key)));
-        Command<ServiceObserved>(s => Changed(_services[s.Service.Key] = s.Service));
-        Command<ServiceRemoved>(s => Changed(_services.Remove(s.Key)));
+        Command<ServiceObserved>(s =>
+        {
+            _services[s.Service.Key] = s.Service;
+            TrackReadiness(s.Service);
+            Changed();
+        });
+        Command<ServiceRemoved>(s =>
+        {
+            _services.Remove(s.Key);
+            _unreadySince.Remove(s.Key);
+            Changed();
+        });
+        Command<ReadinessDeadline>(_ => Changed());
         Command<DnsConfigChanged>(_ => Changed());
 
-        Command<RequestListing>(_ => _source.Tell(new SyncRequested(_epoch)));
+        Command<RequestListing>(_ =>
+        {
+            if (_phase == SyncPhase.WaitingForListing)
+                _source.Tell(new SyncRequested(_epoch));
+        });
+        Command<ResyncRequested>(_ =>
+        {
+            if (_phase != SyncPhase.WaitingForListing)
+                StartSync();
+        });
         Command<SyncCompleted>(OnSyncCompleted);
         Command<NamespacesReported>(OnNamespacesReported);
         Command<SweepFinished>(OnSweepFinished);
         Command<SyncFailed>(failed =>
         {
+            if (failed.Epoch != _epoch || _phase != SyncPhase.Sweeping)
+                return;
             _log.Warning("sync failed ({0}); asking the source for a new listing", failed.Cause.Message);
             StartSync();
         });
@@ -155,14 +180,19 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             _gateways[gateway.Key] = gateway;
         _services.Clear();
         foreach (var service in sync.Services)
+        {
             _services[service.Key] = service;
+            TrackReadiness(service);
+        }
+        foreach (var gone in _unreadySince.Keys.Where(k => !_services.ContainsKey(k)).ToList())
+            _unreadySince.Remove(gone);
 
         var alive = sync.VirtualServices.ToHashSet();
         var epoch = _epoch;
         var asks = _knownNamespaces.Select(ns => _namespaces.Ask<NamespaceClaims>(new ReportClaims(ns), _settings.AskTimeout));
         Task.WhenAll(asks).PipeTo(Self,
-            success: reports => new NamespacesReported(epoch, reports, alive),
-            failure: e => new SyncFailed(e));
+            success: reports => new NamespacesReported(epoch, reports, alive, sync.Complete),
+            failure: e => new SyncFailed(epoch, e));
     }
 
     private void OnNamespacesReported(NamespacesReported reported)
@@ -173,18 +203,23 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             Hold(report);
         // Claims of VirtualServices that vanished while Canal was down: release them in their namespaces,
         // and let their own actors forget them.
-        var dead = _claims.Values
-            .SelectMany(ns => ns.Claims.Where(c => !reported.Alive.Contains(c.Claimer)).Select(c => (ns.Namespace, c.Claimer)))
-            .ToList();
+        // Claims stamped after the sync started come from VirtualServices created since: alive, whatever the listing says.
+        var dead = reported.Complete
+            ? _claims.Values
+                .SelectMany(ns => ns.Claims.Where(c => !reported.Alive.Contains(c.Claimer) && c.Version < _epoch).Select(c => (ns.Namespace, c.Claimer)))
+                .ToList()
+            : [];
+        if (!reported.Complete)
+            _log.Warning("the source's listing is incomplete (unreadable objects): no claims are swept until it is complete");
         var releases = dead.GroupBy(d => d.Namespace)
-            .Select(g => (Task)_namespaces.Ask<ClaimersReleased>(new ReleaseClaimers(g.Key, [.. g.Select(d => d.Claimer)]), _settings.AskTimeout));
+            .Select(g => (Task)_namespaces.Ask<ClaimersReleased>(new ReleaseClaimers(g.Key, [.. g.Select(d => d.Claimer)], _epoch), _settings.AskTimeout));
         var removals = dead.Select(d => d.Claimer).Distinct()
-            .Select(k => (Task)_virtualServices.Ask<VirtualServiceApplied>(new RemoveVirtualService(k), _settings.AskTimeout));
+            .Select(k => (Task)_virtualServices.Ask<VirtualServiceApplied>(new RemoveVirtualService(k, _epoch), _settings.AskTimeout));
         var epoch = _epoch;
         var swept = dead.Select(d => d.Claimer).Distinct().Count();
         Task.WhenAll(releases.Concat(removals)).PipeTo(Self,
             success: () => new SweepFinished(epoch, swept, reported.Alive.Count),
-            failure: e => new SyncFailed(e));
+            failure: e => new SyncFailed(epoch, e));
     }
 
     private void OnSweepFinished(SweepFinished finished)
@@ -201,7 +236,8 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
     private void Changed(object? _ = null)
     {
         _dirty = true;
-        if (_phase != SyncPhase.Ready || _writing)
+        // While a retry waits out its backoff, new changes ride on it rather than hammer a failing store.
+        if (_phase != SyncPhase.Ready || _writing || _retryPending)
             return;
         var now = DateTime.UtcNow;
         _firstPending ??= now;
@@ -214,6 +250,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         if (_phase != SyncPhase.Ready || _writing)
             return;
         _writing = true;
+        _retryPending = false;
         _dirty = false;
         _firstPending = null;
         Timers.Cancel(WriteTimer);
@@ -225,6 +262,16 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
 
     private void OnConfigRead(ConfigRead read)
     {
+        // A read started by an earlier incarnation (same ActorRef after a restart) is not ours to finish,
+        // and one that returns after the barrier closed again (a resync) must not write.
+        if (!_writing)
+            return;
+        if (_phase != SyncPhase.Ready)
+        {
+            _writing = false;
+            _dirty = true;
+            return;
+        }
         var config = read.Config;
         CorefileUpdate update;
         try
@@ -249,8 +296,10 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             _appliedVersion = config.Version;
             _redirected = update.Plan.Redirects.Count;
             _lastError = null;
+            _failures = 0;
             if (_firstCheck)
                 Context.System.EventStream.Publish(new CorefileUpToDate(_store.Description, _redirected));
+            Context.System.EventStream.Publish(new PlanApplied(update.Plan));
             _firstCheck = false;
             FinishWrite();
             return;
@@ -262,6 +311,8 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
 
     private void OnWriteFinished(WriteFinished finished)
     {
+        if (!_writing)
+            return;
         if (finished.Result is DnsWriteResult.Conflict conflict)
         {
             _conflicts++;
@@ -277,17 +328,19 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         _lastWrite = DateTimeOffset.UtcNow;
         _lastError = null;
         _redirected = finished.Update.Plan.Redirects.Count;
-        var domain = _settings.Redirects.ClusterDomain;
-        var before = CorefileUpdate.RedirectedHosts(finished.Before, domain);
-        var after = CorefileUpdate.RedirectedHosts(finished.Update.Text, domain);
+        var before = CorefileUpdate.RedirectedHosts(finished.Before);
+        var after = CorefileUpdate.RedirectedHosts(finished.Update.Text);
         var added = after.Except(before).ToList();
         var removed = before.Except(after).ToList();
+        Context.System.EventStream.Publish(new PlanApplied(finished.Update.Plan));
         Context.System.EventStream.Publish(new CorefileWritten(_writes, _store.Description, finished.Update.Mode, _redirected, added, removed));
         FinishWrite();
     }
 
     private void OnStoreFailed(StoreFailed failed)
     {
+        if (!_writing)
+            return;
         _lastError = failed.Cause.Message;
         _log.Warning("{0} could not be read or written ({1}); retrying", _store.Description, failed.Cause.Message);
         RetryLater();
@@ -297,6 +350,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
     {
         _writing = false;
         _dirty = true;
+        _retryPending = true;
         var delay = TimeSpan.FromTicks(Math.Min(_settings.RetryMax.Ticks, _settings.RetryMin.Ticks << Math.Min(_failures++, 16)));
         Timers.StartSingleTimer(WriteTimer, WriteNow.Instance, delay);
     }
@@ -306,6 +360,15 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         _writing = false;
         if (_dirty)
             Changed();
+    }
+
+    /// <summary>A gateway Service with no ready endpoints starts its grace period; one with some ends it.</summary>
+    private void TrackReadiness(ClusterService service)
+    {
+        if (service.ReadyEndpoints != 0)
+            _unreadySince.Remove(service.Key);
+        else if (_unreadySince.TryAdd(service.Key, DateTime.UtcNow))
+            Timers.StartSingleTimer($"ready:{service.Key}", ReadinessDeadline.Instance, _settings.ReadinessGrace);
     }
 
     private RedirectPlan Plan()
@@ -321,7 +384,17 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             }
         }
         var canalGateways = CanalGateway.Find(_gateways.Values, _services.Values, _settings.Redirects);
-        return RedirectPlanner.Decide(claims.ToDictionary(c => c.Key, c => (IReadOnlyList<HostClaimant>)c.Value), canalGateways, _services.Values, _settings.Redirects);
+        var now = DateTime.UtcNow;
+        var withdrawn = canalGateways.Values
+            .Where(g => _unreadySince.TryGetValue(g.ServiceKey, out var since) && now - since >= _settings.ReadinessGrace)
+            .Select(g => g.Key)
+            .ToHashSet();
+        foreach (var gateway in withdrawn.Except(_withdrawn))
+            Context.System.EventStream.Publish(new GatewayWithdrawn(gateway, canalGateways[gateway].ServiceKey, _settings.ReadinessGrace));
+        foreach (var gateway in _withdrawn.Except(withdrawn))
+            Context.System.EventStream.Publish(new GatewayRestored(gateway));
+        _withdrawn = withdrawn;
+        return RedirectPlanner.Decide(claims.ToDictionary(c => c.Key, c => (IReadOnlyList<HostClaimant>)c.Value), canalGateways, _services.Values, _settings.Redirects, withdrawn);
     }
 
     private DnsWriterStatus Status() => new(
@@ -336,16 +409,21 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         public static readonly RequestListing Instance = new();
     }
 
+    private sealed record ReadinessDeadline
+    {
+        public static readonly ReadinessDeadline Instance = new();
+    }
+
     private sealed record WriteNow
     {
         public static readonly WriteNow Instance = new();
     }
 
-    private sealed record NamespacesReported(long Epoch, NamespaceClaims[] Reports, HashSet<ObjectKey> Alive);
+    private sealed record NamespacesReported(long Epoch, NamespaceClaims[] Reports, HashSet<ObjectKey> Alive, bool Complete);
 
     private sealed record SweepFinished(long Epoch, int Swept, int Listed);
 
-    private sealed record SyncFailed(Exception Cause);
+    private sealed record SyncFailed(long Epoch, Exception Cause);
 
     private sealed record ConfigRead(DnsConfig Config);
 

@@ -32,13 +32,24 @@ public sealed record SyncRequested(long Epoch) : ICanalMessage;
 
 /// <summary>
 /// Source → DnsWriter: the listing for <see cref="Epoch"/> has been applied. Carries every VirtualService
-/// that exists (claims of any other are swept) and every Gateway and Service.
+/// that exists (claims of any other are swept, unless the listing is not <see cref="Complete"/>) and every
+/// Gateway and Service.
 /// </summary>
 public sealed record SyncCompleted(
     long Epoch,
     IReadOnlyList<ObjectKey> VirtualServices,
     IReadOnlyList<Gateway> Gateways,
-    IReadOnlyList<ClusterService> Services) : ICanalMessage;
+    IReadOnlyList<ClusterService> Services,
+    bool Complete = true) : ICanalMessage;
+
+/// <summary>
+/// Source → DnsWriter: the last listing no longer stands (the source restarted, or its listing was incomplete
+/// and is complete now): ask for a new one.
+/// </summary>
+public sealed record ResyncRequested : ICanalMessage
+{
+    public static readonly ResyncRequested Instance = new();
+}
 
 /// <summary>Source → DnsWriter: the DNS configuration changed under Canal (an edit, a removed section): check it again.</summary>
 public sealed record DnsConfigChanged : ICanalMessage
@@ -86,6 +97,15 @@ public sealed record CorefileWarning(string Store, string Warning) : DnsWriterNo
 
 /// <summary>The first check after the sync barrier found the store already as it should be: nothing written.</summary>
 public sealed record CorefileUpToDate(string Store, int Redirected) : DnsWriterNotice;
+
+/// <summary>A canal gateway had no ready endpoints for the grace period: its hosts go straight to their Services again.</summary>
+public sealed record GatewayWithdrawn(ObjectKey Gateway, ObjectKey Service, TimeSpan Grace) : DnsWriterNotice;
+
+/// <summary>A withdrawn canal gateway has ready endpoints again: its redirects are back.</summary>
+public sealed record GatewayRestored(ObjectKey Gateway) : DnsWriterNotice;
+
+/// <summary>The decision for every host, after each check of the store (written or already up to date).</summary>
+public sealed record PlanApplied(RedirectPlan Plan) : DnsWriterNotice;
 
 /// <summary>The store's Corefile cannot take Canal's section (malformed, no cluster block, mode impossible); it is left as it is.</summary>
 public sealed record CorefileRefused(string Store, string Reason) : DnsWriterNotice;

@@ -21,6 +21,9 @@ public sealed record DnsWriterSettings
     /// <summary>How often the store is re-read to put back a section someone edited or removed.</summary>
     public TimeSpan DriftCheck { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a canal gateway may have no ready endpoints before its redirects are withdrawn (fail open).</summary>
+    public TimeSpan ReadinessGrace { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long to wait for the source, a namespace or a store call before trying again.</summary>
     public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -44,13 +44,15 @@ public static class RedirectPlanner
     /// <summary>
     /// Decides from host claims, as the DnsWriter has them: for each host, the VirtualServices routing to
     /// it and the gateways each names. A host is redirected while at least one claimer is bound to a canal
-    /// gateway that serves every port of the host's Service.
+    /// gateway that serves every port of the host's Service. Gateways in <paramref name="withdrawn"/> (no ready
+    /// endpoints for too long) serve nothing: their hosts fail open, back to the Service itself.
     /// </summary>
     public static RedirectPlan Decide(
         IReadOnlyDictionary<string, IReadOnlyList<HostClaimant>> claims,
         IReadOnlyDictionary<ObjectKey, CanalGateway> canalGateways,
         IEnumerable<ClusterService> services,
-        RedirectOptions options)
+        RedirectOptions options,
+        IReadOnlySet<ObjectKey>? withdrawn = null)
     {
         var servicesByKey = services.ToDictionary(s => s.Key);
         var gatewayServiceNames = canalGateways.Values.Select(g => g.ServiceFqdn).ToHashSet(StringComparer.Ordinal);
@@ -78,7 +80,15 @@ public static class RedirectPlanner
 
             var service = HostName.ServiceOf(host, options.ClusterDomain) is { } serviceKey && servicesByKey.TryGetValue(serviceKey, out var s) ? s : null;
             var verdicts = candidates.Select(key => (gateway: canalGateways[key], closed: ClosedPorts(canalGateways[key], service))).ToList();
-            var winner = verdicts.FirstOrDefault(v => v.closed.Count == 0).gateway;
+            var serving = verdicts.Where(v => v.closed.Count == 0).ToList();
+            var winner = serving.FirstOrDefault(v => withdrawn?.Contains(v.gateway.Key) != true).gateway;
+            if (winner == null && serving.Count > 0)
+            {
+                decisions.Add(new HostDecision(host, HostStatus.Blocked,
+                    $"gateway {serving[0].gateway.Key} has had no ready endpoints for too long; redirect withdrawn, clients go straight to the Service",
+                    serving[0].gateway.Key, claimers));
+                continue;
+            }
             if (winner == null)
             {
                 var (gateway, closed) = verdicts[0];

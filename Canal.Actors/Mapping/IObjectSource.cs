@@ -17,8 +17,13 @@ public interface IObjectSource : IDisposable
     void Start(Action<SourceView> onView, Action onStoreChanged);
 }
 
-/// <summary>Every VirtualService, Gateway and Service the source knows, as of now.</summary>
+/// <summary>
+/// Every VirtualService, Gateway and Service the source knows, as of now. <paramref name="Complete"/> is false
+/// while some object could not be read and has no last good version (a broken file right after a start):
+/// then what is missing may still exist, and nothing may be swept because of its absence.
+/// </summary>
 public sealed record SourceView(
     IReadOnlyList<VirtualService> VirtualServices,
     IReadOnlyList<Gateway> Gateways,
-    IReadOnlyList<ClusterService> Services);
+    IReadOnlyList<ClusterService> Services,
+    bool Complete = true);

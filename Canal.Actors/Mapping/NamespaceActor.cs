@@ -75,7 +75,9 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
     {
         var claim = update.Claim;
         var reply = new ClaimAccepted(_namespace, claim.Claimer, claim.Version);
-        if (_claims.TryGetValue(claim.Claimer, out var known) && known.Version >= claim.Version)
+        var known = _claims.GetValueOrDefault(claim.Claimer);
+        // A release of something this namespace never held (or whose tombstone expired) changes nothing: store nothing.
+        if (known != null && known.Version >= claim.Version || known == null && claim.IsRelease)
         {
             // A duplicate or a late copy: the newer claim stands. Answer once the DnsWriter holds the current set.
             AnswerWhenAccepted(Sender, reply, _version);
@@ -88,7 +90,7 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
     private void Release(ReleaseClaimers release)
     {
         var releases = release.Claimers
-            .Where(c => _claims.TryGetValue(c, out var claim) && !claim.IsRelease)
+            .Where(c => _claims.TryGetValue(c, out var claim) && !claim.IsRelease && claim.Version < release.Before)
             .Select(c => _claims[c] with { Version = VersionStamp.Next(_claims[c].Version), Hosts = [] })
             .ToList();
         var replyTo = Sender;

@@ -14,8 +14,12 @@ public sealed record UpdateClaim(string Namespace, NamespaceClaim Claim) : IName
 
 public sealed record ClaimAccepted(string Namespace, ObjectKey Claimer, long Version) : ICanalMessage;
 
-/// <summary>Drops the claims of VirtualServices that no longer exist (the sync barrier's sweep). Answered with <see cref="ClaimersReleased"/>.</summary>
-public sealed record ReleaseClaimers(string Namespace, IReadOnlyList<ObjectKey> Claimers) : INamespaceCommand;
+/// <summary>
+/// Drops the claims of VirtualServices that no longer exist (the sync barrier's sweep), but only claims older
+/// than <paramref name="Before"/> (the sync's start): one made since comes from a VirtualService created during
+/// the sync, which is alive. Answered with <see cref="ClaimersReleased"/>.
+/// </summary>
+public sealed record ReleaseClaimers(string Namespace, IReadOnlyList<ObjectKey> Claimers, long Before) : INamespaceCommand;
 
 public sealed record ClaimersReleased(string Namespace, int Released) : ICanalMessage;
 

@@ -19,6 +19,7 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
 
     private readonly IObjectSource _source;
     private readonly IActorRef _virtualServices;
+    private readonly string _dnsWriterPath;
     private readonly string _clusterDomain;
     private readonly TimeSpan _askTimeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -29,19 +30,24 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
     private long? _syncEpoch;
     private bool _synced;
     private bool _busy;
+    private bool _syncedComplete = true;
     private readonly Dictionary<ObjectKey, Delivered> _delivered = [];
     private Dictionary<ObjectKey, Gateway> _gateways = [];
     private Dictionary<ObjectKey, ClusterService> _services = [];
 
-    public SourceActor(IObjectSource source, IActorRef virtualServices, string clusterDomain, TimeSpan askTimeout)
+    public SourceActor(IObjectSource source, IActorRef virtualServices, string dnsWriterPath, string clusterDomain, TimeSpan askTimeout)
     {
         _source = source;
         _virtualServices = virtualServices;
+        _dnsWriterPath = dnsWriterPath;
         _clusterDomain = clusterDomain;
         _askTimeout = askTimeout;
 
         Receive<SyncRequested>(request =>
         {
+            // Epochs grow: an older request is a late copy from a DnsWriter that has since moved or restarted.
+            if (request.Epoch < _syncEpoch)
+                return;
             _dnsWriter = Sender;
             _syncEpoch = request.Epoch;
             _synced = false;
@@ -51,6 +57,9 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
         {
             _view = changed.View;
             _viewChanged = true;
+            // The last sync swept nothing because the listing was incomplete; now it can be done properly.
+            if (_synced && !_syncedComplete && changed.View.Complete)
+                _dnsWriter?.Tell(ResyncRequested.Instance);
             Run();
         });
         Receive<StoreChanged>(_ => _dnsWriter?.Tell(DnsConfigChanged.Instance));
@@ -65,11 +74,14 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="source">Called for every incarnation: a restarted actor gets a fresh adapter (the old one was disposed).</param>
-    public static Props Props(Func<IObjectSource> source, IActorRef virtualServices, string clusterDomain, TimeSpan askTimeout) =>
-        Akka.Actor.Props.Create(() => new SourceActor(source(), virtualServices, clusterDomain, askTimeout));
+    /// <param name="dnsWriterPath">The DnsWriter singleton's proxy, told when this actor (re)starts so it asks for a new listing.</param>
+    public static Props Props(Func<IObjectSource> source, IActorRef virtualServices, string dnsWriterPath, string clusterDomain, TimeSpan askTimeout) =>
+        Akka.Actor.Props.Create(() => new SourceActor(source(), virtualServices, dnsWriterPath, clusterDomain, askTimeout));
 
     protected override void PreStart()
     {
+        // A source that restarted alone has forgotten who to deliver to and what it delivered: start over.
+        Context.ActorSelection(_dnsWriterPath).Tell(ResyncRequested.Instance);
         var self = Self;
         _source.Start(view => self.Tell(new ViewChanged(view)), () => self.Tell(StoreChanged.Instance));
     }
@@ -85,8 +97,20 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
             return;
         _viewChanged = false;
         _busy = true;
+        try
+        {
+            Deliver(_view, sync);
+        }
+        catch (Exception e)
+        {
+            _busy = false;
+            _log.Error(e, "preparing the delivery failed; retrying");
+            Timers.StartSingleTimer("retry", Retry.Instance, RetryAfter);
+        }
+    }
 
-        var view = _view;
+    private void Deliver(SourceView view, bool sync)
+    {
         var inherited = Delegation.InheritedGateways(view.VirtualServices, _clusterDomain);
         var wanted = new Dictionary<ObjectKey, Delivered>();
         foreach (var vs in view.VirtualServices)
@@ -102,17 +126,18 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
 
         var gateways = view.Gateways.GroupBy(g => g.Key).ToDictionary(g => g.Key, g => g.Last());
         var services = view.Services.GroupBy(s => s.Key).ToDictionary(s => s.Key, s => s.Last());
-        if (!sync)
-            SendObjectChanges(gateways, services);
+        // Also during a sync: should its SyncCompleted be dropped (a resync overtook it), the changes still arrive.
+        SendObjectChanges(gateways, services);
         _gateways = gateways;
         _services = services;
 
         var epoch = _syncEpoch;
-        Deliver(observeNow.Select(w => (IVirtualServiceCommand)w.Observe).Concat(remove.Select(k => new RemoveVirtualService(k))).ToList())
-            .PipeTo(Self, success: results => new DeliveryFinished(sync ? epoch : null, results, wanted));
+        var complete = view.Complete;
+        Apply(observeNow.Select(w => (IVirtualServiceCommand)w.Observe).Concat(remove.Select(k => new RemoveVirtualService(k))).ToList())
+            .PipeTo(Self, success: results => new DeliveryFinished(sync ? epoch : null, results, wanted, complete));
     }
 
-    private async Task<IReadOnlyList<(IVirtualServiceCommand Command, Exception? Error)>> Deliver(List<IVirtualServiceCommand> commands)
+    private async Task<IReadOnlyList<(IVirtualServiceCommand Command, Exception? Error)>> Apply(List<IVirtualServiceCommand> commands)
     {
         var results = new (IVirtualServiceCommand, Exception?)[commands.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, commands.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, _) =>
@@ -146,11 +171,13 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
             _log.Warning("{0} VirtualService changes not applied yet (first: {1}: {2}); retrying", failed.Count, failed[0].Command.Key, failed[0].Error!.Message);
             // A failed sync stays wanted (_synced is still false), so the retry lists everything again.
             Timers.StartSingleTimer("retry", Retry.Instance, RetryAfter);
+            return;
         }
-        else if (finished.SyncEpoch is { } epoch && epoch == _syncEpoch)
+        if (finished.SyncEpoch is { } epoch && epoch == _syncEpoch)
         {
             _synced = true;
-            _dnsWriter!.Tell(new SyncCompleted(epoch, [.. finished.Wanted.Keys], [.. _gateways.Values], [.. _services.Values]));
+            _syncedComplete = finished.Complete;
+            _dnsWriter!.Tell(new SyncCompleted(epoch, [.. finished.Wanted.Keys], [.. _gateways.Values], [.. _services.Values], finished.Complete));
         }
         Run();
     }
@@ -186,5 +213,6 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
     private sealed record DeliveryFinished(
         long? SyncEpoch,
         IReadOnlyList<(IVirtualServiceCommand Command, Exception? Error)> Results,
-        Dictionary<ObjectKey, Delivered> Wanted);
+        Dictionary<ObjectKey, Delivered> Wanted,
+        bool Complete);
 }

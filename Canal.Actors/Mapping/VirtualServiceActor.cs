@@ -36,7 +36,7 @@ public sealed class VirtualServiceActor : ReceivePersistentActor
         Recover<VirtualServiceRemoved>(Apply);
 
         Command<ObserveVirtualService>(Observe);
-        Command<RemoveVirtualService>(_ => Remove());
+        Command<RemoveVirtualService>(Remove);
         Command<Delivered>(OnDelivered);
         Command<DeliveryFailed>(failed =>
         {
@@ -91,8 +91,13 @@ public sealed class VirtualServiceActor : ReceivePersistentActor
         });
     }
 
-    private void Remove()
+    private void Remove(RemoveVirtualService remove)
     {
+        if (_state != null && _state.Version >= remove.Before)
+        {
+            Sender.Tell(new VirtualServiceApplied(_key, _state.Version));
+            return;
+        }
         if (_state == null)
         {
             Sender.Tell(new VirtualServiceApplied(_key, 0));

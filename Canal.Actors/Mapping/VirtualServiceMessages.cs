@@ -19,8 +19,12 @@ public sealed record ObserveVirtualService(VirtualService Spec, IReadOnlyList<Ob
     public ObjectKey Key => Spec.Key;
 }
 
-/// <summary>The VirtualService is gone: release everything, then forget it. Answered with <see cref="VirtualServiceApplied"/>.</summary>
-public sealed record RemoveVirtualService(ObjectKey Key) : IVirtualServiceCommand;
+/// <summary>
+/// The VirtualService is gone: release everything, then forget it. From the sweep, <paramref name="Before"/>
+/// limits it to state older than the sync's start (newer state belongs to a VirtualService created since).
+/// Answered with <see cref="VirtualServiceApplied"/>.
+/// </summary>
+public sealed record RemoveVirtualService(ObjectKey Key, long? Before = null) : IVirtualServiceCommand;
 
 /// <summary>Asks for <see cref="VirtualServiceState"/>.</summary>
 public sealed record GetVirtualServiceState(ObjectKey Key) : IVirtualServiceCommand;

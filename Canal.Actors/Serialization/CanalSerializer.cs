@@ -42,6 +42,7 @@ public sealed class CanalSerializer(ExtendedActorSystem system) : SerializerWith
         ["dw-snapshot"] = typeof(DnsWriterSnapshot),
         ["dw-sync-requested"] = typeof(SyncRequested),
         ["dw-sync-completed"] = typeof(SyncCompleted),
+        ["dw-resync-requested"] = typeof(ResyncRequested),
         ["dw-config-changed"] = typeof(DnsConfigChanged),
         ["dw-gateway-observed"] = typeof(GatewayObserved),
         ["dw-gateway-removed"] = typeof(GatewayRemoved),

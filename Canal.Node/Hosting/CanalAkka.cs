@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
+using Akka.Pattern;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
@@ -18,6 +19,11 @@ namespace Canal.Node.Hosting;
 internal static class CanalAkka
 {
     public const string SystemName = "canal";
+
+    /// <summary>
+    /// Each hop waits longer than the one it waits on (namespace → DnsWriter 10 s, VirtualService → namespace 30 s,
+    /// source → VirtualService 60 s), so an inner retry can still answer before the outer ask gives up.
+    /// </summary>
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
     /// <param name="source">Where objects come from (a manifest directory, the Kubernetes API); run by the source singleton.</param>
@@ -46,13 +52,13 @@ internal static class CanalAkka
                 (_, registry, _) => entityId => VirtualServiceActor.Props(entityId, registry.Get<NamespaceRegion>(), domain, AskTimeout),
                 new VirtualServiceMessageExtractor(), shardOptions)
             .WithShardRegion<NamespaceRegion>(NamespaceMessageExtractor.TypeName,
-                (_, registry, _) => entityId => NamespaceActor.Props(entityId, registry.Get<DnsWriterSingleton>(), AskTimeout),
+                (_, registry, _) => entityId => NamespaceActor.Props(entityId, registry.Get<DnsWriterSingleton>(), AskTimeout / 3),
                 new NamespaceMessageExtractor(), shardOptions)
             .WithSingleton<SourceSingleton>("source",
-                (_, registry, _) => SourceActor.Props(source, registry.Get<VirtualServiceRegion>(), domain, AskTimeout),
+                (_, registry, _) => Restarting("source", SourceActor.Props(source, registry.Get<VirtualServiceRegion>(), "/user/dns-writer-proxy", domain, AskTimeout * 2)),
                 singletonOptions, createProxyToo: true)
             .WithSingleton<DnsWriterSingleton>("dns-writer",
-                (_, registry, _) => DnsWriterActor.Props(store, registry.Get<SourceSingleton>(), registry.Get<NamespaceRegion>(), registry.Get<VirtualServiceRegion>(), settings),
+                (_, registry, _) => Restarting("dns-writer", DnsWriterActor.Props(store, registry.Get<SourceSingleton>(), registry.Get<NamespaceRegion>(), registry.Get<VirtualServiceRegion>(), settings)),
                 singletonOptions, createProxyToo: true);
 
         builder.WithActors((system, _, resolver) =>
@@ -67,6 +73,13 @@ internal static class CanalAkka
         }
         return builder;
     }
+
+    /// <summary>
+    /// A persistent actor stops when its journal fails (a database blip), and a cluster singleton that stops is
+    /// never started again: a backoff supervisor brings it back.
+    /// </summary>
+    private static Props Restarting(string name, Props props) =>
+        BackoffSupervisor.Props(Backoff.OnStop(props, name, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, maxNrOfRetries: -1));
 
     private static AkkaConfigurationBuilder WithPersistence(this AkkaConfigurationBuilder builder, CanalNodeOptions options)
     {

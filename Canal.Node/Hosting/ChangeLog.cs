@@ -18,6 +18,10 @@ internal sealed class ChangeLog : ReceiveActor
             Names("; added ", n.Added) + Names("; removed ", n.Removed)));
         Receive<CorefileUpToDate>(n => logger.LogInformation("{Store} is up to date: {Redirected} hosts redirected, nothing written", n.Store, n.Redirected));
         Receive<CorefileWarning>(n => logger.LogWarning("{Store}: {Warning}", n.Store, n.Warning));
+        Receive<GatewayWithdrawn>(n => logger.LogWarning(
+            "gateway {Gateway}: Service {Service} has had no ready endpoints for {Grace}; its redirects are withdrawn (clients go straight to their Services)",
+            n.Gateway, n.Service, n.Grace));
+        Receive<GatewayRestored>(n => logger.LogInformation("gateway {Gateway} is ready again; its redirects are restored", n.Gateway));
         Receive<CorefileRefused>(n => logger.LogError("{Store} is left unchanged: {Reason}", n.Store, n.Reason));
     }
 

@@ -12,6 +12,7 @@ namespace Canal.Node.Local;
 internal sealed class CorefileFileStore(string path, string clusterDomain) : IDnsConfigStore
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private bool _byteOrderMark;
 
     public string Description => path;
 
@@ -22,7 +23,7 @@ internal sealed class CorefileFileStore(string path, string clusterDomain) : IDn
         {
             if (!File.Exists(path))
                 Replace(DefaultCorefile.For(clusterDomain));
-            var content = await File.ReadAllTextAsync(path, cancellationToken);
+            var content = await Read(cancellationToken);
             return new DnsConfig(content, VersionOf(content));
         }
         finally
@@ -36,7 +37,7 @@ internal sealed class CorefileFileStore(string path, string clusterDomain) : IDn
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            var current = File.Exists(path) ? VersionOf(await File.ReadAllTextAsync(path, cancellationToken)) : "";
+            var current = File.Exists(path) ? VersionOf(await Read(cancellationToken)) : "";
             if (current != expectedVersion)
                 return new DnsWriteResult.Conflict($"{path} changed since it was read");
             Replace(content);
@@ -50,12 +51,27 @@ internal sealed class CorefileFileStore(string path, string clusterDomain) : IDn
 
     public static string VersionOf(string content) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)))[..16];
 
+    private async Task<string> Read(CancellationToken cancellationToken)
+    {
+        var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+        // A byte-order mark is outside Canal's section too: remember it and write it back.
+        _byteOrderMark = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble);
+        return new UTF8Encoding(false).GetString(bytes.AsSpan(_byteOrderMark ? Encoding.UTF8.Preamble.Length : 0));
+    }
+
     private void Replace(string content)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(temporary, content);
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write))
+        {
+            if (_byteOrderMark)
+                file.Write(Encoding.UTF8.Preamble);
+            file.Write(new UTF8Encoding(false).GetBytes(content));
+            // On disk before the rename, so a crash leaves the old file or the new one, never an empty one.
+            file.Flush(flushToDisk: true);
+        }
         File.Move(temporary, path, overwrite: true);
     }
 }

@@ -23,7 +23,18 @@ internal sealed class LocalDirectorySource(string directory, string corefile, IL
     public void Start(Action<SourceView> onView, Action onStoreChanged)
     {
         Directory.CreateDirectory(directory);
-        _settle = new Timer(_ => onView(Scan()));
+        _settle = new Timer(_ =>
+        {
+            // A timer callback that throws would take the process down: report and wait for the next scan.
+            try
+            {
+                onView(Scan());
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "reading {Directory} failed; trying again at the next change or rescan", directory);
+            }
+        });
         var manifests = Watch(directory, "*", _ => _settle.Change(SettleTime, Timeout.InfiniteTimeSpan));
         manifests.IncludeSubdirectories = true;
         var corefileDirectory = Path.GetDirectoryName(Path.GetFullPath(corefile))!;
@@ -57,6 +68,7 @@ internal sealed class LocalDirectorySource(string directory, string corefile, IL
         lock (_lock)
         {
             var result = Manifests.Empty;
+            var complete = true;
             var files = ManifestDirectory.ReadFiles(directory);
             foreach (var (source, manifests) in files)
             {
@@ -71,11 +83,12 @@ internal sealed class LocalDirectorySource(string directory, string corefile, IL
                 if (_reported.GetValueOrDefault(source) != errors)
                     logger.LogError("{Errors} (keeping the last good version of {File})", errors, source);
                 _reported[source] = errors;
+                complete &= _lastGood.ContainsKey(source);
                 result = result.Concat(_lastGood.TryGetValue(source, out var good) ? good : manifests with { Errors = [] });
             }
             foreach (var gone in _lastGood.Keys.Where(k => files.All(f => f.Source != k)).ToList())
                 _lastGood.Remove(gone);
-            return new SourceView(result.VirtualServices, result.Gateways, result.Services);
+            return new SourceView(result.VirtualServices, result.Gateways, result.Services, complete);
         }
     }
 }

@@ -148,7 +148,7 @@ public sealed class NamespaceActorTests() : TestKit(ActorTestConfig.Hocon)
         AcceptPush(dnsWriter);
         ExpectMsg<ClaimAccepted>();
 
-        actor.Tell(new ReleaseClaimers("default", [Reviews, new ObjectKey("default", "unknown")]));
+        actor.Tell(new ReleaseClaimers("default", [Reviews, new ObjectKey("default", "unknown")], DateTime.UtcNow.Ticks + 1_000_000_000));
         Assert.Equal([Ratings], AcceptPush(dnsWriter).Claims.Select(c => c.Claimer));
         Assert.Equal(1, ExpectMsg<ClaimersReleased>().Released);
     }

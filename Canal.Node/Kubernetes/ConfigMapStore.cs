@@ -1,0 +1,122 @@
+using System.Net;
+using Canal.DnsWriter;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace Canal.Node.Kubernetes;
+
+/// <summary>
+/// One key of a ConfigMap as the DNS store: <c>kube-system/coredns</c>'s Corefile, or Canal's own key in
+/// <c>coredns-custom</c> (custom mode, created when missing). Writes replace the ConfigMap at the
+/// resourceVersion that was read, so a concurrent edit is a conflict, never overwritten. Before the first
+/// change to a Corefile the original is saved to a backup ConfigMap, once.
+/// </summary>
+internal sealed class ConfigMapStore(IKubernetes client, string ns, string name, string key, string? backupName, ILogger logger) : IDnsConfigStore
+{
+    private bool _backedUp;
+
+    /// <summary>custom mode: the ConfigMap and the key are Canal's to create; the main Corefile never is.</summary>
+    private bool OwnsKey => backupName == null;
+
+    public string Description => OwnsKey ? $"{ns}/{name} ({key})" : $"{ns}/{name}";
+
+    public async Task<DnsConfig> ReadAsync(CancellationToken cancellationToken)
+    {
+        var configMap = await Read(cancellationToken);
+        if (configMap == null)
+        {
+            return OwnsKey
+                ? new DnsConfig("", "")
+                : throw new InvalidOperationException($"ConfigMap {ns}/{name} does not exist; is this CoreDNS's configuration? (set the CoreDNS ConfigMap's name)");
+        }
+        if (configMap.Data?.TryGetValue(key, out var content) == true)
+            return new DnsConfig(content, configMap.Metadata.ResourceVersion);
+        return OwnsKey
+            ? new DnsConfig("", configMap.Metadata.ResourceVersion)
+            : throw new InvalidOperationException($"ConfigMap {ns}/{name} has no key {key}");
+    }
+
+    public async Task<DnsWriteResult> WriteAsync(string content, string expectedVersion, CancellationToken cancellationToken)
+    {
+        var current = await Read(cancellationToken);
+        if (current == null)
+            return expectedVersion == "" && OwnsKey ? await Create(content, cancellationToken) : new DnsWriteResult.Conflict($"{ns}/{name} was deleted");
+        if (current.Metadata.ResourceVersion != expectedVersion)
+            return new DnsWriteResult.Conflict($"resourceVersion {expectedVersion} → {current.Metadata.ResourceVersion}");
+
+        if (!OwnsKey && !_backedUp)
+            await Backup(current, cancellationToken);
+        current.Data ??= new Dictionary<string, string>();
+        if (content.Length == 0 && OwnsKey)
+            current.Data.Remove(key);
+        else
+            current.Data[key] = content;
+        try
+        {
+            var replaced = await client.CoreV1.ReplaceNamespacedConfigMapAsync(current, name, ns, cancellationToken: cancellationToken);
+            return new DnsWriteResult.Written(replaced.Metadata.ResourceVersion);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return new DnsWriteResult.Conflict("409 Conflict on replace");
+        }
+    }
+
+    private async Task<V1ConfigMap?> Read(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private async Task<DnsWriteResult> Create(string content, CancellationToken cancellationToken)
+    {
+        var configMap = new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "canal" } },
+            Data = new Dictionary<string, string> { [key] = content },
+        };
+        try
+        {
+            var created = await client.CoreV1.CreateNamespacedConfigMapAsync(configMap, ns, cancellationToken: cancellationToken);
+            return new DnsWriteResult.Written(created.Metadata.ResourceVersion);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return new DnsWriteResult.Conflict($"{ns}/{name} was created meanwhile");
+        }
+    }
+
+    /// <summary>Saves the Corefile as it was before Canal's first change; an existing backup is never overwritten.</summary>
+    private async Task Backup(V1ConfigMap original, CancellationToken cancellationToken)
+    {
+        var backup = new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = backupName,
+                NamespaceProperty = ns,
+                Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "canal" },
+                Annotations = new Dictionary<string, string> { ["canal.io/backup-of"] = $"{ns}/{name}@{original.Metadata.ResourceVersion}" },
+            },
+            Data = original.Data is null ? null : new Dictionary<string, string>(original.Data),
+        };
+        try
+        {
+            await client.CoreV1.CreateNamespacedConfigMapAsync(backup, ns, cancellationToken: cancellationToken);
+            logger.LogInformation("saved the original {Namespace}/{Name} to {Backup} before Canal's first change", ns, name, backupName);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // A backup from an earlier run holds the true original; keep it.
+        }
+        _backedUp = true;
+    }
+}

@@ -1,0 +1,117 @@
+using k8s;
+using k8s.Autorest;
+using Microsoft.Extensions.Logging;
+
+namespace Canal.Node.Kubernetes;
+
+/// <summary>
+/// One resource kept in sync the way Kubernetes controllers do: list (paged), then watch from the list's
+/// resourceVersion with bookmarks. A dropped watch resumes from the last resourceVersion seen, after a
+/// backoff; 410 Gone (the server compacted past it) re-lists; a periodic re-list heals anything missed.
+/// </summary>
+internal sealed class ListWatch<T>(
+    string what,
+    ListWatch<T>.ListPage list,
+    ListWatch<T>.WatchFrom watch,
+    Func<T, string?> resourceVersionOf,
+    TimeSpan resync,
+    ILogger logger)
+{
+    public delegate Task<(IReadOnlyList<T> Items, string ResourceVersion, string? Continue)> ListPage(string? continueToken, CancellationToken cancellationToken);
+
+    public delegate IAsyncEnumerable<(WatchEventType Type, T Object)> WatchFrom(string resourceVersion, CancellationToken cancellationToken);
+
+    private static readonly TimeSpan BackoffMin = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan BackoffMax = TimeSpan.FromSeconds(30);
+    public const int PageSize = 500;
+
+    /// <summary>Counts watch restarts (drops, errors, 410s), for metrics.</summary>
+    public int Restarts { get; private set; }
+
+    public async Task Run(Action<IReadOnlyList<T>> onListed, Action<WatchEventType, T> onEvent, CancellationToken cancellationToken)
+    {
+        var failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            string resourceVersion;
+            try
+            {
+                (var items, resourceVersion) = await ListAll(cancellationToken);
+                onListed(items);
+                failures = 0;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("listing {What} failed ({Error}); retrying", what, Describe(e));
+                await Backoff(failures++, cancellationToken);
+                continue;
+            }
+
+            var relistAt = DateTime.UtcNow + resync;
+            while (!cancellationToken.IsCancellationRequested && DateTime.UtcNow < relistAt)
+            {
+                try
+                {
+                    await foreach (var (type, obj) in watch(resourceVersion, cancellationToken))
+                    {
+                        resourceVersion = resourceVersionOf(obj) ?? resourceVersion;
+                        if (type != WatchEventType.Bookmark)
+                            onEvent(type, obj);
+                        failures = 0;
+                        if (DateTime.UtcNow >= relistAt)
+                            break;
+                    }
+                }
+                catch (Exception e) when (IsGone(e) && !cancellationToken.IsCancellationRequested)
+                {
+                    Restarts++;
+                    logger.LogInformation("watch of {What} expired (410 Gone); listing again", what);
+                    break;
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    Restarts++;
+                    logger.LogWarning("watch of {What} failed ({Error}); resuming from resourceVersion {ResourceVersion}", what, Describe(e), resourceVersion);
+                    await Backoff(failures++, cancellationToken);
+                }
+            }
+        }
+    }
+
+    private async Task<(IReadOnlyList<T>, string)> ListAll(CancellationToken cancellationToken)
+    {
+        var all = new List<T>();
+        string? next = null;
+        string resourceVersion;
+        do
+        {
+            var page = await list(next, cancellationToken);
+            all.AddRange(page.Items);
+            resourceVersion = page.ResourceVersion;
+            next = string.IsNullOrEmpty(page.Continue) ? null : page.Continue;
+        }
+        while (next != null);
+        return (all, resourceVersion);
+    }
+
+    private static bool IsGone(Exception e) => e switch
+    {
+        KubernetesException k => k.Status?.Code == 410,
+        HttpOperationException h => (int)h.Response.StatusCode == 410,
+        _ => false,
+    };
+
+    private static string Describe(Exception e) => e switch
+    {
+        HttpOperationException h => $"HTTP {(int)h.Response.StatusCode}: {h.Response.Content}",
+        KubernetesException k => $"{k.Status?.Code} {k.Status?.Reason}: {k.Status?.Message}",
+        _ => e.Message,
+    };
+
+    private static Task Backoff(int failures, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromTicks(Math.Min(BackoffMax.Ticks, BackoffMin.Ticks << Math.Min(failures, 10)));
+        // Jitter keeps a fleet of watchers from reconnecting in lockstep.
+        return Task.Delay(delay * (0.5 + Random.Shared.NextDouble() / 2), cancellationToken);
+    }
+}
