@@ -233,4 +233,41 @@ public sealed class DnsWriterActorTests : TestKit
         Assert.Single(store.Writes);
         Assert.Equal(1, Status(revived).Redirected);
     }
+
+    [Fact]
+    public void A_VirtualService_created_while_the_sync_runs_is_not_swept_though_the_listing_missed_it()
+    {
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        var writer = StartWriter(store);
+        writer.Tell(new RegisterNamespace("default"));
+        ExpectMsg<NamespaceRegistered>();
+        var request = _source.ExpectMsg<SyncRequested>();
+
+        // Created after the listing was taken, so not in it; its claim is stamped after the sync started.
+        var created = new ObjectKey("default", "created");
+        var claims = new NamespaceClaims("default", DateTime.UtcNow.Ticks, [new NamespaceClaim(created, DateTime.UtcNow.Ticks, [CanalKey], [Host(7)])]);
+        writer.Tell(new SyncCompleted(request.Epoch, [], [CanalGateway], []));
+        ReportWhenAsked(claims);
+        AwaitIdle(writer);
+
+        _namespaces.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        _virtualServices.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Assert.Contains($"rewrite name exact {Host(7)} ", store.Content);
+    }
+
+    [Fact]
+    public void An_incomplete_listing_sweeps_nothing()
+    {
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        var writer = StartWriter(store);
+        writer.Tell(new RegisterNamespace("default"));
+        ExpectMsg<NamespaceRegistered>();
+        var request = _source.ExpectMsg<SyncRequested>();
+        writer.Tell(new SyncCompleted(request.Epoch, [], [CanalGateway], [], Complete: false));
+        ReportWhenAsked(Claims("default", (Reviews, [Host(1)])));
+        AwaitIdle(writer);
+
+        _namespaces.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Assert.Contains($"rewrite name exact {Host(1)} ", store.Content);
+    }
 }

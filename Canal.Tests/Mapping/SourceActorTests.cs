@@ -1,0 +1,135 @@
+using Akka.Actor;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
+using Canal.DnsWriter;
+using Canal.Istio;
+using Canal.Mapping;
+using Canal.Tests.Support;
+
+namespace Canal.Tests.Mapping;
+
+public sealed class SourceActorTests : TestKit
+{
+    private static readonly Gateway Canal = new(new ObjectKey("istio-system", "canal"), new Dictionary<string, string> { ["app"] = "canal-gateway" }, [new GatewayServer(5000, "HTTP", ["*"])]);
+    private readonly TestProbe _virtualServices;
+    private readonly ManualSource _source = new();
+
+    public SourceActorTests()
+        : base(ActorTestConfig.Hocon)
+    {
+        _virtualServices = CreateTestProbe();
+    }
+
+    private static VirtualService Vs(string name, string host) =>
+        new(new ObjectKey("default", name), null, 0, ["istio-system/canal"], [new RouteDestination(host, null, "spec.http[0].route[0].destination.host")], []);
+
+    private IActorRef Start() =>
+        Sys.ActorOf(SourceActor.Props(() => _source, _virtualServices, TestActor.Path.ToStringWithoutAddress(), "cluster.local", TimeSpan.FromSeconds(3)));
+
+    /// <summary>Plays the VirtualService region: applies the next <paramref name="count"/> commands and returns them.</summary>
+    private List<IVirtualServiceCommand> Apply(int count)
+    {
+        var commands = new List<IVirtualServiceCommand>();
+        for (var i = 0; i < count; i++)
+        {
+            var command = _virtualServices.ExpectMsg<IVirtualServiceCommand>();
+            _virtualServices.Reply(new VirtualServiceApplied(command.Key, 1));
+            commands.Add(command);
+        }
+        return commands;
+    }
+
+    [Fact]
+    public void Delivers_nothing_before_the_DnsWriter_asks_then_everything_and_completes_the_sync()
+    {
+        var source = Start();
+        ExpectMsg<ResyncRequested>();
+        _source.Publish(new SourceView([Vs("a", "a"), Vs("b", "b")], [Canal], []));
+        _virtualServices.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        source.Tell(new SyncRequested(10));
+        Assert.Equal(Canal.Key, ExpectMsg<GatewayObserved>().Gateway.Key);
+        Assert.Equal(["default/a", "default/b"], Apply(2).Select(c => c.Key.ToString()).Order());
+        var completed = ExpectMsg<SyncCompleted>();
+        Assert.Equal(10, completed.Epoch);
+        Assert.Equal(2, completed.VirtualServices.Count);
+        Assert.Equal([Canal.Key], completed.Gateways.Select(g => g.Key));
+        Assert.True(completed.Complete);
+    }
+
+    [Fact]
+    public void After_the_sync_only_changes_are_delivered()
+    {
+        var source = Start();
+        ExpectMsg<ResyncRequested>();
+        _source.Publish(new SourceView([Vs("a", "a"), Vs("b", "b")], [Canal], []));
+        source.Tell(new SyncRequested(10));
+        ExpectMsg<GatewayObserved>();
+        Apply(2);
+        ExpectMsg<SyncCompleted>();
+
+        _source.Publish(new SourceView([Vs("a", "a"), Vs("c", "c")], [], []));
+        var commands = Apply(2).OrderBy(c => c.Key.Name).ToList();
+        Assert.IsType<RemoveVirtualService>(commands.Single(c => c.Key.Name == "b"));
+        Assert.IsType<ObserveVirtualService>(commands.Single(c => c.Key.Name == "c"));
+        Assert.Equal(Canal.Key, ExpectMsg<GatewayRemoved>().Key);
+        _virtualServices.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void A_late_request_from_an_older_DnsWriter_is_ignored()
+    {
+        var source = Start();
+        ExpectMsg<ResyncRequested>();
+        _source.Publish(new SourceView([Vs("a", "a")], [], []));
+        source.Tell(new SyncRequested(20));
+        Apply(1);
+        ExpectMsg<SyncCompleted>();
+
+        source.Tell(new SyncRequested(10));
+        _virtualServices.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void An_incomplete_listing_says_so_and_asks_for_a_new_sync_once_complete()
+    {
+        var source = Start();
+        ExpectMsg<ResyncRequested>();
+        _source.Publish(new SourceView([Vs("a", "a")], [], [], Complete: false));
+        source.Tell(new SyncRequested(10));
+        Apply(1);
+        Assert.False(ExpectMsg<SyncCompleted>().Complete);
+
+        _source.Publish(new SourceView([Vs("a", "a"), Vs("b", "b")], [], []));
+        ExpectMsg<ResyncRequested>();
+    }
+
+    [Fact]
+    public void A_failed_delivery_is_retried_and_the_sync_completes_only_when_everything_applied()
+    {
+        var source = Start();
+        ExpectMsg<ResyncRequested>();
+        _source.Publish(new SourceView([Vs("a", "a")], [], []));
+        source.Tell(new SyncRequested(10));
+        _virtualServices.ExpectMsg<ObserveVirtualService>();
+        _virtualServices.Reply(new Status.Failure(new TimeoutException("namespace did not answer")));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        Apply(1);
+        ExpectMsg<SyncCompleted>(TimeSpan.FromSeconds(5));
+    }
+
+    private sealed class ManualSource : IObjectSource
+    {
+        private Action<SourceView> _onView = _ => { };
+
+        public void Start(Action<SourceView> onView, Action onStoreChanged) => _onView = onView;
+
+        public void Publish(SourceView view) => _onView(view);
+
+        public void Dispose()
+        {
+        }
+    }
+}
