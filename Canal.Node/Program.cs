@@ -5,6 +5,7 @@ var root = new RootCommand("canal: points Istio VirtualService destinations at t
 {
     RenderCommand.Create(),
     RunCommand.Create(),
+    DnsCommand.Create(),
 };
 var parsed = root.Parse(args);
 // A usage error is unusable input: exit 2 with nothing on stdout. Left to System.CommandLine it exits 1, which
@@ -13,8 +14,10 @@ if (parsed.Errors.Count > 0)
 {
     foreach (var error in parsed.Errors)
         Console.Error.WriteLine($"error: {error.Message}");
-    var command = parsed.CommandResult.Command is RootCommand ? "canal" : $"canal {parsed.CommandResult.Command.Name}";
-    Console.Error.WriteLine($"Run '{command} --help' for usage.");
+    var names = new List<string> { "--help" };
+    for (var result = parsed.CommandResult; result.Command is not RootCommand; result = (System.CommandLine.Parsing.CommandResult)result.Parent!)
+        names.Insert(0, result.Command.Name);
+    Console.Error.WriteLine($"Run 'canal {string.Join(' ', names)}' for usage.");
     return RenderCommand.UnusableInput;
 }
 return parsed.Invoke();

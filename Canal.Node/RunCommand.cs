@@ -3,7 +3,10 @@ using Akka.Hosting;
 using Canal.Dns;
 using Canal.Istio;
 using Canal.Node.Hosting;
+using Canal.DnsWriter;
+using Canal.Node.Kubernetes;
 using Canal.Node.Local;
+using k8s;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,11 +23,18 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var manifests = new Option<string>("--manifests") { Description = "Directory of VirtualService, Gateway and Service manifests to watch." };
-        var corefile = new Option<string>("--corefile") { Description = "The Corefile to keep up to date (created from a kubeadm default when missing)." };
+        var manifests = new Option<string>("--manifests") { Description = "Local mode: directory of VirtualService, Gateway and Service manifests to watch." };
+        var corefile = new Option<string>("--corefile") { Description = "Local mode: the Corefile to keep up to date (created from a kubeadm default when missing)." };
+        var kubeconfig = new Option<string>("--kubeconfig") { Description = "Kubernetes mode (the default without --manifests): kubeconfig to use (default: in-cluster service account, else ~/.kube/config)." };
+        var context = new Option<string>("--context") { Description = "Kubernetes mode: kubeconfig context (default: the current one)." };
+        var namespaces = new Option<string[]>("--namespace") { Description = "Kubernetes mode: watch VirtualServices only in this namespace (repeatable; default all)." };
+        var gatewayNamespaces = new Option<string[]>("--gateway-namespace") { Description = "Kubernetes mode: namespace of canal Gateways (repeatable; default istio-system; * for all)." };
+        var coreDnsNamespace = new Option<string>("--coredns-namespace") { Description = "Kubernetes mode: namespace of CoreDNS's ConfigMap (default kube-system)." };
+        var coreDnsConfigMap = new Option<string>("--coredns-configmap") { Description = "Kubernetes mode: name of CoreDNS's ConfigMap (default coredns)." };
+        var readinessGrace = new Option<int?>("--readiness-grace-s") { Description = "Kubernetes mode: seconds a canal gateway may have no ready endpoints before its redirects are withdrawn (default 30)." };
         var data = new Option<string>("--data") { Description = "Directory of the embedded SQLite journal (default .canal)." };
         var postgres = new Option<string>("--postgres") { Description = "PostgreSQL connection string: a journal shared by several replicas, instead of SQLite." };
-        var mode = new Option<string>("--mode") { Description = "auto (default), rewrite or hosts." };
+        var mode = new Option<string>("--mode") { Description = "auto (default), rewrite, hosts or custom (Kubernetes: write to the coredns-custom ConfigMap CoreDNS imports)." };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster's DNS domain (default cluster.local)." };
         var selector = new Option<string>("--gateway-selector") { Description = "Labels of the canal gateway's pods, k=v[,k=v] (default app=canal-gateway)." };
         var debounce = new Option<int?>("--debounce-ms") { Description = "Quiet time after a change before writing (default 200)." };
@@ -34,7 +44,8 @@ internal static class RunCommand
 
         var command = new Command("run", "Run the controller until stopped: watch manifests, keep the Corefile's canal section up to date.")
         {
-            manifests, corefile, data, postgres, mode, clusterDomain, selector, debounce, maxDelay, port, seeds,
+            manifests, corefile, kubeconfig, context, namespaces, gatewayNamespaces, coreDnsNamespace, coreDnsConfigMap, readinessGrace,
+            data, postgres, mode, clusterDomain, selector, debounce, maxDelay, port, seeds,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -46,6 +57,11 @@ internal static class RunCommand
             }
             Flag(manifests, "Manifests", v => v);
             Flag(corefile, "Corefile", v => v);
+            Flag(kubeconfig, "Kubeconfig", v => v);
+            Flag(context, "Context", v => v);
+            Flag(coreDnsNamespace, "CoreDnsNamespace", v => v);
+            Flag(coreDnsConfigMap, "CoreDnsConfigMap", v => v);
+            Flag(readinessGrace, "ReadinessGrace", v => TimeSpan.FromSeconds(v!.Value).ToString());
             Flag(data, "Data", v => v);
             Flag(postgres, "Postgres", v => v);
             Flag(mode, "Mode", v => v);
@@ -54,9 +70,15 @@ internal static class RunCommand
             Flag(debounce, "Debounce", v => TimeSpan.FromMilliseconds(v!.Value).ToString());
             Flag(maxDelay, "MaxDelay", v => TimeSpan.FromMilliseconds(v!.Value).ToString());
             Flag(port, "Port", v => v.ToString());
-            var seedNodes = result.GetValue(seeds) ?? [];
-            for (var i = 0; i < seedNodes.Length; i++)
-                flags[$"Canal:SeedNodes:{i}"] = seedNodes[i];
+            void List(Option<string[]> option, string key)
+            {
+                var values = result.GetValue(option) ?? [];
+                for (var i = 0; i < values.Length; i++)
+                    flags[$"Canal:{key}:{i}"] = values[i];
+            }
+            List(seeds, "SeedNodes");
+            List(namespaces, "Namespaces");
+            List(gatewayNamespaces, "GatewayNamespaces");
             return await Run(flags, cancellationToken);
         });
         return command;
@@ -93,29 +115,82 @@ internal static class RunCommand
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
 
         var settings = CanalAkka.WriterSettings(options);
-        var store = new CorefileFileStore(options.Corefile, options.ClusterDomain);
-        builder.Services.AddAkka(CanalAkka.SystemName, (akka, services) => akka.WithCanal(options, settings, store,
-            () => new LocalDirectorySource(options.Manifests, options.Corefile, services.GetRequiredService<ILoggerFactory>().CreateLogger("Canal"))));
+        string watching, writing;
+        if (options.Manifests.Length > 0)
+        {
+            var store = new CorefileFileStore(options.Corefile, options.ClusterDomain);
+            builder.Services.AddAkka(CanalAkka.SystemName, (akka, services) => akka.WithCanal(options, settings, store,
+                () => new LocalDirectorySource(options.Manifests, options.Corefile, Logger(services))));
+            (watching, writing) = (Path.GetFullPath(options.Manifests), Path.GetFullPath(options.Corefile));
+        }
+        else
+        {
+            IKubernetes client;
+            try
+            {
+                client = KubernetesConnection.Create(options.Kubeconfig, options.Context);
+            }
+            catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException)
+            {
+                Console.Error.WriteLine($"error: cannot reach Kubernetes ({e.Message}); give --kubeconfig, or --manifests for local mode");
+                return RenderCommand.UnusableInput;
+            }
+            var kube = KubeSettings(options);
+            var custom = options.Mode == DnsMode.Custom;
+            var storeName = custom ? kube.CustomConfigMap : kube.CoreDnsConfigMap;
+            builder.Services.AddSingleton(client);
+            builder.Services.AddAkka(CanalAkka.SystemName, (akka, services) =>
+            {
+                var logger = Logger(services);
+                var store = custom
+                    ? new ConfigMapStore(client, kube.CoreDnsNamespace, kube.CustomConfigMap, kube.CustomKey, ownsKey: true, backupName: null, logger)
+                    : new ConfigMapStore(client, kube.CoreDnsNamespace, kube.CoreDnsConfigMap, kube.CorefileKey, ownsKey: false, kube.BackupConfigMap, logger);
+                var events = new VirtualServiceEvents(client, logger);
+                akka.WithCanal(options, settings, store,
+                    () => new KubernetesSource(client, kube, storeName, logger, events.Invalid),
+                    system => system.EventStream.Subscribe(system.ActorOf(Akka.Actor.Props.Create(() => new PlanEvents(events)), "plan-events"), typeof(PlanApplied)));
+            });
+            (watching, writing) = (client.BaseUri.ToString(), $"{kube.CoreDnsNamespace}/{storeName}");
+        }
 
         using var host = builder.Build();
         var journal = string.IsNullOrWhiteSpace(options.Postgres) ? Path.GetFullPath(Path.Combine(options.Data, "canal.db")) : "PostgreSQL";
-        host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Canal").LogInformation(
-            "canal run: watching {Manifests}, writing {Corefile} ({Mode} mode), journal {Journal}; Ctrl+C stops",
-            Path.GetFullPath(options.Manifests), Path.GetFullPath(options.Corefile), options.Mode.ToString().ToLowerInvariant(), journal);
+        Logger(host.Services).LogInformation(
+            "canal run: watching {Source}, writing {Store} ({Mode} mode), journal {Journal}; Ctrl+C stops",
+            watching, writing, options.Mode.ToString().ToLowerInvariant(), journal);
         await host.RunAsync(cancellationToken);
         return 0;
     }
 
+    private static ILogger Logger(IServiceProvider services) => services.GetRequiredService<ILoggerFactory>().CreateLogger("Canal");
+
+    private static KubernetesSettings KubeSettings(CanalNodeOptions options) => new()
+    {
+        Namespaces = options.Namespaces,
+        GatewayNamespaces = options.GatewayNamespaces switch
+        {
+            [] => ["istio-system"],
+            var list when list.Contains("*") => [],
+            var list => list,
+        },
+        CoreDnsNamespace = options.CoreDnsNamespace,
+        CoreDnsConfigMap = options.CoreDnsConfigMap,
+        Resync = options.Resync,
+    };
+
     private static string? Validate(CanalNodeOptions options)
     {
-        if (string.IsNullOrWhiteSpace(options.Manifests))
-            return "--manifests is required (a directory of VirtualService, Gateway and Service manifests)";
-        if (!Directory.Exists(options.Manifests))
+        var local = !string.IsNullOrWhiteSpace(options.Manifests);
+        if (local && !Directory.Exists(options.Manifests))
             return $"manifest directory {options.Manifests} does not exist";
-        if (string.IsNullOrWhiteSpace(options.Corefile))
-            return "--corefile is required (the Corefile to keep up to date; created when missing)";
+        if (local && string.IsNullOrWhiteSpace(options.Corefile))
+            return "--corefile is required with --manifests (the Corefile to keep up to date; created when missing)";
+        if (!local && !string.IsNullOrWhiteSpace(options.Corefile))
+            return "--corefile goes with --manifests (local mode); in Kubernetes mode Canal edits the CoreDNS ConfigMap";
         if (!Enum.IsDefined(options.Mode))
-            return "--mode must be auto, rewrite or hosts";
+            return "--mode must be auto, rewrite, hosts or custom";
+        if (local && options.Mode == DnsMode.Custom)
+            return "--mode custom writes the coredns-custom ConfigMap, so it needs Kubernetes mode (no --manifests)";
         options.ClusterDomain = options.ClusterDomain.Trim().TrimEnd('.').ToLowerInvariant();
         if (!HostName.IsValidDomain(options.ClusterDomain))
             return $"--cluster-domain {HostName.Quote(options.ClusterDomain)} is not a DNS name such as cluster.local";

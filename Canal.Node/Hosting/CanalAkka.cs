@@ -32,7 +32,8 @@ internal static class CanalAkka
         CanalNodeOptions options,
         DnsWriterSettings settings,
         IDnsConfigStore store,
-        Func<IObjectSource> source)
+        Func<IObjectSource> source,
+        Action<ActorSystem>? start = null)
     {
         var shardOptions = new ShardOptions { StateStoreMode = StateStoreMode.DData, RememberEntities = false };
         var singletonOptions = new ClusterSingletonOptions { LogSingletonIdentificationFailure = false };
@@ -65,6 +66,7 @@ internal static class CanalAkka
         {
             var logger = resolver.GetService<ILoggerFactory>().CreateLogger("Canal");
             system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new ChangeLog(logger)), "change-log"), typeof(DnsWriterNotice));
+            start?.Invoke(system);
         });
         if (options.SeedNodes.Count == 0)
         {
@@ -100,6 +102,7 @@ internal static class CanalAkka
         },
         Debounce = options.Debounce,
         MaxDelay = options.MaxDelay,
+        ReadinessGrace = options.ReadinessGrace,
         AskTimeout = AskTimeout,
     };
 }

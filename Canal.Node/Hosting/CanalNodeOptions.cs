@@ -8,8 +8,24 @@ namespace Canal.Node.Hosting;
 /// </summary>
 internal sealed class CanalNodeOptions
 {
+    /// <summary>Local mode: the manifest directory. Without it Canal watches the Kubernetes API.</summary>
     public string Manifests { get; set; } = "";
     public string Corefile { get; set; } = "";
+
+    /// <summary>Kubernetes mode: a kubeconfig (default: the pod's service account in a cluster, else ~/.kube/config).</summary>
+    public string? Kubeconfig { get; set; }
+    public string? Context { get; set; }
+
+    /// <summary>Namespaces whose VirtualServices are watched; none means all.</summary>
+    public List<string> Namespaces { get; set; } = [];
+
+    /// <summary>Namespaces of canal Gateways and their Services' endpoints; none means istio-system, "*" means all.</summary>
+    public List<string> GatewayNamespaces { get; set; } = [];
+
+    public string CoreDnsNamespace { get; set; } = "kube-system";
+    public string CoreDnsConfigMap { get; set; } = "coredns";
+    public TimeSpan ReadinessGrace { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Resync { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Where the embedded SQLite journal lives (ignored when <see cref="Postgres"/> is set).</summary>
     public string Data { get; set; } = ".canal";

@@ -13,27 +13,26 @@ namespace Canal.Node.Kubernetes;
 /// resourceVersion that was read, so a concurrent edit is a conflict, never overwritten. Before the first
 /// change to a Corefile the original is saved to a backup ConfigMap, once.
 /// </summary>
-internal sealed class ConfigMapStore(IKubernetes client, string ns, string name, string key, string? backupName, ILogger logger) : IDnsConfigStore
+/// <param name="ownsKey">custom mode: the key (and, if need be, the ConfigMap) is Canal's to create and remove; the main Corefile never is.</param>
+/// <param name="backupName">Where to save the original before the first change; null for no backup.</param>
+internal sealed class ConfigMapStore(IKubernetes client, string ns, string name, string key, bool ownsKey, string? backupName, ILogger logger) : IDnsConfigStore
 {
     private bool _backedUp;
 
-    /// <summary>custom mode: the ConfigMap and the key are Canal's to create; the main Corefile never is.</summary>
-    private bool OwnsKey => backupName == null;
-
-    public string Description => OwnsKey ? $"{ns}/{name} ({key})" : $"{ns}/{name}";
+    public string Description => ownsKey ? $"{ns}/{name} ({key})" : $"{ns}/{name}";
 
     public async Task<DnsConfig> ReadAsync(CancellationToken cancellationToken)
     {
         var configMap = await Read(cancellationToken);
         if (configMap == null)
         {
-            return OwnsKey
+            return ownsKey
                 ? new DnsConfig("", "")
                 : throw new InvalidOperationException($"ConfigMap {ns}/{name} does not exist; is this CoreDNS's configuration? (set the CoreDNS ConfigMap's name)");
         }
         if (configMap.Data?.TryGetValue(key, out var content) == true)
             return new DnsConfig(content, configMap.Metadata.ResourceVersion);
-        return OwnsKey
+        return ownsKey
             ? new DnsConfig("", configMap.Metadata.ResourceVersion)
             : throw new InvalidOperationException($"ConfigMap {ns}/{name} has no key {key}");
     }
@@ -42,14 +41,14 @@ internal sealed class ConfigMapStore(IKubernetes client, string ns, string name,
     {
         var current = await Read(cancellationToken);
         if (current == null)
-            return expectedVersion == "" && OwnsKey ? await Create(content, cancellationToken) : new DnsWriteResult.Conflict($"{ns}/{name} was deleted");
+            return expectedVersion == "" && ownsKey ? await Create(content, cancellationToken) : new DnsWriteResult.Conflict($"{ns}/{name} was deleted");
         if (current.Metadata.ResourceVersion != expectedVersion)
             return new DnsWriteResult.Conflict($"resourceVersion {expectedVersion} → {current.Metadata.ResourceVersion}");
 
-        if (!OwnsKey && !_backedUp)
+        if (backupName != null && !_backedUp)
             await Backup(current, cancellationToken);
         current.Data ??= new Dictionary<string, string>();
-        if (content.Length == 0 && OwnsKey)
+        if (content.Length == 0 && ownsKey)
             current.Data.Remove(key);
         else
             current.Data[key] = content;

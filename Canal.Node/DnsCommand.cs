@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Net;
+using Canal.Dns;
+using Canal.DnsWriter;
+using Canal.Istio;
+using Canal.Node.Kubernetes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Canal.Node;
+
+/// <summary>
+/// <c>canal dns purge</c> removes Canal's section from the CoreDNS Corefile and its key from coredns-custom
+/// (uninstall; stop the controller first or it puts them back); <c>canal dns restore</c> puts the Corefile
+/// saved before Canal's first change back. Both retry when someone else writes at the same time.
+/// </summary>
+internal static class DnsCommand
+{
+    private const int Attempts = 10;
+
+    public static Command Create()
+    {
+        var kubeconfig = new Option<string>("--kubeconfig") { Description = "kubeconfig to use (default: in-cluster service account, else ~/.kube/config)." };
+        var context = new Option<string>("--context") { Description = "kubeconfig context (default: the current one)." };
+        var ns = new Option<string>("--coredns-namespace") { Description = "Namespace of CoreDNS's ConfigMap.", DefaultValueFactory = _ => "kube-system" };
+        var name = new Option<string>("--coredns-configmap") { Description = "Name of CoreDNS's ConfigMap.", DefaultValueFactory = _ => "coredns" };
+        var domain = new Option<string>("--cluster-domain") { Description = "The cluster's DNS domain.", DefaultValueFactory = _ => "cluster.local" };
+
+        var purge = new Command("purge", "Remove Canal's section from the Corefile and Canal's key from coredns-custom.") { kubeconfig, context, ns, name, domain };
+        purge.SetAction((result, ct) => Run(result, kubeconfig, context, ns, (client, s) => Purge(client, s, result.GetValue(name)!, result.GetValue(domain)!, ct)));
+        var restore = new Command("restore", "Put back the Corefile as it was before Canal's first change (from canal-coredns-backup).") { kubeconfig, context, ns, name };
+        restore.SetAction((result, ct) => Run(result, kubeconfig, context, ns, (client, s) => Restore(client, s, result.GetValue(name)!, ct)));
+        return new Command("dns", "Maintain CoreDNS's configuration in a cluster.") { purge, restore };
+    }
+
+    private static async Task<int> Run(ParseResult result, Option<string> kubeconfig, Option<string> context, Option<string> ns, Func<IKubernetes, KubernetesSettings, Task<string>> action)
+    {
+        try
+        {
+            var client = KubernetesConnection.Create(result.GetValue(kubeconfig), result.GetValue(context));
+            var message = await action(client, new KubernetesSettings { CoreDnsNamespace = result.GetValue(ns)! });
+            Console.WriteLine(message);
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidOperationException or HttpOperationException or HttpRequestException or k8s.Exceptions.KubeConfigException or CorefileException)
+        {
+            Console.Error.WriteLine($"error: {(e is HttpOperationException h ? $"{(int)h.Response.StatusCode} {h.Response.Content}" : e.Message)}");
+            return RenderCommand.UnusableInput;
+        }
+    }
+
+    private static async Task<string> Purge(IKubernetes client, KubernetesSettings settings, string name, string clusterDomain, CancellationToken cancellationToken)
+    {
+        var corefile = new ConfigMapStore(client, settings.CoreDnsNamespace, name, settings.CorefileKey, ownsKey: false, backupName: null, NullLogger.Instance);
+        var custom = new ConfigMapStore(client, settings.CoreDnsNamespace, settings.CustomConfigMap, settings.CustomKey, ownsKey: true, backupName: null, NullLogger.Instance);
+        var main = await Rewrite(corefile, text => CorefileUpdate.Apply(text, new RedirectPlan([], []), DnsMode.Rewrite, clusterDomain).Text, cancellationToken);
+        var imported = await Rewrite(custom, _ => "", cancellationToken);
+        return $"{settings.CoreDnsNamespace}/{name}: {(main ? "Canal's section removed" : "no Canal section")}; "
+            + $"{settings.CoreDnsNamespace}/{settings.CustomConfigMap}: {(imported ? $"{settings.CustomKey} removed" : $"no {settings.CustomKey}")}";
+    }
+
+    private static async Task<string> Restore(IKubernetes client, KubernetesSettings settings, string name, CancellationToken cancellationToken)
+    {
+        V1ConfigMap backup;
+        try
+        {
+            backup = await client.CoreV1.ReadNamespacedConfigMapAsync(settings.BackupConfigMap, settings.CoreDnsNamespace, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new InvalidOperationException($"there is no backup {settings.CoreDnsNamespace}/{settings.BackupConfigMap}: Canal never changed this Corefile, or the backup was deleted (use `canal dns purge` to remove Canal's section)");
+        }
+        var original = backup.Data != null && backup.Data.TryGetValue(settings.CorefileKey, out var saved) ? saved : throw new InvalidOperationException($"the backup {settings.CoreDnsNamespace}/{settings.BackupConfigMap} has no {settings.CorefileKey}");
+        var store = new ConfigMapStore(client, settings.CoreDnsNamespace, name, settings.CorefileKey, ownsKey: false, backupName: null, NullLogger.Instance);
+        var changed = await Rewrite(store, _ => original, cancellationToken);
+        return $"{settings.CoreDnsNamespace}/{name}: {(changed ? "restored" : "already")} as saved in {settings.BackupConfigMap} ({(backup.Metadata.Annotations != null && backup.Metadata.Annotations.TryGetValue("canal.io/backup-of", out var of) ? of : "original")})";
+    }
+
+    /// <summary>Read, transform, write at the version read; again on a conflict. True when something changed.</summary>
+    private static async Task<bool> Rewrite(IDnsConfigStore store, Func<string, string> transform, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            var config = await store.ReadAsync(cancellationToken);
+            var updated = transform(config.Content);
+            if (updated == config.Content)
+                return false;
+            if (await store.WriteAsync(updated, config.Version, cancellationToken) is DnsWriteResult.Written)
+                return true;
+        }
+        throw new InvalidOperationException($"{store.Description} kept changing under us; try again");
+    }
+}
