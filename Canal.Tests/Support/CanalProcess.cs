@@ -55,6 +55,15 @@ internal sealed class CanalProcess : IAsyncDisposable
         }
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _process.WaitForExitAsync(timeout.Token);
+        _process.WaitForExit();
+    }
+
+    /// <summary>Waits for a command that ends by itself (<c>canal dns purge</c>, <c>canal render</c>).</summary>
+    public async Task WaitForExit()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync(timeout.Token);
+        _process.WaitForExit();
     }
 
     /// <summary>kill -9: no shutdown, no flush.</summary>
