@@ -21,6 +21,8 @@ internal sealed class ApiHandler(
     public async Task Handle(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "/";
+        if (ResourcePath.Parse(path) is not { Resource: not null })
+            log.AddDiscovery(new DiscoveryRequest(path, context.Request.Headers.Accept.ToString()));
         try
         {
             switch (path.TrimEnd('/'))

@@ -61,6 +61,9 @@ public sealed class KubeApiServer : IAsyncDisposable
     /// <summary>Every resource request answered so far, oldest first.</summary>
     public IReadOnlyList<RequestRecord> RequestLog => _log.Snapshot();
 
+    /// <summary>Every discovery (or other non-resource) request so far, oldest first.</summary>
+    public IReadOnlyList<DiscoveryRequest> DiscoveryLog => _log.DiscoverySnapshot();
+
     /// <summary>The last resourceVersion handed out (the etcd revision).</summary>
     public long ResourceVersion => _store.ResourceVersion;
 

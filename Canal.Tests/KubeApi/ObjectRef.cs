@@ -11,3 +11,6 @@ public sealed record ObjectRef(string Group, string Resource, string? Namespace,
 /// delete), with the HTTP status it got.
 /// </summary>
 public sealed record RequestRecord(string Verb, string Group, string Resource, string? Namespace, string? Name, int StatusCode);
+
+/// <summary>A request outside the resource paths (discovery, /version), with the Accept header it came with.</summary>
+public sealed record DiscoveryRequest(string Path, string Accept);
