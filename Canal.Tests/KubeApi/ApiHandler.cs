@@ -91,13 +91,16 @@ internal sealed class ApiHandler(
             await WriteFailure(context, failure);
             return;
         }
-        if (verb == "watch")
-        {
-            await Watch(context, type, target, record);
-            return;
-        }
         try
         {
+            // Dry runs are refused rather than ignored: ignoring one would store what the client meant not to.
+            if (!string.IsNullOrEmpty(query["dryRun"]))
+                throw Status.BadRequest("dryRun is not emulated by this test server");
+            if (verb == "watch")
+            {
+                await Watch(context, type, target, record);
+                return;
+            }
             var (code, body) = await Serve(context, type, target, verb);
             record(code);
             await Write(context, code, body);
@@ -148,6 +151,8 @@ internal sealed class ApiHandler(
     private async Task Watch(HttpContext context, ResourceType type, ResourcePath target, Action<int> record)
     {
         var query = context.Request.Query;
+        if (!string.IsNullOrEmpty(query["sendInitialEvents"]))
+            throw Status.WatchListForbidden();
         var watchQuery = new WatchQuery(
             LabelSelector.Parse(query["labelSelector"]),
             FieldSelector.Parse(query["fieldSelector"]),
@@ -160,10 +165,7 @@ internal sealed class ApiHandler(
             while (wanted > store.ResourceVersion && DateTime.UtcNow < deadline)
                 await Task.Delay(50, context.RequestAborted);
             if (wanted > store.ResourceVersion)
-            {
-                record(504);
                 throw Status.TooLargeResourceVersion(wanted, store.ResourceVersion);
-            }
         }
         Watcher watcher;
         try

@@ -65,6 +65,22 @@ internal static class Status
         return new(Failure(422, "Invalid", $"{type.Kind} \"{name}\" is invalid: {message}", details));
     }
 
+    /// <summary>
+    /// What a server without the WatchList feature answers to sendInitialEvents; clients such as client-go then
+    /// fall back to list and watch, which is what the emulator serves.
+    /// </summary>
+    public static KubeApiException WatchListForbidden()
+    {
+        const string why = "Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled";
+        var details = new JsonObject
+        {
+            ["group"] = "meta.k8s.io",
+            ["kind"] = "ListOptions",
+            ["causes"] = new JsonArray(new JsonObject { ["reason"] = "FieldValueForbidden", ["message"] = why, ["field"] = "sendInitialEvents" }),
+        };
+        return new(Failure(422, "Invalid", $"ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: {why}", details));
+    }
+
     public static KubeApiException MethodNotAllowed() =>
         new(Failure(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
 
