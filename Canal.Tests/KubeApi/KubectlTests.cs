@@ -56,6 +56,33 @@ public sealed class KubectlTests
     }
 
     [Fact]
+    public async Task Apply_of_a_changed_service_sends_a_strategic_patch_that_merges_ports_by_number()
+    {
+        await using var server = await KubeApiServer.StartAsync();
+        using var kubectl = new Kubectl(server);
+        var manifest = SampleManifests.Single(f => f.EndsWith("helloworld.yaml"));
+        await kubectl.Ok("apply", "--validate=false", "-f", manifest);
+        var changed = Path.Combine(Path.GetTempPath(), $"helloworld-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(changed, File.ReadAllText(manifest).Replace(
+            "    - name: http\n      port: 5000\n",
+            "    - name: web\n      port: 5001\n    - name: admin\n      port: 9000\n"));
+        try
+        {
+            // kubectl sends $setElementOrder/ports and {"$patch":"delete","port":5000}: directives a merge patch lacks.
+            Assert.Contains("service/helloworld configured", await kubectl.Ok("apply", "--validate=false", "-f", changed));
+        }
+        finally
+        {
+            File.Delete(changed);
+        }
+
+        var ports = server.Get("", "v1", "services", "default", "helloworld")!["spec"]!["ports"]!.AsArray();
+        Assert.Equal([("web", 5001, 5001), ("admin", 9000, 9000)],
+            ports.Select(p => ((string)p!["name"]!, (int)p["port"]!, (int)p["targetPort"]!)));
+        Assert.Contains(new RequestRecord("patch", "", "services", "default", "helloworld", 200), server.RequestLog);
+    }
+
+    [Fact]
     public async Task Get_as_yaml_shows_virtual_services_of_every_namespace_and_the_coredns_config_map()
     {
         await using var server = await KubeApiServer.StartAsync();

@@ -188,8 +188,6 @@ internal sealed partial class Registry(ResourceCatalog catalog, ObjectStore stor
             return watcher;
         });
 
-    public bool NamespaceExists(string ns) => store.Get(NamespaceType, "", ns) != null;
-
     /// <summary>
     /// What the namespace controller does, done at once: the namespace turns Terminating, its content is
     /// deleted, then the namespace goes.

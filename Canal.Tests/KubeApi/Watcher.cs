@@ -15,8 +15,6 @@ internal sealed class Watcher(
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _dropped = new();
 
-    public ResourceType Type => type;
-
     public bool WantsBookmarks => bookmarks;
 
     public ChannelReader<string> Lines => _lines.Reader;
@@ -25,8 +23,6 @@ internal sealed class Watcher(
     public CancellationToken Dropped => _dropped.Token;
 
     public void Drop() => _dropped.Cancel();
-
-    public void Complete() => _lines.Writer.TryComplete();
 
     public bool Selects(JsonObject obj) =>
         (ns == null || (string?)obj["metadata"]?["namespace"] == ns) && labels.Matches(obj) && fields.Matches(obj);
