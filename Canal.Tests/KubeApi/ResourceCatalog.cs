@@ -1,0 +1,45 @@
+namespace Canal.Tests.KubeApi;
+
+/// <summary>The emulated subset of the Kubernetes API: which resources exist at which group and versions.</summary>
+public sealed class ResourceCatalog
+{
+    public const string IstioGroup = "networking.istio.io";
+
+    public ResourceCatalog(IReadOnlyList<string> istioVersions)
+    {
+        if (istioVersions.Count == 0)
+            throw new ArgumentException("serve at least one networking.istio.io version", nameof(istioVersions));
+        Types =
+        [
+            new("", ["v1"], "configmaps", "configmap", "ConfigMap", true, ["cm"], false),
+            new("", ["v1"], "events", "event", "Event", true, ["ev"], false),
+            new("", ["v1"], "namespaces", "namespace", "Namespace", false, ["ns"], false),
+            new("", ["v1"], "services", "service", "Service", true, ["svc"], false),
+            new("discovery.k8s.io", ["v1"], "endpointslices", "endpointslice", "EndpointSlice", true, [], false),
+            new(IstioGroup, istioVersions, "gateways", "gateway", "Gateway", true, ["gw"], true),
+            new(IstioGroup, istioVersions, "virtualservices", "virtualservice", "VirtualService", true, ["vs"], true),
+        ];
+    }
+
+    public IReadOnlyList<ResourceType> Types { get; }
+
+    /// <summary>API groups in discovery order: the real server lists built-in groups before custom ones.</summary>
+    public IEnumerable<string> Groups => Types.Select(t => t.Group).Where(g => g != "").Distinct();
+
+    public ResourceType? Find(string group, string version, string resource) =>
+        Types.FirstOrDefault(t => t.Group == group && t.Resource == resource && t.Versions.Contains(version));
+
+    public ResourceType? Find(string group, string resource) =>
+        Types.FirstOrDefault(t => t.Group == group && t.Resource == resource);
+
+    public bool Serves(string group, string version) => Types.Any(t => t.Group == group && t.Versions.Contains(version));
+
+    /// <summary>The resource an object's apiVersion and kind name, with the version it names.</summary>
+    public (ResourceType Type, string Version)? FindKind(string apiVersion, string kind)
+    {
+        var slash = apiVersion.LastIndexOf('/');
+        var (group, version) = slash < 0 ? ("", apiVersion) : (apiVersion[..slash], apiVersion[(slash + 1)..]);
+        var type = Types.FirstOrDefault(t => t.Group == group && t.Kind == kind && t.Versions.Contains(version));
+        return type is null ? null : (type, version);
+    }
+}
