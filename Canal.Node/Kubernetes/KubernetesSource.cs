@@ -102,9 +102,9 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
                     metadata.GetProperty("resourceVersion").GetString() ?? "",
                     metadata.TryGetProperty("continue", out var c) ? c.GetString() : null);
             },
-            (resourceVersion, ct) => Events(ns == null
-                ? client.CustomObjects.WatchListClusterCustomObjectAsync(ManifestDecoder.IstioGroup, version, plural, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, cancellationToken: ct)
-                : client.CustomObjects.WatchListNamespacedCustomObjectAsync(ManifestDecoder.IstioGroup, version, ns, plural, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, cancellationToken: ct)),
+            (resourceVersion, onError, ct) => Events(ns == null
+                ? client.CustomObjects.WatchListClusterCustomObjectAsync(ManifestDecoder.IstioGroup, version, plural, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)
+                : client.CustomObjects.WatchListNamespacedCustomObjectAsync(ManifestDecoder.IstioGroup, version, ns, plural, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)),
             e => e.TryGetProperty("metadata", out var m) && m.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() : null,
             settings.Resync, logger);
         return Register(what, loop,
@@ -134,7 +134,7 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
                 var page = await client.CoreV1.ListServiceForAllNamespacesAsync(continueParameter: next, limit: ListWatch<V1Service>.PageSize, cancellationToken: ct);
                 return ([.. page.Items], page.Metadata.ResourceVersion, page.Metadata.ContinueProperty);
             },
-            (resourceVersion, ct) => client.CoreV1.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, cancellationToken: ct),
+            (resourceVersion, onError, ct) => client.CoreV1.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
             s => s.Metadata?.ResourceVersion, settings.Resync, logger);
         return Register("services", loop,
             items => Replace(_services, null, items.Select(s => (Key(s.Metadata), ToClusterService(s)))),
@@ -158,9 +158,9 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
                     : await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(ns, continueParameter: next, limit: ListWatch<V1EndpointSlice>.PageSize, cancellationToken: ct);
                 return ([.. page.Items], page.Metadata.ResourceVersion, page.Metadata.ContinueProperty);
             },
-            (resourceVersion, ct) => ns == null
-                ? client.DiscoveryV1.WatchListEndpointSliceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, cancellationToken: ct)
-                : client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync(ns, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, cancellationToken: ct),
+            (resourceVersion, onError, ct) => ns == null
+                ? client.DiscoveryV1.WatchListEndpointSliceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)
+                : client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync(ns, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
             s => s.Metadata?.ResourceVersion, settings.Resync, logger);
         return Register(what, loop,
             items => Replace(_slices, ns, items.Where(HasService).Select(s => (Key(s.Metadata), Readiness(s)))),
@@ -184,7 +184,7 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
                 var page = await client.CoreV1.ListNamespacedConfigMapAsync(settings.CoreDnsNamespace, fieldSelector: selector, continueParameter: next, limit: ListWatch<V1ConfigMap>.PageSize, cancellationToken: ct);
                 return ([.. page.Items], page.Metadata.ResourceVersion, page.Metadata.ContinueProperty);
             },
-            (resourceVersion, ct) => client.CoreV1.WatchListNamespacedConfigMapAsync(settings.CoreDnsNamespace, fieldSelector: selector, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, cancellationToken: ct),
+            (resourceVersion, onError, ct) => client.CoreV1.WatchListNamespacedConfigMapAsync(settings.CoreDnsNamespace, fieldSelector: selector, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
             c => c.Metadata?.ResourceVersion, settings.Resync, logger);
         var first = true;
         return Register("configmap " + storeConfigMap, loop,

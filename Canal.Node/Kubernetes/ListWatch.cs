@@ -19,7 +19,8 @@ internal sealed class ListWatch<T>(
 {
     public delegate Task<(IReadOnlyList<T> Items, string ResourceVersion, string? Continue)> ListPage(string? continueToken, CancellationToken cancellationToken);
 
-    public delegate IAsyncEnumerable<(WatchEventType Type, T Object)> WatchFrom(string resourceVersion, CancellationToken cancellationToken);
+    /// <summary>KubernetesClient reports a watch's ERROR event (such as 410 Gone) through <paramref name="onError"/> and then just ends.</summary>
+    public delegate IAsyncEnumerable<(WatchEventType Type, T Object)> WatchFrom(string resourceVersion, Action<Exception> onError, CancellationToken cancellationToken);
 
     private static readonly TimeSpan BackoffMin = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan BackoffMax = TimeSpan.FromSeconds(30);
@@ -52,7 +53,8 @@ internal sealed class ListWatch<T>(
             {
                 try
                 {
-                    await foreach (var (type, obj) in watch(resourceVersion, cancellationToken))
+                    Exception? reported = null;
+                    await foreach (var (type, obj) in watch(resourceVersion, e => reported ??= e, cancellationToken))
                     {
                         resourceVersion = resourceVersionOf(obj) ?? resourceVersion;
                         if (type != WatchEventType.Bookmark)
@@ -61,6 +63,12 @@ internal sealed class ListWatch<T>(
                         if (DateTime.UtcNow >= relistAt)
                             break;
                     }
+                    if (reported != null && !IsQuietEnd(reported))
+                        throw reported;
+                }
+                catch (Exception e) when (IsQuietEnd(e))
+                {
+                    // The server closed a watch that had nothing to say (its timeout): open it again.
                 }
                 catch (Exception e) when (IsGone(e) && !cancellationToken.IsCancellationRequested)
                 {
@@ -93,6 +101,10 @@ internal sealed class ListWatch<T>(
         while (next != null);
         return (all, resourceVersion);
     }
+
+    /// <summary>KubernetesClient throws this for a watch that ends before its first line, which servers do on timeout.</summary>
+    private static bool IsQuietEnd(Exception e) =>
+        e is HttpRequestException { InnerException: EndOfStreamException } or EndOfStreamException;
 
     private static bool IsGone(Exception e) => e switch
     {

@@ -43,7 +43,7 @@ internal sealed class CanalProcess : IAsyncDisposable
     }
 
     public Task WaitForLine(Func<string, bool> match, string what, TimeSpan? timeout = null) =>
-        Eventually.True(() => _lines.Any(match) || _process.HasExited && _lines.Any(match), $"{what}; output so far:\n{Output}", timeout);
+        Eventually.True(() => _lines.Any(match), () => $"{what}; output so far:\n{Output}", timeout);
 
     /// <summary>SIGTERM, as Kubernetes stops a pod, and wait for the process to exit.</summary>
     public async Task Stop()

@@ -1,0 +1,220 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Canal.Dns;
+using Canal.Istio;
+using Canal.Tests.KubeApi;
+using Canal.Tests.Support;
+
+namespace Canal.Tests.KubernetesMode;
+
+/// <summary>The real <c>canal run --kubeconfig</c> process against the Kubernetes API emulator.</summary>
+public sealed class KubernetesModeTests
+{
+    private const string Helloworld = "helloworld.default.svc.cluster.local";
+
+    private static string Fqdn(string name, string ns = "default") => $"{name}.{ns}.svc.cluster.local";
+
+    [Fact]
+    public async Task Samples_applied_with_kubectl_are_redirected_and_deletions_withdraw_them_unless_another_VirtualService_still_routes_there()
+    {
+        await using var cluster = await KubeCluster.Start();
+        var canal = cluster.StartCanal();
+        var apply = await cluster.Kubectl("apply", "--validate=false", "-f", Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld"));
+        Assert.True(apply.Exit == 0, apply.Output);
+        await cluster.Redirects([Helloworld]);
+        await canal.WaitForLine(l => l.Contains("saved the original kube-system/coredns to canal-coredns-backup"), "the backup before the first change");
+        Assert.Equal(KubeCluster.Kubeadm, (string?)cluster.Api.Get("", "v1", "configmaps", "kube-system", "canal-coredns-backup")?["data"]?["Corefile"]);
+
+        cluster.Api.Apply(KubeCluster.VirtualService("default", "second", "helloworld", "reviews"));
+        await cluster.Redirects([Helloworld, Fqdn("reviews")]);
+
+        var delete = await cluster.Kubectl("delete", "virtualservice", "helloworld", "-n", "default");
+        Assert.True(delete.Exit == 0, delete.Output);
+        await cluster.Redirects([Fqdn("reviews")]);
+        Assert.Contains(Helloworld, CorefileUpdate.RedirectedHosts(cluster.Corefile()));
+
+        Assert.True((await cluster.Kubectl("delete", "virtualservice", "second", "-n", "default")).Exit == 0);
+        await cluster.Redirects([], [Helloworld, Fqdn("reviews")]);
+        Assert.DoesNotContain("canal:begin", cluster.Corefile());
+        Assert.Equal(KubeCluster.Kubeadm, cluster.Corefile());
+        await canal.Stop();
+    }
+
+    [Fact]
+    public async Task Survives_dropped_watches_410_conflicting_editors_and_500s_during_a_burst_and_ends_exactly_at_the_render()
+    {
+        await using var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        var namespaces = Enumerable.Range(0, 10).Select(i => $"team-{i}").ToList();
+        foreach (var ns in namespaces)
+            cluster.Api.Apply(KubeCluster.Namespace(ns));
+        var canal = cluster.StartCanal("--debounce-ms", "100");
+        await cluster.Redirects([Helloworld]);
+
+        // Another editor of the Corefile changes a line of its own on a fifth of Canal's writes.
+        var edits = 0;
+        using var editor = cluster.Api.Faults.BeforeUpdate(ObjectRef.ConfigMap("kube-system", "coredns"), (stored, incoming) =>
+        {
+            if (Random.Shared.NextDouble() >= 0.2)
+                return null;
+            var edited = (JsonObject)stored.DeepClone();
+            edited["data"]!["Corefile"] = ((string)stored["data"]!["Corefile"]!).Replace($"cache {30 + edits}", $"cache {30 + edits + 1}");
+            edits++;
+            return edited;
+        });
+        cluster.Api.Faults.FailRequests(0.1, 500);
+        cluster.Api.Faults.DropWatchesEvery = TimeSpan.FromSeconds(2);
+
+        var live = new Dictionary<string, string[]>();
+        for (var change = 0; change < 2000; change++)
+        {
+            var ns = namespaces[change % namespaces.Count];
+            var name = $"vs-{change % 300}";
+            var key = $"{ns}/{name}";
+            if (change % 7 == 6 && live.Remove(key))
+            {
+                cluster.Api.Delete("networking.istio.io", "virtualservices", ns, name);
+            }
+            else
+            {
+                live[key] = [$"svc-{change % 500}", $"shared-{change % 13}"];
+                cluster.Api.Apply(KubeCluster.VirtualService(ns, name, live[key]));
+            }
+            if (change == 1000)
+                cluster.Api.Compact();
+        }
+
+        cluster.Api.Faults.DropWatchesEvery = null;
+        cluster.Api.Faults.StopFailingRequests();
+        var final = live.Select(l => (VirtualService)ManifestReader.Read(KubeCluster.VirtualService(l.Key.Split('/')[0], l.Key.Split('/')[1], l.Value), "test").VirtualServices.Single())
+            .Append(ManifestReader.Read(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld", "helloworld.yaml")), "sample").VirtualServices.Single())
+            .ToList();
+        var gateways = ManifestReader.Read(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld", "canal-gateway.yaml")), "sample").Gateways;
+        // The Services as the API server holds them: with the ClusterIPs it assigned.
+        var services = new[] { ("istio-system", "canal"), ("default", "helloworld") }
+            .Select(s => ManifestDecoder.DecodeService(JsonDocument.Parse(cluster.Api.Get("", "v1", "services", s.Item1, s.Item2)!.ToJsonString()).RootElement))
+            .ToList();
+        string Expected() => cluster.RenderOf(final, gateways, services);
+        await Eventually.True(() => Expected() == cluster.Corefile(), () =>
+        {
+            var (want, have) = (CorefileUpdate.RedirectedHosts(Expected()), CorefileUpdate.RedirectedHosts(cluster.Corefile()));
+            return $"the Corefile to equal the render of the final objects; missing [{string.Join(", ", want.Except(have))}], extra [{string.Join(", ", have.Except(want))}]; canal said:\n{canal.Output}";
+        }, TimeSpan.FromSeconds(120));
+
+        Assert.True(edits > 0, "the concurrent editor never got in");
+        Assert.Contains($"cache {30 + edits}", cluster.Corefile());
+        foreach (var revision in cluster.CorefileRevisions())
+            Assert.Null(Record.Exception(() => CorefileUpdate.Apply(revision, new RedirectPlan([], []), DnsMode.Rewrite, "cluster.local")));
+        await canal.Stop();
+    }
+
+    [Fact]
+    public async Task Changes_made_while_Canal_is_down_are_applied_after_the_restart_and_nothing_partial_is_written_before_the_barrier()
+    {
+        await using var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        cluster.Api.Apply(KubeCluster.VirtualService("default", "reviews", "reviews"));
+        cluster.Api.Apply(KubeCluster.VirtualService("default", "ratings", "ratings"));
+        var first = cluster.StartCanal();
+        await cluster.Redirects([Helloworld, Fqdn("reviews"), Fqdn("ratings")]);
+        await first.Stop();
+        var revisionsBefore = cluster.CorefileRevisions().Count;
+
+        cluster.Api.Delete("networking.istio.io", "virtualservices", "default", "reviews");
+        cluster.Api.Apply(KubeCluster.VirtualService("default", "details", "details"));
+        var second = cluster.StartCanal();
+        await cluster.Redirects([Helloworld, Fqdn("ratings"), Fqdn("details")], [Fqdn("reviews")]);
+        await second.WaitForLine(l => l.Contains("1 stale claimers swept"), "the sweep of the deleted VirtualService");
+
+        foreach (var revision in cluster.CorefileRevisions().Skip(revisionsBefore))
+        {
+            var hosts = CorefileUpdate.RedirectedHosts(revision);
+            Assert.Contains(Fqdn("details"), hosts);
+            Assert.DoesNotContain(Fqdn("reviews"), hosts);
+        }
+        await second.Stop();
+    }
+
+    [Fact]
+    public async Task A_restart_with_nothing_changed_writes_nothing()
+    {
+        await using var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        var first = cluster.StartCanal();
+        await cluster.Redirects([Helloworld]);
+        await first.Stop();
+        var revisions = cluster.CorefileRevisions().Count;
+
+        var second = cluster.StartCanal();
+        await second.WaitForLine(l => l.Contains("is up to date: 1 hosts redirected, nothing written"), "the first check after the restart");
+        await second.Stop();
+        Assert.Equal(revisions, cluster.CorefileRevisions().Count);
+    }
+
+    [Fact]
+    public async Task A_gateway_without_ready_endpoints_loses_its_redirects_after_the_grace_period_and_gets_them_back()
+    {
+        await using var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        var canal = cluster.StartCanal("--readiness-grace-s", "2");
+        await cluster.Redirects([Helloworld]);
+
+        cluster.Api.Apply(KubeCluster.EndpointSlice(ready: false));
+        await cluster.Redirects([], [Helloworld]);
+        await canal.WaitForLine(l => l.Contains("gateway istio-system/canal") && l.Contains("withdrawn"), "the withdrawal to be reported");
+
+        cluster.Api.Apply(KubeCluster.EndpointSlice(ready: true));
+        await cluster.Redirects([Helloworld]);
+        await canal.WaitForLine(l => l.Contains("gateway istio-system/canal is ready again"), "the restoration to be reported");
+        await canal.Stop();
+    }
+
+    [Fact]
+    public async Task An_edit_of_Canals_section_is_put_back_and_the_editors_other_changes_are_kept()
+    {
+        await using var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        var canal = cluster.StartCanal();
+        await cluster.Redirects([Helloworld]);
+
+        var edited = cluster.Corefile().Replace($"rewrite name exact {Helloworld}", "rewrite name exact someone.else.svc.cluster.local").Replace("cache 30", "cache 45");
+        cluster.Api.Apply(KubeCluster.ConfigMap("coredns", new JsonObject { ["Corefile"] = edited }));
+        await cluster.Redirects([Helloworld], ["someone.else.svc.cluster.local"]);
+        Assert.Contains("cache 45", cluster.Corefile());
+        await canal.Stop();
+    }
+
+    [Fact]
+    public async Task Custom_mode_writes_coredns_custom_and_leaves_the_Corefile_alone()
+    {
+        await using var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        var canal = cluster.StartCanal("--mode", "custom");
+        await Eventually.True(() => ((string?)cluster.Api.Get("", "v1", "configmaps", "kube-system", "coredns-custom")?["data"]?["canal.override"])?.Contains($"rewrite name exact {Helloworld} ") == true,
+            "coredns-custom to get canal.override");
+        Assert.Equal(KubeCluster.Kubeadm, cluster.Corefile());
+        await canal.Stop();
+    }
+
+    [Fact]
+    public async Task Purge_removes_Canals_section_and_restore_puts_the_original_back()
+    {
+        await using var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        var canal = cluster.StartCanal();
+        await cluster.Redirects([Helloworld]);
+        await canal.Stop();
+
+        var purge = CanalProcess.Start(cluster.Temp.FullName, "dns", "purge", "--kubeconfig", cluster.Kubeconfig);
+        await purge.WaitForExit();
+        Assert.True(purge.ExitCode == 0, purge.Output);
+        Assert.Contains("Canal's section removed", purge.Output);
+        Assert.Equal(KubeCluster.Kubeadm, cluster.Corefile());
+
+        cluster.Api.Apply(KubeCluster.ConfigMap("coredns", new JsonObject { ["Corefile"] = "broken {" }));
+        var restore = CanalProcess.Start(cluster.Temp.FullName, "dns", "restore", "--kubeconfig", cluster.Kubeconfig);
+        await restore.WaitForExit();
+        Assert.True(restore.ExitCode == 0, restore.Output);
+        Assert.Equal(KubeCluster.Kubeadm, cluster.Corefile());
+    }
+}
