@@ -25,6 +25,9 @@ public sealed class KubernetesModeTests
         await canal.WaitForLine(l => l.Contains("saved the original kube-system/coredns to canal-coredns-backup"), "the backup before the first change");
         Assert.Equal(KubeCluster.Kubeadm, (string?)cluster.Api.Get("", "v1", "configmaps", "kube-system", "canal-coredns-backup")?["data"]?["Corefile"]);
 
+        await Eventually.True(() => cluster.Kubectl("get", "events", "-n", "default", "-o", "yaml").Result.Output.Contains("reason: Redirected"),
+            "a Redirected event on the helloworld VirtualService");
+
         cluster.Api.Apply(KubeCluster.VirtualService("default", "second", "helloworld", "reviews"));
         await cluster.Redirects([Helloworld, Fqdn("reviews")]);
 
@@ -216,5 +219,21 @@ public sealed class KubernetesModeTests
         await restore.WaitForExit();
         Assert.True(restore.ExitCode == 0, restore.Output);
         Assert.Equal(KubeCluster.Kubeadm, cluster.Corefile());
+    }
+
+    [Fact]
+    public async Task Only_the_namespaces_asked_for_are_watched()
+    {
+        await using var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        cluster.Api.Apply(KubeCluster.Namespace("team-a"));
+        cluster.Api.Apply(KubeCluster.Namespace("team-b"));
+        cluster.Api.Apply(KubeCluster.VirtualService("team-a", "a", "a"));
+        cluster.Api.Apply(KubeCluster.VirtualService("team-b", "b", "b"));
+        var canal = cluster.StartCanal("--namespace", "team-a");
+        await cluster.Redirects([Fqdn("a", "team-a")]);
+        cluster.Api.Apply(KubeCluster.VirtualService("team-a", "a2", "a2"));
+        await cluster.Redirects([Fqdn("a", "team-a"), Fqdn("a2", "team-a")], [Fqdn("b", "team-b"), Helloworld]);
+        await canal.Stop();
     }
 }
