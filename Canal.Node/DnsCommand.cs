@@ -6,7 +6,6 @@ using Canal.Istio;
 using Canal.Node.Kubernetes;
 using k8s;
 using k8s.Autorest;
-using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Canal.Node;
@@ -63,19 +62,9 @@ internal static class DnsCommand
 
     private static async Task<string> Restore(IKubernetes client, KubernetesSettings settings, string name, CancellationToken cancellationToken)
     {
-        V1ConfigMap backup;
-        try
-        {
-            backup = await client.CoreV1.ReadNamespacedConfigMapAsync(settings.BackupConfigMap, settings.CoreDnsNamespace, cancellationToken: cancellationToken);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            throw new InvalidOperationException($"there is no backup {settings.CoreDnsNamespace}/{settings.BackupConfigMap}: Canal never changed this Corefile, or the backup was deleted (use `canal dns purge` to remove Canal's section)");
-        }
-        var original = backup.Data != null && backup.Data.TryGetValue(settings.CorefileKey, out var saved) ? saved : throw new InvalidOperationException($"the backup {settings.CoreDnsNamespace}/{settings.BackupConfigMap} has no {settings.CorefileKey}");
-        var store = new ConfigMapStore(client, settings.CoreDnsNamespace, name, settings.CorefileKey, ownsKey: false, backupName: null, NullLogger.Instance);
-        var changed = await Rewrite(store, _ => original, cancellationToken);
-        return $"{settings.CoreDnsNamespace}/{name}: {(changed ? "restored" : "already")} as saved in {settings.BackupConfigMap} ({(backup.Metadata.Annotations != null && backup.Metadata.Annotations.TryGetValue("canal.io/backup-of", out var of) ? of : "original")})";
+        var store = new ConfigMapStore(client, settings.CoreDnsNamespace, name, settings.CorefileKey, ownsKey: false, settings.BackupConfigMap, NullLogger.Instance);
+        var (restored, message) = await store.RestoreBackupAsync(cancellationToken);
+        return restored ? message : throw new InvalidOperationException(message);
     }
 
     /// <summary>Read, transform, write at the version read; again on a conflict. True when something changed.</summary>

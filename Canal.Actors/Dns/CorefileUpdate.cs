@@ -52,10 +52,10 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
         return new CorefileUpdate(text, DnsMode.Custom, plan, []);
     }
 
-    /// <summary>The hosts Canal's section (or custom file) in <paramref name="text"/> redirects now.</summary>
-    public static IReadOnlySet<string> RedirectedHosts(string text)
+    /// <summary>The lines between Canal's markers in <paramref name="text"/> (a Corefile or a custom file), trimmed.</summary>
+    public static IReadOnlyList<string> SectionLines(string text)
     {
-        var hosts = new SortedSet<string>(StringComparer.Ordinal);
+        var lines = new List<string>();
         var inSection = false;
         foreach (var line in text.Split('\n').Select(l => l.Trim()))
         {
@@ -63,13 +63,22 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
                 inSection = true;
             else if (line.StartsWith(CorefileEditor.EndMarker, StringComparison.Ordinal))
                 inSection = false;
-            else if (inSection && line.Split(' ', StringSplitOptions.RemoveEmptyEntries) is var words)
-            {
-                if (words is ["rewrite", "name", "exact", var host, _])
-                    hosts.Add(host);
-                else if (words.Length == 2 && System.Net.IPAddress.TryParse(words[0], out _))
-                    hosts.Add(words[1]);
-            }
+            else if (inSection && line.Length > 0)
+                lines.Add(line);
+        }
+        return lines;
+    }
+
+    /// <summary>The hosts Canal's section (or custom file) in <paramref name="text"/> redirects now.</summary>
+    public static IReadOnlySet<string> RedirectedHosts(string text)
+    {
+        var hosts = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var words in SectionLines(text).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+        {
+            if (words is ["rewrite", "name", "exact", var host, _])
+                hosts.Add(host);
+            else if (words.Length == 2 && System.Net.IPAddress.TryParse(words[0], out _))
+                hosts.Add(words[1]);
         }
         return hosts;
     }

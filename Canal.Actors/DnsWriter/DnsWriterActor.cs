@@ -48,6 +48,10 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
     private string _lastWarnings = "";
     private bool _firstCheck;
     private bool _retryPending;
+    private bool _paused;
+    private RedirectPlan? _lastPlan;
+    private string _appliedText = "";
+    private DnsMode? _appliedMode;
 
     public DnsWriterActor(IDnsConfigStore store, IActorRef source, IActorRef namespaces, IActorRef virtualServices, DnsWriterSettings settings)
     {
@@ -105,6 +109,26 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         Command<WriteFinished>(OnWriteFinished);
         Command<StoreFailed>(OnStoreFailed);
         Command<GetDnsWriterStatus>(_ => Sender.Tell(Status()));
+        Command<GetHostDecisions>(_ => Sender.Tell(new HostDecisions(_lastPlan?.Decisions ?? [])));
+        Command<GetCanalGateways>(_ => Sender.Tell(Gateways()));
+        Command<GetNamespaceSummaries>(_ => Sender.Tell(new NamespaceSummaries([.. _claims.Values
+            .OrderBy(n => n.Namespace, StringComparer.Ordinal)
+            .Select(n => new NamespaceSummary(n.Namespace, n.Claims.Count, n.Claims.SelectMany(c => c.Hosts).Distinct().Count(), n.Version))])));
+        Command<GetDnsDiff>(_ => Diff());
+        Command<RestoreBackup>(_ =>
+        {
+            // Paused first: otherwise the next check would put Canal's section straight back.
+            _paused = true;
+            Task.Run(() => _store.RestoreBackupAsync(_stopping.Token)).PipeTo(Sender,
+                success: r => new BackupRestored(r.Restored, r.Message),
+                failure: e => new BackupRestored(false, e.Message));
+        });
+        Command<ResumeWrites>(_ =>
+        {
+            _paused = false;
+            Changed();
+            Sender.Tell(WritesResumed.Instance);
+        });
 
         Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(f => _log.Warning("snapshot failed: {0}", f.Cause.Message));
@@ -247,7 +271,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
 
     private void StartWrite()
     {
-        if (_phase != SyncPhase.Ready || _writing)
+        if (_phase != SyncPhase.Ready || _writing || _paused)
             return;
         _writing = true;
         _retryPending = false;
@@ -297,6 +321,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             _redirected = update.Plan.Redirects.Count;
             _lastError = null;
             _failures = 0;
+            (_lastPlan, _appliedText, _appliedMode) = (update.Plan, config.Content, update.Mode);
             if (_firstCheck)
                 Context.System.EventStream.Publish(new CorefileUpToDate(_store.Description, _redirected));
             Context.System.EventStream.Publish(new PlanApplied(update.Plan));
@@ -328,6 +353,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         _lastWrite = DateTimeOffset.UtcNow;
         _lastError = null;
         _redirected = finished.Update.Plan.Redirects.Count;
+        (_lastPlan, _appliedText, _appliedMode) = (finished.Update.Plan, finished.Update.Text, finished.Update.Mode);
         var before = CorefileUpdate.RedirectedHosts(finished.Before);
         var after = CorefileUpdate.RedirectedHosts(finished.Update.Text);
         var added = after.Except(before).ToList();
@@ -398,7 +424,41 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
     }
 
     private DnsWriterStatus Status() => new(
-        _phase, _claims.Count, _redirected, _writes, _conflicts, _appliedVersion, _lastWrite, _dirty || _writing, _lastError);
+        _phase, _claims.Count, _redirected, _writes, _conflicts, _appliedVersion, _lastWrite, _dirty || _writing, _lastError)
+    {
+        Store = _store.Description,
+        Mode = _appliedMode,
+        Section = CorefileUpdate.SectionLines(_appliedText),
+        Paused = _paused,
+    };
+
+    private CanalGatewayList Gateways()
+    {
+        return new CanalGatewayList([.. CanalGateway.Find(_gateways.Values, _services.Values, _settings.Redirects).Values
+            .OrderBy(g => g.Key)
+            .Select(g => new CanalGatewayStatus(g.Key, g.Gateway.Selector, [.. g.Gateway.Ports], g.ServiceKey, g.ServiceFqdn, g.ClusterIPs,
+                g.Service?.ReadyEndpoints, _withdrawn.Contains(g.Key)))]);
+    }
+
+    /// <summary>Renders now against the store as it is, without writing, and answers the two sections.</summary>
+    private void Diff()
+    {
+        var plan = Plan();
+        var (store, mode, domain, token) = (_store, _settings.Mode, _settings.Redirects.ClusterDomain, _stopping.Token);
+        Task.Run(async () =>
+        {
+            var config = await store.ReadAsync(token);
+            var current = CorefileUpdate.SectionLines(config.Content);
+            try
+            {
+                return new DnsDiff(current, CorefileUpdate.SectionLines(CorefileUpdate.Apply(config.Content, plan, mode, domain).Text), null);
+            }
+            catch (Exception e) when (e is CorefileException or InvalidOperationException)
+            {
+                return new DnsDiff(current, [], e.Message);
+            }
+        }).PipeTo(Sender, failure: e => new DnsDiff([], [], e.Message));
+    }
 
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
 

@@ -73,7 +73,7 @@ public sealed record GetDnsWriterStatus : ICanalMessage
 
 public enum SyncPhase { WaitingForListing, Sweeping, Ready }
 
-/// <summary>What the DnsWriter is doing and what it last applied.</summary>
+/// <summary>What the DnsWriter is doing and what it last applied: the store, its version, Canal's section as it stands there.</summary>
 public sealed record DnsWriterStatus(
     SyncPhase Phase,
     int Namespaces,
@@ -83,7 +83,80 @@ public sealed record DnsWriterStatus(
     string? AppliedVersion,
     DateTimeOffset? LastWrite,
     bool ChangesPending,
-    string? LastError) : ICanalMessage;
+    string? LastError) : ICanalMessage
+{
+    public string Store { get; init; } = "";
+    public DnsMode? Mode { get; init; }
+    public IReadOnlyList<string> Section { get; init; } = [];
+    public bool Paused { get; init; }
+}
+
+/// <summary>Asks for the verdict on every host (<see cref="HostDecisions"/>), as of the last check of the store.</summary>
+public sealed record GetHostDecisions : ICanalMessage
+{
+    public static readonly GetHostDecisions Instance = new();
+}
+
+public sealed record HostDecisions(IReadOnlyList<HostDecision> Decisions) : ICanalMessage;
+
+/// <summary>Asks for the canal gateways and their state (<see cref="CanalGatewayList"/>).</summary>
+public sealed record GetCanalGateways : ICanalMessage
+{
+    public static readonly GetCanalGateways Instance = new();
+}
+
+public sealed record CanalGatewayList(IReadOnlyList<CanalGatewayStatus> Gateways) : ICanalMessage;
+
+public sealed record CanalGatewayStatus(
+    ObjectKey Gateway,
+    IReadOnlyDictionary<string, string> Selector,
+    IReadOnlyList<int> Ports,
+    ObjectKey Service,
+    string ServiceFqdn,
+    IReadOnlyList<string> ClusterIPs,
+    int? ReadyEndpoints,
+    bool Withdrawn);
+
+/// <summary>Asks for every namespace with claims (<see cref="NamespaceSummaries"/>).</summary>
+public sealed record GetNamespaceSummaries : ICanalMessage
+{
+    public static readonly GetNamespaceSummaries Instance = new();
+}
+
+public sealed record NamespaceSummaries(IReadOnlyList<NamespaceSummary> Namespaces) : ICanalMessage;
+
+public sealed record NamespaceSummary(string Namespace, int Claimers, int Hosts, long Version);
+
+/// <summary>Asks what a write now would change (<see cref="DnsDiff"/>).</summary>
+public sealed record GetDnsDiff : ICanalMessage
+{
+    public static readonly GetDnsDiff Instance = new();
+}
+
+/// <summary>Canal's section in the store now and as it would be written now; <paramref name="Error"/> when it could not be rendered.</summary>
+public sealed record DnsDiff(IReadOnlyList<string> Current, IReadOnlyList<string> Wanted, string? Error) : ICanalMessage;
+
+/// <summary>
+/// Puts back the configuration saved before Canal's first change and pauses writing (or Canal would put its
+/// section straight back) until <see cref="ResumeWrites"/>. Answered with <see cref="BackupRestored"/>.
+/// </summary>
+public sealed record RestoreBackup : ICanalMessage
+{
+    public static readonly RestoreBackup Instance = new();
+}
+
+public sealed record BackupRestored(bool Restored, string Message) : ICanalMessage;
+
+/// <summary>Ends a pause (after a restore). Answered with <see cref="WritesResumed"/>.</summary>
+public sealed record ResumeWrites : ICanalMessage
+{
+    public static readonly ResumeWrites Instance = new();
+}
+
+public sealed record WritesResumed : ICanalMessage
+{
+    public static readonly WritesResumed Instance = new();
+}
 
 /// <summary>What the DnsWriter publishes on the event stream for people watching (logs) and counters (metrics).</summary>
 public abstract record DnsWriterNotice;

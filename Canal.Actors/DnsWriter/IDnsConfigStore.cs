@@ -13,6 +13,9 @@ public interface IDnsConfigStore
 
     /// <summary>Writes <paramref name="content"/> if the store is still at <paramref name="expectedVersion"/>.</summary>
     Task<DnsWriteResult> WriteAsync(string content, string expectedVersion, CancellationToken cancellationToken);
+
+    /// <summary>Puts back what was there before Canal's first change; a message says what was done (or why not).</summary>
+    Task<(bool Restored, string Message)> RestoreBackupAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>The Corefile's text and an opaque version (a resourceVersion, a content hash).</summary>

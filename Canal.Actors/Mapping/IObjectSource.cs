@@ -17,6 +17,18 @@ public interface IObjectSource : IDisposable
     void Start(Action<SourceView> onView, Action onStoreChanged);
 }
 
+/// <summary>Asks the source singleton what it knows (<see cref="SourceStatus"/>).</summary>
+public sealed record GetSourceStatus : Serialization.ICanalMessage
+{
+    public static readonly GetSourceStatus Instance = new();
+}
+
+/// <summary>Whether the last sync completed (and was complete), and every VirtualService in the source's view.</summary>
+public sealed record SourceStatus(bool Synced, bool Complete, IReadOnlyList<VirtualServiceSummary> VirtualServices) : Serialization.ICanalMessage;
+
+/// <summary>A VirtualService as written: the gateways it names and its route destinations.</summary>
+public sealed record VirtualServiceSummary(ObjectKey Key, IReadOnlyList<string> Gateways, IReadOnlyList<string> Destinations);
+
 /// <summary>
 /// Every VirtualService, Gateway and Service the source knows, as of now. <paramref name="Complete"/> is false
 /// while some object could not be read and has no last good version (a broken file right after a start):

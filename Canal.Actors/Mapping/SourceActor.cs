@@ -69,6 +69,9 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
             Run();
         });
         Receive<DeliveryFinished>(OnDeliveryFinished);
+        Receive<GetSourceStatus>(_ => Sender.Tell(new SourceStatus(_synced, _view?.Complete ?? false, [.. (_view?.VirtualServices ?? [])
+            .OrderBy(v => v.Key)
+            .Select(v => new VirtualServiceSummary(v.Key, v.Gateways, [.. v.Destinations.Select(d => d.Host).Distinct()]))])));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

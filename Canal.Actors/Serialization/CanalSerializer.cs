@@ -50,6 +50,20 @@ public sealed class CanalSerializer(ExtendedActorSystem system) : SerializerWith
         ["dw-service-removed"] = typeof(ServiceRemoved),
         ["dw-get-status"] = typeof(GetDnsWriterStatus),
         ["dw-status"] = typeof(DnsWriterStatus),
+        ["dw-get-decisions"] = typeof(GetHostDecisions),
+        ["dw-decisions"] = typeof(HostDecisions),
+        ["dw-get-gateways"] = typeof(GetCanalGateways),
+        ["dw-gateways"] = typeof(CanalGatewayList),
+        ["dw-get-namespaces"] = typeof(GetNamespaceSummaries),
+        ["dw-namespaces"] = typeof(NamespaceSummaries),
+        ["dw-get-diff"] = typeof(GetDnsDiff),
+        ["dw-diff"] = typeof(DnsDiff),
+        ["dw-restore-backup"] = typeof(RestoreBackup),
+        ["dw-backup-restored"] = typeof(BackupRestored),
+        ["dw-resume-writes"] = typeof(ResumeWrites),
+        ["dw-writes-resumed"] = typeof(WritesResumed),
+        ["source-get-status"] = typeof(GetSourceStatus),
+        ["source-status"] = typeof(SourceStatus),
     };
 
     private static readonly Dictionary<Type, string> ManifestOf = Manifests.ToDictionary(m => m.Value, m => m.Key);

@@ -63,6 +63,39 @@ internal sealed class ConfigMapStore(IKubernetes client, string ns, string name,
         }
     }
 
+    /// <summary>The Corefile from the backup ConfigMap; in custom mode, Canal's key removed.</summary>
+    public async Task<(bool Restored, string Message)> RestoreBackupAsync(CancellationToken cancellationToken)
+    {
+        string original;
+        if (backupName == null)
+        {
+            original = "";
+        }
+        else
+        {
+            V1ConfigMap backup;
+            try
+            {
+                backup = await client.CoreV1.ReadNamespacedConfigMapAsync(backupName, ns, cancellationToken: cancellationToken);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return (false, $"there is no backup {ns}/{backupName}: Canal never changed {ns}/{name}, or the backup was deleted (canal dns purge removes Canal's section)");
+            }
+            if (backup.Data == null || !backup.Data.TryGetValue(key, out original!))
+                return (false, $"the backup {ns}/{backupName} has no {key}");
+        }
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var config = await ReadAsync(cancellationToken);
+            if (config.Content == original)
+                return (true, $"{Description} already holds the original");
+            if (await WriteAsync(original, config.Version, cancellationToken) is DnsWriteResult.Written)
+                return (true, backupName == null ? $"{key} removed from {ns}/{name}" : $"{ns}/{name} restored from {backupName}");
+        }
+        return (false, $"{Description} kept changing under us; try again");
+    }
+
     private async Task<V1ConfigMap?> Read(CancellationToken cancellationToken)
     {
         try

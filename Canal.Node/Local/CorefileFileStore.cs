@@ -40,8 +40,29 @@ internal sealed class CorefileFileStore(string path, string clusterDomain) : IDn
             var current = File.Exists(path) ? VersionOf(await Read(cancellationToken)) : "";
             if (current != expectedVersion)
                 return new DnsWriteResult.Conflict($"{path} changed since it was read");
+            if (File.Exists(path) && !File.Exists(BackupPath))
+                File.Copy(path, BackupPath);
             Replace(content);
             return new DnsWriteResult.Written(VersionOf(content));
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>The Corefile as it was before Canal's first change, kept next to it.</summary>
+    private string BackupPath => path + ".canal-backup";
+
+    public async Task<(bool Restored, string Message)> RestoreBackupAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (!File.Exists(BackupPath))
+                return (false, $"there is no {BackupPath}: Canal never changed {path}");
+            File.Copy(BackupPath, path, overwrite: true);
+            return (true, $"{path} restored from {BackupPath}");
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Akka.Serialization;
 using Akka.TestKit.Xunit2;
+using Canal.Dns;
 using Canal.DnsWriter;
 using Canal.Istio;
 using Canal.Mapping;
@@ -50,7 +51,21 @@ public sealed class CanalSerializerTests() : TestKit(ActorTestConfig.Hocon)
         new ServiceObserved(Service),
         new ServiceRemoved(Service.Key),
         GetDnsWriterStatus.Instance,
-        new DnsWriterStatus(SyncPhase.Ready, 1, 2, 3, 4, "v", DateTimeOffset.UnixEpoch, false, null),
+        new DnsWriterStatus(SyncPhase.Ready, 1, 2, 3, 4, "v", DateTimeOffset.UnixEpoch, false, null) { Store = "memory", Mode = DnsMode.Hosts, Section = ["hosts {"], Paused = true },
+        GetHostDecisions.Instance,
+        new HostDecisions([new HostDecision("reviews.default.svc.cluster.local", HostStatus.Redirected, "-> canal", Gw, [Vs])]),
+        GetCanalGateways.Instance,
+        new CanalGatewayList([new CanalGatewayStatus(Gw, new Dictionary<string, string> { ["app"] = "canal-gateway" }, [5000], Service.Key, "canal.istio-system.svc.cluster.local", ["10.96.0.10"], 2, false)]),
+        GetNamespaceSummaries.Instance,
+        new NamespaceSummaries([new NamespaceSummary("default", 1, 2, 44)]),
+        GetDnsDiff.Instance,
+        new DnsDiff(["a"], ["b"], null),
+        RestoreBackup.Instance,
+        new BackupRestored(true, "restored"),
+        ResumeWrites.Instance,
+        WritesResumed.Instance,
+        GetSourceStatus.Instance,
+        new SourceStatus(true, true, [new VirtualServiceSummary(Vs, ["istio-system/canal"], ["reviews"])]),
     ];
 
     [Theory]

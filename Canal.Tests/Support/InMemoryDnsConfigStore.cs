@@ -7,8 +7,10 @@ namespace Canal.Tests.Support;
 /// A Corefile held in memory, with the same optimistic concurrency as the real stores, a record of every
 /// write, and hooks to make a write conflict or fail.
 /// </summary>
-internal sealed class InMemoryDnsConfigStore(string content) : IDnsConfigStore
+internal sealed class InMemoryDnsConfigStore(string original) : IDnsConfigStore
 {
+    private readonly string _original = original;
+    private string content = original;
     private readonly Lock _lock = new();
     private readonly List<string> _writes = [];
 
@@ -27,6 +29,17 @@ internal sealed class InMemoryDnsConfigStore(string content) : IDnsConfigStore
 
     /// <summary>Called just before a write is checked; may change <see cref="Content"/> (another writer) or throw (a failing store).</summary>
     public Action<InMemoryDnsConfigStore>? BeforeWrite { get; set; }
+
+    public Task<(bool Restored, string Message)> RestoreBackupAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_writes.Count == 0)
+                return Task.FromResult((false, "nothing was written"));
+            content = _original;
+            return Task.FromResult((true, "restored"));
+        }
+    }
 
     public Task<DnsConfig> ReadAsync(CancellationToken cancellationToken)
     {
