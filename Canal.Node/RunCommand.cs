@@ -6,6 +6,12 @@ using Canal.Node.Hosting;
 using Canal.DnsWriter;
 using Canal.Node.Kubernetes;
 using Canal.Node.Local;
+using Canal.Node.Management;
+using System.Net;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Json;
 using k8s;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -40,12 +46,15 @@ internal static class RunCommand
         var debounce = new Option<int?>("--debounce-ms") { Description = "Quiet time after a change before writing (default 200)." };
         var maxDelay = new Option<int?>("--max-delay-ms") { Description = "Longest a change waits under continuous changes (default 1000)." };
         var port = new Option<int?>("--port") { Description = "Akka remoting port (default 0: any free port)." };
+        var managementHost = new Option<string>("--management-host") { Description = "Address of the management API (canal-cmd, health probes; default 127.0.0.1)." };
+        var managementPort = new Option<int?>("--management-port") { Description = "Port of the management API (default 9110)." };
+        var managementToken = new Option<string>("--management-token-file") { Description = "File holding the bearer token the management API requires for changes, and for everything off loopback." };
         var seeds = new Option<string[]>("--seed-node") { Description = "A seed node address, akka.tcp://canal@host:port (repeatable).", AllowMultipleArgumentsPerToken = false };
 
         var command = new Command("run", "Run the controller until stopped: watch manifests, keep the Corefile's canal section up to date.")
         {
             manifests, corefile, kubeconfig, context, namespaces, gatewayNamespaces, coreDnsNamespace, coreDnsConfigMap, readinessGrace,
-            data, postgres, mode, clusterDomain, selector, debounce, maxDelay, port, seeds,
+            data, postgres, mode, clusterDomain, selector, debounce, maxDelay, port, seeds, managementHost, managementPort, managementToken,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -70,6 +79,9 @@ internal static class RunCommand
             Flag(debounce, "Debounce", v => TimeSpan.FromMilliseconds(v!.Value).ToString());
             Flag(maxDelay, "MaxDelay", v => TimeSpan.FromMilliseconds(v!.Value).ToString());
             Flag(port, "Port", v => v.ToString());
+            Flag(managementHost, "ManagementHost", v => v);
+            Flag(managementPort, "ManagementPort", v => v.ToString());
+            Flag(managementToken, "ManagementTokenFile", v => v);
             void List(Option<string[]> option, string key)
             {
                 var values = result.GetValue(option) ?? [];
@@ -86,7 +98,7 @@ internal static class RunCommand
 
     private static async Task<int> Run(Dictionary<string, string?> flags, CancellationToken cancellationToken)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.AddInMemoryCollection(flags);
         var options = new CanalNodeOptions();
         try
@@ -113,6 +125,23 @@ internal static class RunCommand
         // Akka's own start-up chatter is noise for a person watching redirects change.
         builder.Logging.AddFilter("Akka", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        ManagementAccess access;
+        try
+        {
+            access = ManagementAccess.Create(options.ManagementHost, options.ManagementTokenFile);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return RenderCommand.UnusableInput;
+        }
+        builder.WebHost.ConfigureKestrel(k => k.Listen(ManagementEndpoint(options.ManagementHost), options.ManagementPort));
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            json.SerializerOptions.Converters.Add(new ObjectKeyJsonConverter());
+        });
 
         var settings = CanalAkka.WriterSettings(options);
         string watching, writing;
@@ -153,7 +182,8 @@ internal static class RunCommand
             (watching, writing) = (client.BaseUri.ToString(), $"{kube.CoreDnsNamespace}/{storeName}");
         }
 
-        using var host = builder.Build();
+        await using var host = builder.Build();
+        ManagementApi.Map(host, access);
         var journal = string.IsNullOrWhiteSpace(options.Postgres) ? Path.GetFullPath(Path.Combine(options.Data, "canal.db")) : "PostgreSQL";
         Logger(host.Services).LogInformation(
             "canal run: watching {Source}, writing {Store} ({Mode} mode), journal {Journal}; Ctrl+C stops",
@@ -161,6 +191,9 @@ internal static class RunCommand
         await host.RunAsync(cancellationToken);
         return 0;
     }
+
+    private static IPAddress ManagementEndpoint(string host) =>
+        host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(host);
 
     private static ILogger Logger(IServiceProvider services) => services.GetRequiredService<ILoggerFactory>().CreateLogger("Canal");
 
@@ -202,6 +235,10 @@ internal static class RunCommand
         {
             return $"--gateway-selector: {e.Message}";
         }
+        if (options.ManagementHost != "localhost" && !IPAddress.TryParse(options.ManagementHost, out _))
+            return $"--management-host {HostName.Quote(options.ManagementHost)} is not an IP address (such as 127.0.0.1 or 0.0.0.0)";
+        if (options.ManagementPort is < 0 or > 65535)
+            return $"--management-port {options.ManagementPort} is not a port";
         if (options.Debounce < TimeSpan.Zero || options.MaxDelay < options.Debounce)
             return "--debounce-ms must be at least 0 and --max-delay-ms at least the debounce";
         return null;

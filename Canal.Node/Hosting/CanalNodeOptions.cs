@@ -43,6 +43,11 @@ internal sealed class CanalNodeOptions
     public string Host { get; set; } = "127.0.0.1";
     public int Port { get; set; }
 
+    /// <summary>The management API (canal-cmd, health probes): loopback unless a token is given.</summary>
+    public string ManagementHost { get; set; } = "127.0.0.1";
+    public int ManagementPort { get; set; } = 9110;
+    public string? ManagementTokenFile { get; set; }
+
     /// <summary>Seed nodes (<c>akka.tcp://canal@host:port</c>); none means this node forms a cluster on its own.</summary>
     public List<string> SeedNodes { get; set; } = [];
 }
