@@ -26,20 +26,30 @@ internal sealed class CanalProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static CanalProcess Start(string workingDirectory, params string[] args)
+    public static CanalProcess Start(string workingDirectory, params string[] args) => Run("canal.dll", workingDirectory, null, args);
+
+    /// <summary>The real canal-cmd; <paramref name="input"/>, when given, is typed at its prompt and then closed.</summary>
+    public static CanalProcess Cmd(string? input, params string[] args) => Run("canal-cmd.dll", AppContext.BaseDirectory, input, args);
+
+    private static CanalProcess Run(string dll, string workingDirectory, string? input, string[] args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "canal.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         start.Environment["NO_COLOR"] = "1";
-        return new CanalProcess(Process.Start(start)!);
+        var process = Process.Start(start)!;
+        if (input != null)
+            process.StandardInput.Write(input);
+        process.StandardInput.Close();
+        return new CanalProcess(process);
     }
 
     public Task WaitForLine(Func<string, bool> match, string what, TimeSpan? timeout = null) =>

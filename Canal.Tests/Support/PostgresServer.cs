@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Canal.Tests.Support;
 
@@ -23,7 +21,7 @@ public sealed class PostgresServer : IAsyncLifetime
             ?? throw new InvalidOperationException("PostgreSQL is not installed: run `dotnet pwsh ./build.ps1 test`, which installs Debian's postgresql package");
         _directory = Directory.CreateTempSubdirectory("canal-pg-").FullName;
         await Run("chown", "postgres", _directory);
-        Port = FreePort();
+        Port = Ports.Free();
         var data = Path.Combine(_directory, "data");
         await AsPostgres($"{bin}/initdb -D {data} -U postgres --auth=trust -E UTF8");
         await AsPostgres($"{bin}/pg_ctl -D {data} -l {_directory}/log -o \"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off\" -w start");
@@ -61,10 +59,4 @@ public sealed class PostgresServer : IAsyncLifetime
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {await stdout}{await stderr}");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
