@@ -235,6 +235,8 @@ internal static class RunCommand
         {
             return $"--gateway-selector: {e.Message}";
         }
+        if (options.Clustered && string.IsNullOrWhiteSpace(options.Postgres))
+            return "several replicas need a journal they share: give --postgres (or Canal__Postgres); SQLite is a file on one node, and two nodes writing their own would disagree";
         if (options.ManagementHost != "localhost" && !IPAddress.TryParse(options.ManagementHost, out _))
             return $"--management-host {HostName.Quote(options.ManagementHost)} is not an IP address (such as 127.0.0.1 or 0.0.0.0)";
         if (options.ManagementPort is < 0 or > 65535)

@@ -49,6 +49,9 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
     private bool _firstCheck;
     private bool _retryPending;
     private bool _paused;
+    private DateTime? _writeCarriesChangeFrom;
+    private double _lastLatency;
+    private double _latencySum;
     private RedirectPlan? _lastPlan;
     private string _appliedText = "";
     private DnsMode? _appliedMode;
@@ -273,9 +276,18 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
     {
         if (_phase != SyncPhase.Ready || _writing || _paused)
             return;
+        if (!ClusterSettled())
+        {
+            // A member is unreachable: this may be the minority side of a partition, whose singleton is about to
+            // be replaced. Write nothing until the split brain resolver has decided.
+            _dirty = true;
+            Timers.StartSingleTimer(WriteTimer, WriteNow.Instance, TimeSpan.FromSeconds(1));
+            return;
+        }
         _writing = true;
         _retryPending = false;
         _dirty = false;
+        _writeCarriesChangeFrom ??= _firstPending ?? DateTime.UtcNow;
         _firstPending = null;
         Timers.Cancel(WriteTimer);
         // Task.Run: a store that throws instead of returning a faulted task must not crash the writer.
@@ -322,6 +334,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             _lastError = null;
             _failures = 0;
             (_lastPlan, _appliedText, _appliedMode) = (update.Plan, config.Content, update.Mode);
+            _writeCarriesChangeFrom = null;
             if (_firstCheck)
                 Context.System.EventStream.Publish(new CorefileUpToDate(_store.Description, _redirected));
             Context.System.EventStream.Publish(new PlanApplied(update.Plan));
@@ -348,6 +361,9 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         var written = (DnsWriteResult.Written)finished.Result;
         _writes++;
         _failures = 0;
+        _lastLatency = (DateTime.UtcNow - (_writeCarriesChangeFrom ?? DateTime.UtcNow)).TotalSeconds;
+        _latencySum += _lastLatency;
+        _writeCarriesChangeFrom = null;
         _firstCheck = false;
         _appliedVersion = written.NewVersion;
         _lastWrite = DateTimeOffset.UtcNow;
@@ -386,6 +402,14 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         _writing = false;
         if (_dirty)
             Changed();
+    }
+
+    private bool ClusterSettled()
+    {
+        if (((ExtendedActorSystem)Context.System).Provider is not Akka.Cluster.IClusterActorRefProvider)
+            return true;
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        return cluster.SelfMember.Status == Akka.Cluster.MemberStatus.Up && cluster.State.Unreachable.Count == 0;
     }
 
     /// <summary>A gateway Service with no ready endpoints starts its grace period; one with some ends it.</summary>
@@ -430,6 +454,8 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         Mode = _appliedMode,
         Section = CorefileUpdate.SectionLines(_appliedText),
         Paused = _paused,
+        LastWriteLatencySeconds = _lastLatency,
+        WriteLatencySecondsSum = _latencySum,
     };
 
     private CanalGatewayList Gateways()

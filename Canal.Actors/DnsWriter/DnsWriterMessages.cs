@@ -89,6 +89,10 @@ public sealed record DnsWriterStatus(
     public DnsMode? Mode { get; init; }
     public IReadOnlyList<string> Section { get; init; } = [];
     public bool Paused { get; init; }
+
+    /// <summary>From the first change a write carried to the store's answer: the last write's, and the sum over all.</summary>
+    public double LastWriteLatencySeconds { get; init; }
+    public double WriteLatencySecondsSum { get; init; }
 }
 
 /// <summary>Asks for the verdict on every host (<see cref="HostDecisions"/>), as of the last check of the store.</summary>

@@ -2,6 +2,11 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Configuration;
+using Akka.Discovery.KubernetesApi;
+using Akka.Management;
+using Akka.Management.Cluster.Bootstrap;
 using Akka.Pattern;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
@@ -46,7 +51,27 @@ internal static class CanalAkka
                 l.AddLoggerFactory();
             })
             .WithRemoting(options.Host, options.Port)
-            .WithClustering(new ClusterOptions { SeedNodes = [.. options.SeedNodes] })
+            .WithClustering(new ClusterOptions
+            {
+                SeedNodes = [.. options.SeedNodes],
+                SplitBrainResolver = new KeepMajorityOption(),
+                FailureDetector = new PhiAccrualFailureDetectorOptions
+                {
+                    HeartbeatInterval = TimeSpan.FromSeconds(1),
+                    AcceptableHeartbeatPause = TimeSpan.FromSeconds(3),
+                },
+            })
+            // Akka's defaults resume a killed node's work after ~48 s. With these a kill -9 is noticed in ~3-4 s,
+            // the split brain resolver decides 5 s after the cluster is stable, and the removal margin adds 1 s:
+            // the singletons and entities are back in ~10-12 s. The price: a node starved of CPU for over 3 s
+            // can be judged unreachable and downed (it then restarts and rejoins). README: "Running several replicas".
+            .AddHocon(ConfigurationFactory.ParseString("""
+                akka.cluster.split-brain-resolver.stable-after = 5s
+                akka.cluster.down-removal-margin = 1s
+                akka.remote.dot-netty.tcp.maximum-frame-size = 8MiB
+                akka.remote.dot-netty.tcp.send-buffer-size = 16MiB
+                akka.remote.dot-netty.tcp.receive-buffer-size = 16MiB
+                """), HoconAddMode.Prepend)
             .WithPersistence(options)
             .WithCustomSerializer("canal", [typeof(ICanalMessage)], system => new CanalSerializer(system))
             .WithShardRegion<VirtualServiceRegion>(VirtualServiceMessageExtractor.TypeName,
@@ -68,7 +93,14 @@ internal static class CanalAkka
             system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new ChangeLog(logger)), "change-log"), typeof(DnsWriterNotice));
             start?.Invoke(system);
         });
-        if (options.SeedNodes.Count == 0)
+        if (options.Bootstrap.Enabled)
+        {
+            builder
+                .WithAkkaManagement(hostName: options.Host, port: options.Bootstrap.ManagementPort, bindHostname: "0.0.0.0", bindPort: options.Bootstrap.ManagementPort)
+                .WithClusterBootstrap(serviceName: options.Bootstrap.ServiceName, portName: "management", requiredContactPoints: options.Bootstrap.RequiredContactPoints)
+                .WithKubernetesDiscovery(options.Bootstrap.LabelSelector);
+        }
+        else if (options.SeedNodes.Count == 0)
         {
             // Without seed nodes a node never becomes Up: a lone node forms its own cluster.
             builder.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress));

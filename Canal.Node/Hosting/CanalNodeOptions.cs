@@ -48,6 +48,26 @@ internal sealed class CanalNodeOptions
     public int ManagementPort { get; set; } = 9110;
     public string? ManagementTokenFile { get; set; }
 
+    /// <summary>In Kubernetes: find the other replicas through Akka.Management cluster bootstrap instead of seed nodes.</summary>
+    public BootstrapOptions Bootstrap { get; set; } = new();
+
     /// <summary>Seed nodes (<c>akka.tcp://canal@host:port</c>); none means this node forms a cluster on its own.</summary>
     public List<string> SeedNodes { get; set; } = [];
+
+    /// <summary>True when this node will share a cluster with others (and so needs a shared journal).</summary>
+    public bool Clustered =>
+        Bootstrap.Enabled || SeedNodes.Any(s => !s.EndsWith($"@{Host}:{Port}", StringComparison.Ordinal));
+}
+
+/// <summary>
+/// Cluster bootstrap: pods labelled <see cref="LabelSelector"/> in the pod's namespace are found through the
+/// Kubernetes API and contacted on Akka.Management's port; a cluster forms once <see cref="RequiredContactPoints"/> answer.
+/// </summary>
+internal sealed class BootstrapOptions
+{
+    public bool Enabled { get; set; }
+    public string ServiceName { get; set; } = "canal-control";
+    public string LabelSelector { get; set; } = "app.kubernetes.io/name=canal-control";
+    public int RequiredContactPoints { get; set; } = 2;
+    public int ManagementPort { get; set; } = 8558;
 }

@@ -26,8 +26,6 @@ internal sealed class ListWatch<T>(
     private static readonly TimeSpan BackoffMax = TimeSpan.FromSeconds(30);
     public const int PageSize = 500;
 
-    /// <summary>Counts watch restarts (drops, errors, 410s), for metrics.</summary>
-    public int Restarts { get; private set; }
 
     public async Task Run(Action<IReadOnlyList<T>> onListed, Action<WatchEventType, T> onEvent, CancellationToken cancellationToken)
     {
@@ -72,13 +70,13 @@ internal sealed class ListWatch<T>(
                 }
                 catch (Exception e) when (IsGone(e) && !cancellationToken.IsCancellationRequested)
                 {
-                    Restarts++;
+                    WatchRestarts.Count();
                     logger.LogInformation("watch of {What} expired (410 Gone); listing again", what);
                     break;
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
-                    Restarts++;
+                    WatchRestarts.Count();
                     logger.LogWarning("watch of {What} failed ({Error}); resuming from resourceVersion {ResourceVersion}", what, Describe(e), resourceVersion);
                     await Backoff(failures++, cancellationToken);
                 }
@@ -126,4 +124,14 @@ internal sealed class ListWatch<T>(
         // Jitter keeps a fleet of watchers from reconnecting in lockstep.
         return Task.Delay(delay * (0.5 + Random.Shared.NextDouble() / 2), cancellationToken);
     }
+}
+
+/// <summary>Watch restarts (drops, errors, 410s) of every watch in this process, for metrics.</summary>
+internal static class WatchRestarts
+{
+    private static long _total;
+
+    public static long Total => Interlocked.Read(ref _total);
+
+    public static void Count() => Interlocked.Increment(ref _total);
 }
