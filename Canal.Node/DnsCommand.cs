@@ -76,7 +76,7 @@ internal static class DnsCommand
             var updated = transform(config.Content);
             if (updated == config.Content)
                 return false;
-            if (await store.WriteAsync(updated, config.Version, cancellationToken) is DnsWriteResult.Written)
+            if (await store.WriteAsync(updated, config.Version, config.Fence, cancellationToken) is DnsWriteResult.Written)
                 return true;
         }
         throw new InvalidOperationException($"{store.Description} kept changing under us; try again");

@@ -17,6 +17,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
 {
     private const int SnapshotEvery = 500;
     private const string WriteTimer = "write";
+    private static readonly TimeSpan ListingRetry = TimeSpan.FromSeconds(2);
 
     private readonly IDnsConfigStore _store;
     private readonly IActorRef _source;
@@ -159,8 +160,9 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         _phase = SyncPhase.WaitingForListing;
         _epoch = VersionStamp.Next(_epoch);
         _log.Debug("sync barrier closed: waiting for the source's listing (epoch {0})", _epoch);
-        // The source may not be up yet (or may have moved): ask until it answers.
-        Timers.StartPeriodicTimer("listing", RequestListing.Instance, TimeSpan.Zero, _settings.AskTimeout);
+        // The source may not be up yet (or may be moving with us after a hand-over): ask every couple of seconds
+        // until it answers, so a request lost to a singleton proxy that was still looking costs little.
+        Timers.StartPeriodicTimer("listing", RequestListing.Instance, TimeSpan.Zero, ListingRetry);
     }
 
     private void Register(RegisterNamespace register)
@@ -216,7 +218,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
 
         var alive = sync.VirtualServices.ToHashSet();
         var epoch = _epoch;
-        var asks = _knownNamespaces.Select(ns => _namespaces.Ask<NamespaceClaims>(new ReportClaims(ns), _settings.AskTimeout));
+        var asks = _knownNamespaces.Select(ns => _namespaces.Ask<NamespaceClaims>(new ReportClaims(ns), _settings.SweepAskTimeout));
         Task.WhenAll(asks).PipeTo(Self,
             success: reports => new NamespacesReported(epoch, reports, alive, sync.Complete),
             failure: e => new SyncFailed(epoch, e));
@@ -239,9 +241,9 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         if (!reported.Complete)
             _log.Warning("the source's listing is incomplete (unreadable objects): no claims are swept until it is complete");
         var releases = dead.GroupBy(d => d.Namespace)
-            .Select(g => (Task)_namespaces.Ask<ClaimersReleased>(new ReleaseClaimers(g.Key, [.. g.Select(d => d.Claimer)], _epoch), _settings.AskTimeout));
+            .Select(g => (Task)_namespaces.Ask<ClaimersReleased>(new ReleaseClaimers(g.Key, [.. g.Select(d => d.Claimer)], _epoch), _settings.SweepAskTimeout));
         var removals = dead.Select(d => d.Claimer).Distinct()
-            .Select(k => (Task)_virtualServices.Ask<VirtualServiceApplied>(new RemoveVirtualService(k, _epoch), _settings.AskTimeout));
+            .Select(k => (Task)_virtualServices.Ask<VirtualServiceApplied>(new RemoveVirtualService(k, _epoch), _settings.SweepAskTimeout));
         var epoch = _epoch;
         var swept = dead.Select(d => d.Claimer).Distinct().Count();
         Task.WhenAll(releases.Concat(removals)).PipeTo(Self,
@@ -309,6 +311,15 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var config = read.Config;
+        if (config.Fence > _epoch)
+        {
+            // A DnsWriter started after this one has written: this is the stale side of a partition or a
+            // hand-over. Never write again; the cluster is about to stop this incarnation.
+            _writing = false;
+            _paused = true;
+            Context.System.EventStream.Publish(new CorefileRefused(_store.Description, $"a newer DnsWriter (epoch {config.Fence}) writes it now; this one (epoch {_epoch}) stops writing"));
+            return;
+        }
         CorefileUpdate update;
         try
         {
@@ -342,7 +353,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             FinishWrite();
             return;
         }
-        Task.Run(() => _store.WriteAsync(update.Text, config.Version, _stopping.Token)).PipeTo(Self,
+        Task.Run(() => _store.WriteAsync(update.Text, config.Version, _epoch, _stopping.Token)).PipeTo(Self,
             success: result => new WriteFinished(result, config.Content, update),
             failure: e => new StoreFailed(e));
     }

@@ -24,6 +24,7 @@ public sealed record DnsWriterSettings
     /// <summary>How long a canal gateway may have no ready endpoints before its redirects are withdrawn (fail open).</summary>
     public TimeSpan ReadinessGrace { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long to wait for the source, a namespace or a store call before trying again.</summary>
-    public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long the sweep waits for a namespace or VirtualService entity before starting the sync over:
+    /// short, since a message can be lost while shards move between nodes.</summary>
+    public TimeSpan SweepAskTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -11,15 +11,25 @@ public interface IDnsConfigStore
 
     Task<DnsConfig> ReadAsync(CancellationToken cancellationToken);
 
-    /// <summary>Writes <paramref name="content"/> if the store is still at <paramref name="expectedVersion"/>.</summary>
-    Task<DnsWriteResult> WriteAsync(string content, string expectedVersion, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes <paramref name="content"/> if the store is still at <paramref name="expectedVersion"/>, recording
+    /// <paramref name="fence"/> (the writer's epoch) where the store can keep it, for <see cref="DnsConfig.Fence"/>.
+    /// </summary>
+    Task<DnsWriteResult> WriteAsync(string content, string expectedVersion, long fence, CancellationToken cancellationToken);
 
     /// <summary>Puts back what was there before Canal's first change; a message says what was done (or why not).</summary>
     Task<(bool Restored, string Message)> RestoreBackupAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>The Corefile's text and an opaque version (a resourceVersion, a content hash).</summary>
-public sealed record DnsConfig(string Content, string Version);
+/// <summary>
+/// The Corefile's text and an opaque version (a resourceVersion, a content hash). <see cref="Fence"/> is the
+/// epoch of the DnsWriter that wrote it last (0 where the store cannot keep one): a DnsWriter that reads a
+/// newer epoch than its own has been replaced, and must not write.
+/// </summary>
+public sealed record DnsConfig(string Content, string Version)
+{
+    public long Fence { get; init; }
+}
 
 public abstract record DnsWriteResult
 {

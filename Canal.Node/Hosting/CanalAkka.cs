@@ -26,10 +26,11 @@ internal static class CanalAkka
     public const string SystemName = "canal";
 
     /// <summary>
-    /// Each hop waits longer than the one it waits on (namespace → DnsWriter 10 s, VirtualService → namespace 30 s,
-    /// source → VirtualService 60 s), so an inner retry can still answer before the outer ask gives up.
+    /// Each hop waits longer than the one it waits on (namespace → DnsWriter 5 s, VirtualService → namespace 10 s,
+    /// source → VirtualService 15 s), so an inner retry can still answer before the outer ask gives up; all are
+    /// short because a message can be lost while shards move, and every hop retries.
     /// </summary>
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
     /// <param name="source">Where objects come from (a manifest directory, the Kubernetes API); run by the source singleton.</param>
     public static AkkaConfigurationBuilder WithCanal(
@@ -78,10 +79,10 @@ internal static class CanalAkka
                 (_, registry, _) => entityId => VirtualServiceActor.Props(entityId, registry.Get<NamespaceRegion>(), domain, AskTimeout),
                 new VirtualServiceMessageExtractor(), shardOptions)
             .WithShardRegion<NamespaceRegion>(NamespaceMessageExtractor.TypeName,
-                (_, registry, _) => entityId => NamespaceActor.Props(entityId, registry.Get<DnsWriterSingleton>(), AskTimeout / 3),
+                (_, registry, _) => entityId => NamespaceActor.Props(entityId, registry.Get<DnsWriterSingleton>(), AskTimeout / 2),
                 new NamespaceMessageExtractor(), shardOptions)
             .WithSingleton<SourceSingleton>("source",
-                (_, registry, _) => Restarting("source", SourceActor.Props(source, registry.Get<VirtualServiceRegion>(), "/user/dns-writer-proxy", domain, AskTimeout * 2)),
+                (_, registry, _) => Restarting("source", SourceActor.Props(source, registry.Get<VirtualServiceRegion>(), "/user/dns-writer-proxy", domain, AskTimeout * 1.5)),
                 singletonOptions, createProxyToo: true)
             .WithSingleton<DnsWriterSingleton>("dns-writer",
                 (_, registry, _) => Restarting("dns-writer", DnsWriterActor.Props(store, registry.Get<SourceSingleton>(), registry.Get<NamespaceRegion>(), registry.Get<VirtualServiceRegion>(), settings)),
@@ -135,6 +136,6 @@ internal static class CanalAkka
         Debounce = options.Debounce,
         MaxDelay = options.MaxDelay,
         ReadinessGrace = options.ReadinessGrace,
-        AskTimeout = AskTimeout,
+
     };
 }

@@ -17,6 +17,9 @@ namespace Canal.Node.Kubernetes;
 /// <param name="backupName">Where to save the original before the first change; null for no backup.</param>
 internal sealed class ConfigMapStore(IKubernetes client, string ns, string name, string key, bool ownsKey, string? backupName, ILogger logger) : IDnsConfigStore
 {
+    /// <summary>The epoch of the DnsWriter that wrote last: a fencing token against a stale writer.</summary>
+    private const string FenceAnnotation = "canal.io/writer-epoch";
+
     private bool _backedUp;
 
     public string Description => ownsKey ? $"{ns}/{name} ({key})" : $"{ns}/{name}";
@@ -30,24 +33,27 @@ internal sealed class ConfigMapStore(IKubernetes client, string ns, string name,
                 ? new DnsConfig("", "")
                 : throw new InvalidOperationException($"ConfigMap {ns}/{name} does not exist; is this CoreDNS's configuration? (set the CoreDNS ConfigMap's name)");
         }
+        var fence = configMap.Metadata.Annotations != null && configMap.Metadata.Annotations.TryGetValue(FenceAnnotation, out var f) && long.TryParse(f, out var epoch) ? epoch : 0;
         if (configMap.Data?.TryGetValue(key, out var content) == true)
-            return new DnsConfig(content, configMap.Metadata.ResourceVersion);
+            return new DnsConfig(content, configMap.Metadata.ResourceVersion) { Fence = fence };
         return ownsKey
-            ? new DnsConfig("", configMap.Metadata.ResourceVersion)
+            ? new DnsConfig("", configMap.Metadata.ResourceVersion) { Fence = fence }
             : throw new InvalidOperationException($"ConfigMap {ns}/{name} has no key {key}");
     }
 
-    public async Task<DnsWriteResult> WriteAsync(string content, string expectedVersion, CancellationToken cancellationToken)
+    public async Task<DnsWriteResult> WriteAsync(string content, string expectedVersion, long fence, CancellationToken cancellationToken)
     {
         var current = await Read(cancellationToken);
         if (current == null)
-            return expectedVersion == "" && ownsKey ? await Create(content, cancellationToken) : new DnsWriteResult.Conflict($"{ns}/{name} was deleted");
+            return expectedVersion == "" && ownsKey ? await Create(content, fence, cancellationToken) : new DnsWriteResult.Conflict($"{ns}/{name} was deleted");
         if (current.Metadata.ResourceVersion != expectedVersion)
             return new DnsWriteResult.Conflict($"resourceVersion {expectedVersion} → {current.Metadata.ResourceVersion}");
 
         if (backupName != null && !_backedUp)
             await Backup(current, cancellationToken);
         current.Data ??= new Dictionary<string, string>();
+        current.Metadata.Annotations ??= new Dictionary<string, string>();
+        current.Metadata.Annotations[FenceAnnotation] = fence.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (content.Length == 0 && ownsKey)
             current.Data.Remove(key);
         else
@@ -90,7 +96,7 @@ internal sealed class ConfigMapStore(IKubernetes client, string ns, string name,
             var config = await ReadAsync(cancellationToken);
             if (config.Content == original)
                 return (true, $"{Description} already holds the original");
-            if (await WriteAsync(original, config.Version, cancellationToken) is DnsWriteResult.Written)
+            if (await WriteAsync(original, config.Version, config.Fence, cancellationToken) is DnsWriteResult.Written)
                 return (true, backupName == null ? $"{key} removed from {ns}/{name}" : $"{ns}/{name} restored from {backupName}");
         }
         return (false, $"{Description} kept changing under us; try again");
@@ -108,11 +114,17 @@ internal sealed class ConfigMapStore(IKubernetes client, string ns, string name,
         }
     }
 
-    private async Task<DnsWriteResult> Create(string content, CancellationToken cancellationToken)
+    private async Task<DnsWriteResult> Create(string content, long fence, CancellationToken cancellationToken)
     {
         var configMap = new V1ConfigMap
         {
-            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "canal" } },
+            Metadata = new V1ObjectMeta
+            {
+                Name = name,
+                NamespaceProperty = ns,
+                Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "canal" },
+                Annotations = new Dictionary<string, string> { [FenceAnnotation] = fence.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            },
             Data = new Dictionary<string, string> { [key] = content },
         };
         try

@@ -32,7 +32,8 @@ internal sealed class CorefileFileStore(string path, string clusterDomain) : IDn
         }
     }
 
-    public async Task<DnsWriteResult> WriteAsync(string content, string expectedVersion, CancellationToken cancellationToken)
+    /// <remarks>A file has no room for the fence; local mode runs one node.</remarks>
+    public async Task<DnsWriteResult> WriteAsync(string content, string expectedVersion, long fence, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
         try

@@ -68,6 +68,13 @@ internal sealed class CanalProcess : IAsyncDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>Sends a signal (STOP freezes the process as a partition would, CONT thaws it).</summary>
+    public async Task Signal(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString()]);
+        await kill.WaitForExitAsync();
+    }
+
     /// <summary>Waits for a command that ends by itself (<c>canal dns purge</c>, <c>canal render</c>).</summary>
     public async Task WaitForExit()
     {
@@ -85,8 +92,13 @@ internal sealed class CanalProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         if (!_process.HasExited)
             await Crash();
         _process.Dispose();
     }
+
+    private bool _disposed;
 }

@@ -47,7 +47,7 @@ internal sealed class InMemoryDnsConfigStore(string original) : IDnsConfigStore
             return Task.FromResult(new DnsConfig(content, CorefileFileStore.VersionOf(content)));
     }
 
-    public Task<DnsWriteResult> WriteAsync(string newContent, string expectedVersion, CancellationToken cancellationToken)
+    public Task<DnsWriteResult> WriteAsync(string newContent, string expectedVersion, long fence, CancellationToken cancellationToken)
     {
         BeforeWrite?.Invoke(this);
         lock (_lock)

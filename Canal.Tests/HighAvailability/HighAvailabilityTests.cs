@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using Canal.Dns;
+using Canal.Tests.KubernetesMode;
+using Canal.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Canal.Tests.HighAvailability;
+
+/// <summary>Three real Canal nodes on one PostgreSQL journal against the API emulator: node loss never costs a redirect.</summary>
+public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHelper output) : IClassFixture<PostgresServer>
+{
+    private static string Fqdn(string name, string ns) => $"{name}.{ns}.svc.cluster.local";
+
+    private async Task<(KubeCluster Cluster, ReplicaSet Set)> ThreeNodes()
+    {
+        var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        for (var i = 0; i < 10; i++)
+            cluster.Api.Apply(KubeCluster.Namespace($"team-{i}"));
+        var set = new ReplicaSet(cluster, await postgres.CreateDatabase());
+        var a = await set.Start();
+        var b = await set.Start();
+        var c = await set.Start();
+        await ReplicaSet.AllUp(a, a, b, c);
+        return (cluster, set);
+    }
+
+    /// <summary>Hosts that must survive everything: created first, never touched.</summary>
+    private static string[] Stable(ReplicaSet set)
+    {
+        for (var i = 0; i < 10; i++)
+            set.Apply($"team-{i}", "stable", "stable");
+        return [.. Enumerable.Range(0, 10).Select(i => Fqdn("stable", $"team-{i}"))];
+    }
+
+    /// <summary>Every revision stored from the first that held all of <paramref name="stable"/> on still holds them all.</summary>
+    private static void NoRevisionLost(KubeCluster cluster, string[] stable)
+    {
+        var revisions = cluster.CorefileRevisions().Select(CorefileUpdate.RedirectedHosts).ToList();
+        var first = revisions.FindIndex(r => stable.All(r.Contains));
+        Assert.True(first >= 0, "the stable hosts were never all written");
+        var lost = revisions.Skip(first).Select((r, i) => (i: i + first, missing: stable.Where(h => !r.Contains(h)).ToList())).Where(x => x.missing.Count > 0).ToList();
+        Assert.True(lost.Count == 0, "revisions lacking a stable redirect: " + string.Join("; ", lost.Select(l => $"#{l.i}: {string.Join(",", l.missing)}")));
+    }
+
+    private static async Task Burst(ReplicaSet set, int changes, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < changes && !cancellationToken.IsCancellationRequested; i++)
+        {
+            var ns = $"team-{i % 10}";
+            if (i % 5 == 4)
+                set.Delete(ns, $"burst-{(i - 2) % 40}");
+            else
+                set.Apply(ns, $"burst-{i % 40}", $"svc-{i % 70}");
+            await Task.Delay(10, cancellationToken);
+        }
+    }
+
+    [Fact]
+    public async Task Three_nodes_form_a_cluster_and_spread_the_entities_over_all_of_them()
+    {
+        var (cluster, set) = await ThreeNodes();
+        await using var _ = cluster;
+        await using var __ = set;
+        for (var i = 0; i < 60; i++)
+            set.Apply($"team-{i % 10}", $"vs-{i}", $"svc-{i}");
+        await set.Converged();
+        await Eventually.True(() =>
+        {
+            var stats = ReplicaSet.Ask(set.Replicas[0].Management, "sharding", "shard-stats", "virtualservice").Result?.AsObject();
+            return stats?.Count == 3 && stats.All(node => node.Value!.AsObject().Sum(s => (int)s.Value!) > 0);
+        }, "virtualservice entities on all three nodes");
+    }
+
+    [Fact]
+    public async Task Killing_the_DnsWriters_node_during_a_burst_moves_the_singleton_and_loses_no_redirect()
+    {
+        var (cluster, set) = await ThreeNodes();
+        await using var _ = cluster;
+        await using var __ = set;
+        var stable = Stable(set);
+        await set.Converged();
+
+        using var stop = new CancellationTokenSource();
+        var burst = Burst(set, 400, stop.Token);
+        await Eventually.True(() => CorefileUpdate.RedirectedHosts(cluster.Corefile()).Any(h => h.StartsWith("svc-")), "the burst to start landing");
+        var killed = Stopwatch.StartNew();
+        await set.Replicas[0].Process.Crash();
+        await burst;
+        set.Apply("default", "after-kill", "after-kill");
+        await Eventually.True(() => CorefileUpdate.RedirectedHosts(cluster.Corefile()).Contains(Fqdn("after-kill", "default")), "a change after the kill to land", TimeSpan.FromSeconds(60));
+        output.WriteLine($"kill -9 of the DnsWriter's node: a change made after it was written {killed.Elapsed.TotalSeconds:F1} s after the kill");
+        await set.Converged();
+        NoRevisionLost(cluster, stable);
+    }
+
+    [Fact]
+    public async Task A_rolling_restart_under_steady_change_hands_over_in_seconds_and_loses_no_redirect()
+    {
+        var (cluster, set) = await ThreeNodes();
+        await using var _ = cluster;
+        await using var __ = set;
+        var stable = Stable(set);
+        await set.Converged();
+
+        using var stop = new CancellationTokenSource();
+        var changes = Burst(set, 100_000, stop.Token);
+        foreach (var replica in set.Replicas.ToList())
+        {
+            var handOver = Stopwatch.StartNew();
+            await replica.Process.Stop();
+            var marker = $"after-{replica.Address.Split(':')[^1]}";
+            set.Apply("default", marker, marker);
+            await Eventually.True(() => CorefileUpdate.RedirectedHosts(cluster.Corefile()).Contains(Fqdn(marker, "default")), $"{marker} to land", TimeSpan.FromSeconds(60));
+            output.WriteLine($"SIGTERM of {replica.Address}: the next change was written {handOver.Elapsed.TotalSeconds:F1} s later");
+            var fresh = await set.Start();
+            await Eventually.True(() => ReplicaSet.Ask(fresh.Management, "cluster", "show").Result?["members"]?.AsArray().Count(m => (string?)m!["status"] == "Up") == 3,
+                "the restarted node to be Up with the others", TimeSpan.FromSeconds(60));
+        }
+        await stop.CancelAsync();
+        await changes.ContinueWith(_ => { });
+        await set.Converged();
+        NoRevisionLost(cluster, stable);
+    }
+
+    [Fact]
+    public async Task A_frozen_node_is_downed_by_the_majority_and_writes_nothing_stale_when_it_thaws()
+    {
+        var (cluster, set) = await ThreeNodes();
+        await using var _ = cluster;
+        await using var __ = set;
+        var stable = Stable(set);
+        await set.Converged();
+
+        var frozen = set.Replicas[0];
+        await frozen.Process.Signal("STOP");
+        set.Apply("default", "during-partition", "during-partition");
+        await Eventually.True(() => CorefileUpdate.RedirectedHosts(cluster.Corefile()).Contains(Fqdn("during-partition", "default")),
+            "the majority to write a change made during the partition", TimeSpan.FromSeconds(60));
+        var revisions = cluster.CorefileRevisions().Count;
+
+        await frozen.Process.Signal("CONT");
+        await frozen.Process.WaitForExit();
+        set.Apply("default", "after-thaw", "after-thaw");
+        await set.Converged();
+        foreach (var revision in cluster.CorefileRevisions().Skip(revisions))
+            Assert.Contains(Fqdn("during-partition", "default"), CorefileUpdate.RedirectedHosts(revision));
+        NoRevisionLost(cluster, stable);
+    }
+
+    [Fact]
+    public async Task A_second_node_on_SQLite_refuses_to_start_and_says_what_to_configure()
+    {
+        await using var cluster = await KubeCluster.Start();
+        var port = Ports.Free();
+        var first = cluster.StartCanal("--port", port.ToString(), "--seed-node", $"akka.tcp://canal@127.0.0.1:{port}", "--management-port", Ports.Free().ToString());
+        await first.WaitForLine(l => l.Contains("canal run:"), "the first node to start");
+        var second = cluster.StartCanal("--port", Ports.Free().ToString(), "--seed-node", $"akka.tcp://canal@127.0.0.1:{port}", "--management-port", Ports.Free().ToString());
+        await second.WaitForExit();
+        Assert.Equal(2, second.ExitCode);
+        Assert.Contains("several replicas need a journal they share: give --postgres", second.Output);
+    }
+}
