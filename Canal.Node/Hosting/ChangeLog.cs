@@ -23,6 +23,8 @@ internal sealed class ChangeLog : ReceiveActor
             n.Gateway, n.Service, n.Grace));
         Receive<GatewayRestored>(n => logger.LogInformation("gateway {Gateway} is ready again; its redirects are restored", n.Gateway));
         Receive<CorefileRefused>(n => logger.LogError("{Store} is left unchanged: {Reason}", n.Store, n.Reason));
+        // Plans are for the Events and metrics, not for the log.
+        Receive<PlanApplied>(_ => { });
     }
 
     private static string Names(string label, IReadOnlyList<string> hosts) =>
