@@ -54,4 +54,17 @@ public sealed class ControlChartTests
         Assert.All(chart, name => Assert.True(ControllerSettings.IsSetting(name), $"{name} is not a setting of canal run"));
         Assert.Empty(ha.Except(chart));
     }
+
+    [Fact]
+    public async Task The_uninstall_hooks_wait_for_the_controllers_pods_succeeds_when_none_is_left()
+    {
+        // The hook scales the controller to 0, then waits with kubectl (the hook's default image is this
+        // kubectl's version): when the pods are already gone, older kubectls fail with "no matching resources
+        // found" and the purge never runs. The emulator serves no pods, so ConfigMaps stand in.
+        await using var server = await KubeApiServer.StartAsync();
+        using var kubectl = new Kubectl(server);
+
+        await kubectl.Ok("wait", "--for=delete", "configmaps", "--selector", "app.kubernetes.io/name=canal-control", "--namespace", "istio-system", "--timeout", "10s");
+        Assert.Contains("kubectl:v1.32.", (string?)Charts.Values(Chart)["uninstall"]!["kubectlImage"]);
+    }
 }
