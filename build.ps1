@@ -4,10 +4,11 @@
 #   test   install and start what the tests need, then run every test project
 #   bench  run Canal.Benchmarks (arguments after the task go to it)
 #   pack   package canal-cmd as a dotnet tool into ./artifacts
+#   image  build the controller's container image (needs a Docker engine; says so when there is none)
 #   demo   render the helloworld walkthrough's Corefile
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'bench', 'pack', 'demo')]
+    [ValidateSet('build', 'test', 'bench', 'pack', 'image', 'demo')]
     [string] $Task = 'build',
     [string] $Configuration = 'Release',
     [Parameter(ValueFromRemainingArguments = $true)]
@@ -60,10 +61,32 @@ function Invoke-Test {
     if ($failed -or $notPassed -gt 0 -or $passed -eq 0) { exit 1 }
 }
 
+# Tagged with the canal-control chart's appVersion, the tag the chart pulls by default.
+function Invoke-Image {
+    $version = (Select-String -Path charts/canal-control/Chart.yaml -Pattern '^appVersion:\s*"?([^"\s]+)').Matches[0].Groups[1].Value
+    $tag = "canal:$version"
+    $engine = $false
+    if (Get-Command docker -ErrorAction SilentlyContinue) {
+        try {
+            docker info *> $null
+            $engine = $true
+        }
+        catch {
+            # docker is installed but no engine answers; reported below.
+        }
+    }
+    if (-not $engine) {
+        Write-Host "No Docker engine is available (docker info did not answer): $tag was not built"
+        return
+    }
+    docker build -t $tag .
+}
+
 switch ($Task) {
     'build' { Invoke-Build }
     'test' { Invoke-Test }
     'bench' { dotnet run -c Release --project Canal.Benchmarks -- @Rest }
+    'image' { Invoke-Image }
     'pack' { dotnet pack Canal.Cmd -c $Configuration -o (Join-Path $PSScriptRoot 'artifacts') --nologo }
     'demo' { dotnet run -c $Configuration --project Canal.Node -- render --manifests samples/helloworld --corefile samples/helloworld/Corefile }
 }
