@@ -4,6 +4,7 @@ using Canal.Tests.Support;
 namespace Canal.Tests.Cmd;
 
 /// <summary><c>canal-cmd cluster leave|down</c> against real nodes sharing a PostgreSQL journal.</summary>
+[Collection(ClusterTimingCollection.Name)]
 public sealed class ClusterMembershipTests(PostgresServer postgres) : IClassFixture<PostgresServer>, IAsyncDisposable
 {
     private static readonly string Sample = Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld");

@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 namespace Canal.Tests.HighAvailability;
 
 /// <summary>Three real Canal nodes on one PostgreSQL journal against the API emulator: node loss never costs a redirect.</summary>
+[Collection(ClusterTimingCollection.Name)]
 public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHelper output) : IClassFixture<PostgresServer>
 {
     private static string Fqdn(string name, string ns) => $"{name}.{ns}.svc.cluster.local";
@@ -136,7 +137,7 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
         await frozen.Process.Signal("STOP");
         set.Apply("default", "during-partition", "during-partition");
         await Eventually.True(() => CorefileUpdate.RedirectedHosts(cluster.Corefile()).Contains(Fqdn("during-partition", "default")),
-            "the majority to write a change made during the partition", TimeSpan.FromSeconds(60));
+            "the majority to write a change made during the partition", TimeSpan.FromSeconds(120));
         var revisions = cluster.CorefileRevisions().Count;
 
         await frozen.Process.Signal("CONT");

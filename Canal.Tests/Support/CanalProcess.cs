@@ -26,7 +26,9 @@ internal sealed class CanalProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static CanalProcess Start(string workingDirectory, params string[] args) => Run("canal.dll", workingDirectory, null, args);
+    /// <summary>Starts canal; <c>run</c> gets a free management port unless the test chose one (tests run side by side).</summary>
+    public static CanalProcess Start(string workingDirectory, params string[] args) =>
+        Run("canal.dll", workingDirectory, null, args is ["run", ..] && !args.Contains("--management-port") ? [.. args, "--management-port", Ports.Free().ToString()] : args);
 
     /// <summary>The real canal-cmd; <paramref name="input"/>, when given, is typed at its prompt and then closed.</summary>
     public static CanalProcess Cmd(string? input, params string[] args) => Run("canal-cmd.dll", AppContext.BaseDirectory, input, args);
