@@ -49,6 +49,8 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
     private string _lastWarnings = "";
     private bool _firstCheck;
     private bool _retryPending;
+    private DateTime _syncStarted;
+    private DateTime _listed;
     private bool _paused;
     private DateTime? _writeCarriesChangeFrom;
     private double _lastLatency;
@@ -158,6 +160,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
     private void StartSync()
     {
         _phase = SyncPhase.WaitingForListing;
+        _syncStarted = DateTime.UtcNow;
         _epoch = VersionStamp.Next(_epoch);
         _log.Debug("sync barrier closed: waiting for the source's listing (epoch {0})", _epoch);
         // The source may not be up yet (or may be moving with us after a hand-over): ask every couple of seconds
@@ -204,6 +207,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             return;
         Timers.Cancel("listing");
         _phase = SyncPhase.Sweeping;
+        _listed = DateTime.UtcNow;
         _gateways.Clear();
         foreach (var gateway in sync.Gateways)
             _gateways[gateway.Key] = gateway;
@@ -256,7 +260,11 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         if (finished.Epoch != _epoch || _phase != SyncPhase.Sweeping)
             return;
         _phase = SyncPhase.Ready;
-        Context.System.EventStream.Publish(new SyncBarrierPassed(finished.Listed, _knownNamespaces.Count, finished.Swept, Plan().Redirects.Count));
+        Context.System.EventStream.Publish(new SyncBarrierPassed(finished.Listed, _knownNamespaces.Count, finished.Swept, Plan().Redirects.Count)
+        {
+            Listing = _listed - _syncStarted,
+            Sweep = DateTime.UtcNow - _listed,
+        });
         _firstCheck = true;
         Timers.StartPeriodicTimer("drift", WriteNow.Instance, _settings.DriftCheck);
         Self.Tell(WriteNow.Instance);

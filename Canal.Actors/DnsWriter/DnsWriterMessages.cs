@@ -165,7 +165,12 @@ public sealed record WritesResumed : ICanalMessage
 /// <summary>What the DnsWriter publishes on the event stream for people watching (logs) and counters (metrics).</summary>
 public abstract record DnsWriterNotice;
 
-public sealed record SyncBarrierPassed(int Listed, int Namespaces, int Swept, int Redirected) : DnsWriterNotice;
+/// <summary>The barrier opened: how much was listed and swept, and how long the listing and the sweep took.</summary>
+public sealed record SyncBarrierPassed(int Listed, int Namespaces, int Swept, int Redirected) : DnsWriterNotice
+{
+    public TimeSpan Listing { get; init; }
+    public TimeSpan Sweep { get; init; }
+}
 
 public sealed record CorefileWritten(long Write, string Store, DnsMode Mode, int Redirected, IReadOnlyList<string> Added, IReadOnlyList<string> Removed) : DnsWriterNotice;
 

@@ -26,11 +26,11 @@ internal static class CanalAkka
     public const string SystemName = "canal";
 
     /// <summary>
-    /// Each hop waits longer than the one it waits on (namespace → DnsWriter 5 s, VirtualService → namespace 10 s,
-    /// source → VirtualService 15 s), so an inner retry can still answer before the outer ask gives up; all are
-    /// short because a message can be lost while shards move, and every hop retries.
+    /// Each hop waits longer than the one it waits on (namespace → DnsWriter 2 s, VirtualService → namespace 4 s,
+    /// source → VirtualService 6 s), so an inner retry can still answer before the outer ask gives up; all are
+    /// short because a message can be lost while shards move (a rolling restart), and every hop retries.
     /// </summary>
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(4);
 
     /// <param name="source">Where objects come from (a manifest directory, the Kubernetes API); run by the source singleton.</param>
     public static AkkaConfigurationBuilder WithCanal(

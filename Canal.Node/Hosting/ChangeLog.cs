@@ -10,8 +10,8 @@ internal sealed class ChangeLog : ReceiveActor
     public ChangeLog(ILogger logger)
     {
         Receive<SyncBarrierPassed>(n => logger.LogInformation(
-            "sync barrier passed: {Listed} VirtualServices listed, {Namespaces} namespaces, {Swept} stale claimers swept, {Redirected} hosts to redirect",
-            n.Listed, n.Namespaces, n.Swept, n.Redirected));
+            "sync barrier passed: {Listed} VirtualServices listed, {Namespaces} namespaces, {Swept} stale claimers swept, {Redirected} hosts to redirect (listing {Listing:F1} s, sweep {Sweep:F1} s)",
+            n.Listed, n.Namespaces, n.Swept, n.Redirected, n.Listing.TotalSeconds, n.Sweep.TotalSeconds));
         Receive<CorefileWritten>(n => logger.LogInformation(
             "write #{Write} to {Store}: +{Added} -{Removed} hosts, {Redirected} redirected ({Mode} mode){Names}",
             n.Write, n.Store, n.Added.Count, n.Removed.Count, n.Redirected, n.Mode.ToString().ToLowerInvariant(),

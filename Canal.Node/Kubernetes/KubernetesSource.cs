@@ -16,6 +16,9 @@ namespace Canal.Node.Kubernetes;
 internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings settings, string storeConfigMap, ILogger logger, Action<ManifestError, ObjectKey>? onInvalid = null) : IObjectSource
 {
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Under a steady stream of events a view still goes out this often: settling alone would starve it.</summary>
+    private static readonly TimeSpan MaxSettle = TimeSpan.FromMilliseconds(250);
     private const string ServiceNameLabel = "kubernetes.io/service-name";
 
     private readonly Lock _lock = new();
@@ -28,6 +31,7 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
     private readonly HashSet<(string Plural, ObjectKey Key)> _undecodable = [];
     private readonly List<string> _loops = [];
     private Timer? _publish;
+    private DateTime? _firstChange;
     private Action<SourceView> _onView = _ => { };
 
     public void Start(Action<SourceView> onView, Action onStoreChanged)
@@ -218,13 +222,23 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
         }, cancellationToken);
     }
 
-    private void Changed() => _publish?.Change(Settle, Timeout.InfiniteTimeSpan);
+    private void Changed()
+    {
+        lock (_lock)
+        {
+            var now = DateTime.UtcNow;
+            _firstChange ??= now;
+            var due = _firstChange.Value + MaxSettle < now + Settle ? _firstChange.Value + MaxSettle - now : Settle;
+            _publish?.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+        }
+    }
 
     private void Publish()
     {
         SourceView view;
         lock (_lock)
         {
+            _firstChange = null;
             // Until every kind has been listed once, a view would be partial: publish nothing.
             if (_loops.Count == 0 || !_loops.All(_listed.Contains))
                 return;

@@ -113,7 +113,8 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
             var marker = $"after-{replica.Address.Split(':')[^1]}";
             set.Apply("default", marker, marker);
             await Eventually.True(() => CorefileUpdate.RedirectedHosts(cluster.Corefile()).Contains(Fqdn(marker, "default")), $"{marker} to land", TimeSpan.FromSeconds(60));
-            output.WriteLine($"SIGTERM of {replica.Address}: the next change was written {handOver.Elapsed.TotalSeconds:F1} s later");
+            output.WriteLine($"SIGTERM of {replica.Address}: the next change was written {handOver.Elapsed.TotalSeconds:F1} s later; "
+                + string.Join(" | ", set.Replicas.SelectMany(r => r.Process.Lines.Where(l => l.Contains("sync barrier passed")).TakeLast(1))));
             var fresh = await set.Start();
             await Eventually.True(() => ReplicaSet.Ask(fresh.Management, "cluster", "show").Result?["members"]?.AsArray().Count(m => (string?)m!["status"] == "Up") == 3,
                 "the restarted node to be Up with the others", TimeSpan.FromSeconds(60));
