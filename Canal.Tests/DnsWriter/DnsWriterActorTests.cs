@@ -170,8 +170,8 @@ public sealed class DnsWriterActorTests : TestKit
         _namespaces.Reply(claims);
     }
 
-    [Fact]
-    public void After_a_restart_claims_of_VirtualServices_that_vanished_are_swept_before_anything_is_written()
+    /// <summary>A first life of the writer: Reviews claims Host(1) in a registered namespace, written, then the writer stops.</summary>
+    private (InMemoryDnsConfigStore Store, NamespaceClaims Claims) FirstLife()
     {
         var store = new InMemoryDnsConfigStore(Kubeadm);
         var writer = StartWriter(store);
@@ -187,6 +187,13 @@ public sealed class DnsWriterActorTests : TestKit
         Watch(writer);
         writer.Tell(PoisonPill.Instance);
         ExpectTerminated(writer);
+        return (store, claims);
+    }
+
+    [Fact]
+    public void After_a_restart_claims_of_VirtualServices_that_vanished_are_swept_before_anything_is_written()
+    {
+        var (store, claims) = FirstLife();
 
         // Reviews was deleted while Canal was down.
         var revived = StartWriter(store);
@@ -212,19 +219,7 @@ public sealed class DnsWriterActorTests : TestKit
     [Fact]
     public void A_restart_with_nothing_changed_writes_nothing()
     {
-        var store = new InMemoryDnsConfigStore(Kubeadm);
-        var writer = StartWriter(store);
-        writer.Tell(new RegisterNamespace("default"));
-        ExpectMsg<NamespaceRegistered>();
-        var claims = Claims("default", (Reviews, [Host(1)]));
-        writer.Tell(claims);
-        ExpectMsg<NamespaceClaimsAccepted>();
-        CompleteSync(writer, Reviews);
-        ReportWhenAsked(claims);
-        AwaitIdle(writer);
-        Watch(writer);
-        writer.Tell(PoisonPill.Instance);
-        ExpectTerminated(writer);
+        var (store, claims) = FirstLife();
 
         var revived = StartWriter(store);
         CompleteSync(revived, Reviews);
