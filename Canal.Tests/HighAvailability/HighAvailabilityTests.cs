@@ -63,6 +63,10 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
         var (cluster, set) = await ThreeNodes();
         await using var _ = cluster;
         await using var __ = set;
+        // Shards are placed when first used: wait until every node's region has registered, or the first
+        // ones take them all and only a later rebalance spreads them.
+        await Eventually.True(() => ReplicaSet.Ask(set.Replicas[0].Management, "sharding", "regions").Result?.AsArray()
+            .All(r => (int?)r!["nodes"] == 3) == true, "every node's shard regions to register", TimeSpan.FromSeconds(60));
         for (var i = 0; i < 60; i++)
             set.Apply($"team-{i % 10}", $"vs-{i}", $"svc-{i}");
         await set.Converged();
@@ -70,7 +74,7 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
         {
             var stats = ReplicaSet.Ask(set.Replicas[0].Management, "sharding", "shard-stats", "virtualservice").Result?.AsObject();
             return stats?.Count == 3 && stats.All(node => node.Value!.AsObject().Sum(s => (int)s.Value!) > 0);
-        }, "virtualservice entities on all three nodes");
+        }, "virtualservice entities on all three nodes", TimeSpan.FromSeconds(60));
     }
 
     [Fact]
