@@ -17,8 +17,6 @@ namespace Canal.Node;
 /// </summary>
 internal static class DnsCommand
 {
-    private const int Attempts = 10;
-
     public static Command Create()
     {
         var kubeconfig = new Option<string>("--kubeconfig") { Description = "kubeconfig to use (default: in-cluster service account, else ~/.kube/config)." };
@@ -54,8 +52,8 @@ internal static class DnsCommand
     {
         var corefile = new ConfigMapStore(client, settings.CoreDnsNamespace, name, settings.CorefileKey, ownsKey: false, backupName: null, NullLogger.Instance);
         var custom = new ConfigMapStore(client, settings.CoreDnsNamespace, settings.CustomConfigMap, settings.CustomKey, ownsKey: true, backupName: null, NullLogger.Instance);
-        var main = await Rewrite(corefile, text => CorefileUpdate.Apply(text, new RedirectPlan([], []), DnsMode.Rewrite, clusterDomain).Text, cancellationToken);
-        var imported = await Rewrite(custom, _ => "", cancellationToken);
+        var main = await corefile.RewriteAsync(text => CorefileUpdate.Apply(text, new RedirectPlan([], []), DnsMode.Rewrite, clusterDomain).Text, cancellationToken);
+        var imported = await custom.RewriteAsync(_ => "", cancellationToken);
         return $"{settings.CoreDnsNamespace}/{name}: {(main ? "Canal's section removed" : "no Canal section")}; "
             + $"{settings.CoreDnsNamespace}/{settings.CustomConfigMap}: {(imported ? $"{settings.CustomKey} removed" : $"no {settings.CustomKey}")}";
     }
@@ -65,20 +63,5 @@ internal static class DnsCommand
         var store = new ConfigMapStore(client, settings.CoreDnsNamespace, name, settings.CorefileKey, ownsKey: false, settings.BackupConfigMap, NullLogger.Instance);
         var (restored, message) = await store.RestoreBackupAsync(cancellationToken);
         return restored ? message : throw new InvalidOperationException(message);
-    }
-
-    /// <summary>Read, transform, write at the version read; again on a conflict. True when something changed.</summary>
-    private static async Task<bool> Rewrite(IDnsConfigStore store, Func<string, string> transform, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < Attempts; attempt++)
-        {
-            var config = await store.ReadAsync(cancellationToken);
-            var updated = transform(config.Content);
-            if (updated == config.Content)
-                return false;
-            if (await store.WriteAsync(updated, config.Version, config.Fence, cancellationToken) is DnsWriteResult.Written)
-                return true;
-        }
-        throw new InvalidOperationException($"{store.Description} kept changing under us; try again");
     }
 }

@@ -91,15 +91,16 @@ internal sealed class ConfigMapStore(IKubernetes client, string ns, string name,
             if (backup.Data == null || !backup.Data.TryGetValue(key, out original!))
                 return (false, $"the backup {ns}/{backupName} has no {key}");
         }
-        for (var attempt = 0; attempt < 10; attempt++)
+        try
         {
-            var config = await ReadAsync(cancellationToken);
-            if (config.Content == original)
-                return (true, $"{Description} already holds the original");
-            if (await WriteAsync(original, config.Version, config.Fence, cancellationToken) is DnsWriteResult.Written)
-                return (true, backupName == null ? $"{key} removed from {ns}/{name}" : $"{ns}/{name} restored from {backupName}");
+            var changed = await this.RewriteAsync(_ => original, cancellationToken);
+            return (true, !changed ? $"{Description} already holds the original"
+                : backupName == null ? $"{key} removed from {ns}/{name}" : $"{ns}/{name} restored from {backupName}");
         }
-        return (false, $"{Description} kept changing under us; try again");
+        catch (InvalidOperationException e)
+        {
+            return (false, e.Message);
+        }
     }
 
     private async Task<V1ConfigMap?> Read(CancellationToken cancellationToken)
