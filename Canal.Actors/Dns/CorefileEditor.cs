@@ -32,13 +32,12 @@ internal static class CorefileEditor
         return found;
     }
 
-    /// <summary>Writes <paramref name="body"/> as the section of every cluster block (none when empty) and returns the new text.</summary>
-    public static string ReplaceSection(Corefile corefile, string clusterDomain, IReadOnlyList<SectionLine> body)
+    /// <summary>
+    /// Writes <paramref name="body"/> as the section of every one of <paramref name="blocks"/> (found by
+    /// <see cref="FindClusterBlocks"/>; none when the body is empty) and returns the new text.
+    /// </summary>
+    public static string ReplaceSection(Corefile corefile, IReadOnlyList<ClusterBlock> blocks, string clusterDomain, IReadOnlyList<SectionLine> body)
     {
-        var blocks = FindClusterBlocks(corefile, clusterDomain);
-        if (blocks.Count == 0)
-            throw new CorefileException($"no server block has a 'kubernetes' directive for {clusterDomain}; Canal edits only that block (check --cluster-domain)");
-
         var text = corefile.Text;
         var edits = new List<(int Start, int End, string Replacement)>();
         foreach (var block in blocks)
@@ -57,7 +56,7 @@ internal static class CorefileEditor
 
         foreach (var (start, end, replacement) in edits.OrderByDescending(e => e.Start))
             text = string.Concat(text.AsSpan(0, start), replacement, text.AsSpan(end));
-        Verify(corefile, text, clusterDomain, body);
+        Verify(corefile, blocks, text, clusterDomain, body);
         return text;
     }
 
@@ -141,7 +140,7 @@ internal static class CorefileEditor
         return (close, close, newLine + section);
     }
 
-    private static void Verify(Corefile before, string after, string clusterDomain, IReadOnlyList<SectionLine> body)
+    private static void Verify(Corefile before, IReadOnlyList<ClusterBlock> oldBlocks, string after, string clusterDomain, IReadOnlyList<SectionLine> body)
     {
         Corefile parsed;
         try
@@ -152,7 +151,6 @@ internal static class CorefileEditor
         {
             throw new InvalidOperationException($"Canal produced a Corefile that does not parse ({e.Message}); nothing was written", e);
         }
-        var oldBlocks = FindClusterBlocks(before, clusterDomain);
         var newBlocks = FindClusterBlocks(parsed, clusterDomain);
         var expected = body.Select(l => l.Text.Trim()).ToList();
         if (newBlocks.Count != oldBlocks.Count

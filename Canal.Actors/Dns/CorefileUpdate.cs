@@ -34,7 +34,7 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
             warnings.Add("the cluster block has no 'reload' directive: CoreDNS applies Canal's changes only when it restarts");
 
         plan = plan.Block(r => SectionRenderer.CannotRender(mode, r, clusterDomain));
-        var text = CorefileEditor.ReplaceSection(parsed, clusterDomain, SectionRenderer.Render(mode, plan.Redirects));
+        var text = CorefileEditor.ReplaceSection(parsed, blocks, clusterDomain, SectionRenderer.Render(mode, plan.Redirects));
         if (mode == DnsMode.Rewrite && plan.Redirects.Count > RewriteWarningThreshold)
             warnings.Add($"{plan.Redirects.Count} rewrite rules: CoreDNS checks each on every query, which slows every lookup; hosts mode stays flat");
         return new CorefileUpdate(text, mode, plan, warnings);
