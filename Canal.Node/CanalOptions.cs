@@ -36,21 +36,31 @@ internal sealed class CanalOptions
             error = $"--mode {result.GetValue(Mode)} is not a mode; use auto, rewrite, hosts or custom";
             return false;
         }
-        var domain = result.GetValue(ClusterDomain)!.Trim().TrimEnd('.').ToLowerInvariant();
+        options = Redirects(result.GetValue(ClusterDomain)!, result.GetValue(GatewaySelector)!, out error) ?? new RedirectOptions();
+        return error.Length == 0;
+    }
+
+    /// <summary>
+    /// The cluster domain (normalised) and gateway selector as <c>render</c> and <c>run</c> take them, or null
+    /// and an <paramref name="error"/> naming the option to fix.
+    /// </summary>
+    public static RedirectOptions? Redirects(string clusterDomain, string gatewaySelector, out string error)
+    {
+        error = "";
+        var domain = clusterDomain.Trim().TrimEnd('.').ToLowerInvariant();
         if (!HostName.IsValidDomain(domain))
         {
-            error = $"--cluster-domain {HostName.Quote(result.GetValue(ClusterDomain)!)} is not a DNS name such as cluster.local";
-            return false;
+            error = $"--cluster-domain {HostName.Quote(clusterDomain)} is not a DNS name such as cluster.local";
+            return null;
         }
         try
         {
-            options = new RedirectOptions { ClusterDomain = domain, GatewayWorkload = RedirectOptions.ParseSelector(result.GetValue(GatewaySelector)!) };
-            return true;
+            return new RedirectOptions { ClusterDomain = domain, GatewayWorkload = RedirectOptions.ParseSelector(gatewaySelector) };
         }
         catch (FormatException e)
         {
             error = $"--gateway-selector: {e.Message}";
-            return false;
+            return null;
         }
     }
 }

@@ -110,7 +110,7 @@ internal static class RunCommand
             Console.Error.WriteLine($"error: {e.Message}");
             return RenderCommand.UnusableInput;
         }
-        if (Validate(options) is { } problem)
+        if (Validate(options, out var redirects) is { } problem)
         {
             Console.Error.WriteLine($"error: {problem}");
             return RenderCommand.UnusableInput;
@@ -143,7 +143,7 @@ internal static class RunCommand
             json.SerializerOptions.Converters.Add(new ObjectKeyJsonConverter());
         });
 
-        var settings = CanalAkka.WriterSettings(options);
+        var settings = CanalAkka.WriterSettings(options, redirects);
         string watching, writing;
         if (options.Manifests.Length > 0)
         {
@@ -211,8 +211,9 @@ internal static class RunCommand
         Resync = options.Resync,
     };
 
-    private static string? Validate(CanalNodeOptions options)
+    private static string? Validate(CanalNodeOptions options, out RedirectOptions redirects)
     {
+        redirects = new RedirectOptions();
         var local = !string.IsNullOrWhiteSpace(options.Manifests);
         if (local && !Directory.Exists(options.Manifests))
             return $"manifest directory {options.Manifests} does not exist";
@@ -224,17 +225,10 @@ internal static class RunCommand
             return "--mode must be auto, rewrite, hosts or custom";
         if (local && options.Mode == DnsMode.Custom)
             return "--mode custom writes the coredns-custom ConfigMap, so it needs Kubernetes mode (no --manifests)";
-        options.ClusterDomain = options.ClusterDomain.Trim().TrimEnd('.').ToLowerInvariant();
-        if (!HostName.IsValidDomain(options.ClusterDomain))
-            return $"--cluster-domain {HostName.Quote(options.ClusterDomain)} is not a DNS name such as cluster.local";
-        try
-        {
-            RedirectOptions.ParseSelector(options.GatewaySelector);
-        }
-        catch (FormatException e)
-        {
-            return $"--gateway-selector: {e.Message}";
-        }
+        if (CanalOptions.Redirects(options.ClusterDomain, options.GatewaySelector, out var error) is not { } valid)
+            return error;
+        redirects = valid;
+        options.ClusterDomain = valid.ClusterDomain;
         if (options.Clustered && string.IsNullOrWhiteSpace(options.Postgres))
             return "several replicas need a journal they share: give --postgres (or Canal__Postgres); SQLite is a file on one node, and two nodes writing their own would disagree";
         if (options.ManagementHost != "localhost" && !IPAddress.TryParse(options.ManagementHost, out _))

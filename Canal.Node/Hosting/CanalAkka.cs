@@ -125,14 +125,10 @@ internal static class CanalAkka
         return builder.WithSqlPersistence($"Data Source={database}", ProviderName.SQLiteMS, autoInitialize: true);
     }
 
-    public static DnsWriterSettings WriterSettings(CanalNodeOptions options) => new()
+    public static DnsWriterSettings WriterSettings(CanalNodeOptions options, RedirectOptions redirects) => new()
     {
         Mode = options.Mode,
-        Redirects = new RedirectOptions
-        {
-            ClusterDomain = options.ClusterDomain,
-            GatewayWorkload = RedirectOptions.ParseSelector(options.GatewaySelector),
-        },
+        Redirects = redirects,
         Debounce = options.Debounce,
         MaxDelay = options.MaxDelay,
         ReadinessGrace = options.ReadinessGrace,
