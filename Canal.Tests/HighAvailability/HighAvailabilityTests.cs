@@ -26,12 +26,21 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
         return (cluster, set);
     }
 
-    /// <summary>Hosts that must survive everything: created first, never touched.</summary>
-    private static string[] Stable(ReplicaSet set)
+    /// <summary>Three nodes with hosts that must survive everything: created first, never touched, written.</summary>
+    private async Task<(KubeCluster Cluster, ReplicaSet Set, string[] Stable)> ThreeNodesWithStableHosts()
     {
+        var (cluster, set) = await ThreeNodes();
         for (var i = 0; i < 10; i++)
             set.Apply($"team-{i}", "stable", "stable");
-        return [.. Enumerable.Range(0, 10).Select(i => Fqdn("stable", $"team-{i}"))];
+        await set.Converged();
+        return (cluster, set, [.. Enumerable.Range(0, 10).Select(i => Fqdn("stable", $"team-{i}"))]);
+    }
+
+    /// <summary>Creates a VirtualService routing to <paramref name="name"/> and waits until its redirect is written.</summary>
+    private static Task Lands(KubeCluster cluster, ReplicaSet set, string name, string what, int seconds = 60)
+    {
+        set.Apply("default", name, name);
+        return Eventually.True(() => CorefileUpdate.RedirectedHosts(cluster.Corefile()).Contains(Fqdn(name, "default")), what, TimeSpan.FromSeconds(seconds));
     }
 
     /// <summary>Every revision stored from the first that held all of <paramref name="stable"/> on still holds them all.</summary>
@@ -62,7 +71,6 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
     {
         var (cluster, set) = await ThreeNodes();
         await using var _ = cluster;
-        await using var __ = set;
         // Shards are placed when first used: wait until every node's region has registered, or the first
         // ones take them all and only a later rebalance spreads them.
         await Eventually.True(() => ReplicaSet.Ask(set.Replicas[0].Management, "sharding", "regions").Result?.AsArray()
@@ -80,11 +88,8 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
     [Fact]
     public async Task Killing_the_DnsWriters_node_during_a_burst_moves_the_singleton_and_loses_no_redirect()
     {
-        var (cluster, set) = await ThreeNodes();
+        var (cluster, set, stable) = await ThreeNodesWithStableHosts();
         await using var _ = cluster;
-        await using var __ = set;
-        var stable = Stable(set);
-        await set.Converged();
 
         using var stop = new CancellationTokenSource();
         var burst = Burst(set, 400, stop.Token);
@@ -92,8 +97,7 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
         var killed = Stopwatch.StartNew();
         await set.Replicas[0].Process.Crash();
         await burst;
-        set.Apply("default", "after-kill", "after-kill");
-        await Eventually.True(() => CorefileUpdate.RedirectedHosts(cluster.Corefile()).Contains(Fqdn("after-kill", "default")), "a change after the kill to land", TimeSpan.FromSeconds(60));
+        await Lands(cluster, set, "after-kill", "a change after the kill to land");
         output.WriteLine($"kill -9 of the DnsWriter's node: a change made after it was written {killed.Elapsed.TotalSeconds:F1} s after the kill");
         await set.Converged();
         NoRevisionLost(cluster, stable);
@@ -102,11 +106,8 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
     [Fact]
     public async Task A_rolling_restart_under_steady_change_hands_over_in_seconds_and_loses_no_redirect()
     {
-        var (cluster, set) = await ThreeNodes();
+        var (cluster, set, stable) = await ThreeNodesWithStableHosts();
         await using var _ = cluster;
-        await using var __ = set;
-        var stable = Stable(set);
-        await set.Converged();
 
         using var stop = new CancellationTokenSource();
         var changes = Burst(set, 100_000, stop.Token);
@@ -115,8 +116,7 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
             var handOver = Stopwatch.StartNew();
             await replica.Process.Stop();
             var marker = $"after-{replica.Address.Split(':')[^1]}";
-            set.Apply("default", marker, marker);
-            await Eventually.True(() => CorefileUpdate.RedirectedHosts(cluster.Corefile()).Contains(Fqdn(marker, "default")), $"{marker} to land", TimeSpan.FromSeconds(60));
+            await Lands(cluster, set, marker, $"{marker} to land");
             output.WriteLine($"SIGTERM of {replica.Address}: the next change was written {handOver.Elapsed.TotalSeconds:F1} s later; "
                 + string.Join(" | ", set.Replicas.SelectMany(r => r.Process.Lines.Where(l => l.Contains("sync barrier passed")).TakeLast(1))));
             var fresh = await set.Start();
@@ -132,17 +132,12 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
     [Fact]
     public async Task A_frozen_node_is_downed_by_the_majority_and_writes_nothing_stale_when_it_thaws()
     {
-        var (cluster, set) = await ThreeNodes();
+        var (cluster, set, stable) = await ThreeNodesWithStableHosts();
         await using var _ = cluster;
-        await using var __ = set;
-        var stable = Stable(set);
-        await set.Converged();
 
         var frozen = set.Replicas[0];
         await frozen.Process.Signal("STOP");
-        set.Apply("default", "during-partition", "during-partition");
-        await Eventually.True(() => CorefileUpdate.RedirectedHosts(cluster.Corefile()).Contains(Fqdn("during-partition", "default")),
-            "the majority to write a change made during the partition", TimeSpan.FromSeconds(120));
+        await Lands(cluster, set, "during-partition", "the majority to write a change made during the partition", seconds: 120);
         var revisions = cluster.CorefileRevisions().Count;
 
         await frozen.Process.Signal("CONT");

@@ -8,7 +8,8 @@ using Canal.Tests.Support;
 namespace Canal.Tests.HighAvailability;
 
 /// <summary>Several real <c>canal run</c> nodes against one emulated cluster, sharing a PostgreSQL journal.</summary>
-internal sealed class ReplicaSet(KubeCluster cluster, string journal) : IAsyncDisposable
+/// <remarks>The processes belong to the cluster, which ends them.</remarks>
+internal sealed class ReplicaSet(KubeCluster cluster, string journal)
 {
     private readonly List<Replica> _replicas = [];
 
@@ -86,7 +87,4 @@ internal sealed class ReplicaSet(KubeCluster cluster, string journal) : IAsyncDi
             var (want, have) = (CorefileUpdate.RedirectedHosts(Expected()), CorefileUpdate.RedirectedHosts(cluster.Corefile()));
             return $"the Corefile to equal the render; missing [{string.Join(", ", want.Except(have).Take(10))}], extra [{string.Join(", ", have.Except(want).Take(10))}]";
         }, timeout ?? TimeSpan.FromSeconds(90));
-
-    // The processes belong to the cluster, which ends them.
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
