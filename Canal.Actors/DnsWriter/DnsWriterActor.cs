@@ -1,3 +1,4 @@
+using System.Text;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -42,6 +43,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
     private int _failures;
     private long _writes;
     private long _conflicts;
+    private long _oversized;
     private int _redirected;
     private string? _appliedVersion;
     private DateTimeOffset? _lastWrite;
@@ -342,6 +344,18 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             FinishWrite();
             return;
         }
+        if (config.Capacity is { } capacity && Encoding.UTF8.GetByteCount(update.Text) is var size && size > capacity)
+        {
+            // Writing would fail on every retry (the API server's size limit): keep the last good Corefile.
+            var reason = $"the Corefile with {update.Plan.Redirects.Count} redirects would take {size:N0} bytes, over the {capacity:N0} its store allows " +
+                $"({update.Mode} mode); the last good one is kept. Fewer redirects, hosts mode (shorter lines) or a shorter gateway name make it fit";
+            if (_lastError != reason)
+                Context.System.EventStream.Publish(new CorefileRefused(_store.Description, reason));
+            _lastError = reason;
+            _oversized++;
+            FinishWrite();
+            return;
+        }
         var warnings = string.Join("; ", update.Warnings);
         if (warnings.Length > 0 && warnings != _lastWarnings)
             Context.System.EventStream.Publish(new CorefileWarning(_store.Description, warnings));
@@ -473,6 +487,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         Mode = _appliedMode,
         Section = CorefileUpdate.SectionLines(_appliedText),
         Paused = _paused,
+        Oversized = _oversized,
         LastWriteLatencySeconds = _lastLatency,
         WriteLatencySecondsSum = _latencySum,
     };

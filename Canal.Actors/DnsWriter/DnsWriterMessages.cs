@@ -90,6 +90,9 @@ public sealed record DnsWriterStatus(
     public IReadOnlyList<string> Section { get; init; } = [];
     public bool Paused { get; init; }
 
+    /// <summary>Renders not written because the Corefile would not fit its store (the ConfigMap size limit).</summary>
+    public long Oversized { get; init; }
+
     /// <summary>From the first change a write carried to the store's answer: the last write's, and the sum over all.</summary>
     public double LastWriteLatencySeconds { get; init; }
     public double WriteLatencySecondsSum { get; init; }

@@ -29,6 +29,12 @@ public interface IDnsConfigStore
 public sealed record DnsConfig(string Content, string Version)
 {
     public long Fence { get; init; }
+
+    /// <summary>
+    /// How many UTF-8 bytes the content may take (a ConfigMap's 1 MiB less its other keys); null where the store
+    /// has no limit. A Corefile over it is never written: the API server would refuse it on every retry.
+    /// </summary>
+    public long? Capacity { get; init; }
 }
 
 public abstract record DnsWriteResult

@@ -20,6 +20,9 @@ internal sealed class ConfigMapStore(IKubernetes client, string ns, string name,
     /// <summary>The epoch of the DnsWriter that wrote last: a fencing token against a stale writer.</summary>
     private const string FenceAnnotation = "canal.io/writer-epoch";
 
+    /// <summary>The API server refuses a ConfigMap whose keys and values (data and binaryData) exceed 1 MiB.</summary>
+    private const long ConfigMapLimit = 1024 * 1024;
+
     private bool _backedUp;
 
     public string Description => ownsKey ? $"{ns}/{name} ({key})" : $"{ns}/{name}";
@@ -34,11 +37,23 @@ internal sealed class ConfigMapStore(IKubernetes client, string ns, string name,
                 : throw new InvalidOperationException($"ConfigMap {ns}/{name} does not exist; is this CoreDNS's configuration? (set the CoreDNS ConfigMap's name)");
         }
         var fence = configMap.Metadata.Annotations != null && configMap.Metadata.Annotations.TryGetValue(FenceAnnotation, out var f) && long.TryParse(f, out var epoch) ? epoch : 0;
+        var capacity = Capacity(configMap);
         if (configMap.Data?.TryGetValue(key, out var content) == true)
-            return new DnsConfig(content, configMap.Metadata.ResourceVersion) { Fence = fence };
+            return new DnsConfig(content, configMap.Metadata.ResourceVersion) { Fence = fence, Capacity = capacity };
         return ownsKey
-            ? new DnsConfig("", configMap.Metadata.ResourceVersion) { Fence = fence }
+            ? new DnsConfig("", configMap.Metadata.ResourceVersion) { Fence = fence, Capacity = capacity }
             : throw new InvalidOperationException($"ConfigMap {ns}/{name} has no key {key}");
+    }
+
+    /// <summary>What the ConfigMap's size limit leaves for our key's value once its other keys are counted.</summary>
+    private long Capacity(V1ConfigMap configMap)
+    {
+        long others = 0;
+        foreach (var (k, v) in configMap.Data ?? new Dictionary<string, string>())
+            others += k == key ? 0 : k.Length + System.Text.Encoding.UTF8.GetByteCount(v ?? "");
+        foreach (var (k, v) in configMap.BinaryData ?? new Dictionary<string, byte[]>())
+            others += k.Length + (v?.Length ?? 0);
+        return ConfigMapLimit - others - key.Length;
     }
 
     public async Task<DnsWriteResult> WriteAsync(string content, string expectedVersion, long fence, CancellationToken cancellationToken)

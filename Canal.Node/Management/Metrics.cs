@@ -54,6 +54,7 @@ internal static class Metrics
                 Enum.GetValues<HostStatus>().Select(s => ($"status=\"{s.ToString().ToLowerInvariant()}\"", (double)decisions.Count(d => d.Status == s))));
             Metric("canal_dns_writes_total", "counter", "Writes of the DNS configuration.", [("", status.Writes)]);
             Metric("canal_dns_conflicts_total", "counter", "Writes refused because someone else changed the configuration first.", [("", status.Conflicts)]);
+            Metric("canal_dns_oversized_total", "counter", "Renders not written because the Corefile would exceed the ConfigMap size limit.", [("", status.Oversized)]);
             Metric("canal_dns_write_latency_seconds_sum", "counter", "From the first change a write carried to the store's answer, summed over writes.", [("", status.WriteLatencySecondsSum)]);
             Metric("canal_dns_write_latency_seconds_last", "gauge", "The last write's latency.", [("", status.LastWriteLatencySeconds)]);
             Metric("canal_dns_paused", "gauge", "1 while writing is paused after a restore.", [("", status.Paused ? 1 : 0)]);

@@ -120,6 +120,36 @@ public sealed class DnsWriterActorTests : TestKit
     }
 
     [Fact]
+    public void A_Corefile_over_the_stores_size_limit_is_refused_reported_and_the_last_good_one_kept()
+    {
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        var writer = StartWriter(store);
+        var refusals = CreateTestProbe();
+        Sys.EventStream.Subscribe(refusals, typeof(CorefileRefused));
+        writer.Tell(Claims("default", (Reviews, [Host(1)])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        CompleteSync(writer, Reviews);
+        AwaitIdle(writer);
+        var lastGood = Assert.Single(store.Writes);
+        store.Capacity = lastGood.Length + 200;
+
+        writer.Tell(Claims("default", (Reviews, [.. Enumerable.Range(1, 10).Select(Host)])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        var refused = refusals.ExpectMsg<CorefileRefused>(TimeSpan.FromSeconds(5));
+        Assert.Contains("10 redirects", refused.Reason);
+        Assert.Contains("the last good one is kept", refused.Reason);
+        AwaitIdle(writer);
+        Assert.Equal(lastGood, store.Content);
+        Assert.Single(store.Writes);
+        Assert.Equal(1, Status(writer).Oversized);
+
+        writer.Tell(Claims("default", (Reviews, [Host(1), Host(2)])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        AwaitAssert(() => Assert.Contains($"rewrite name exact {Host(2)} ", store.Content), TimeSpan.FromSeconds(5));
+        Assert.Null(Status(writer).LastError);
+    }
+
+    [Fact]
     public void A_store_that_fails_for_a_while_is_retried_until_the_write_lands()
     {
         var store = new InMemoryDnsConfigStore(Kubeadm);

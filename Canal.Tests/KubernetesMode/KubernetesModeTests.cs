@@ -157,6 +157,21 @@ public sealed class KubernetesModeTests
     }
 
     [Fact]
+    public async Task A_Corefile_that_would_push_the_ConfigMap_over_1_MiB_is_not_written_and_the_refusal_is_reported()
+    {
+        await using var cluster = await KubeCluster.Start();
+        // Another key fills the ConfigMap almost to the API server's limit: the original fits, one redirect more does not.
+        var padding = 1024 * 1024 - "Corefile".Length - KubeCluster.Kubeadm.Length - "zones.db".Length - 20;
+        cluster.Api.Apply(KubeCluster.ConfigMap("coredns", new JsonObject { ["Corefile"] = KubeCluster.Kubeadm, ["zones.db"] = new string(';', padding) }));
+        cluster.ApplySample();
+        var canal = cluster.StartCanal();
+
+        await canal.WaitForLine(l => l.Contains("would take") && l.Contains("the last good one is kept"), "the refusal to be reported");
+        Assert.All(cluster.CorefileRevisions(), revision => Assert.Equal(KubeCluster.Kubeadm, revision));
+        await canal.Stop();
+    }
+
+    [Fact]
     public async Task A_gateway_without_ready_endpoints_loses_its_redirects_after_the_grace_period_and_gets_them_back()
     {
         await using var cluster = await KubeCluster.Start();

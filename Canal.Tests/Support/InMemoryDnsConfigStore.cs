@@ -27,6 +27,9 @@ internal sealed class InMemoryDnsConfigStore(string original) : IDnsConfigStore
         get { lock (_lock) return [.. _writes]; }
     }
 
+    /// <summary>The size limit the store reports (as a ConfigMap's); null for none.</summary>
+    public long? Capacity { get; set; }
+
     /// <summary>Called just before a write is checked; may change <see cref="Content"/> (another writer) or throw (a failing store).</summary>
     public Action<InMemoryDnsConfigStore>? BeforeWrite { get; set; }
 
@@ -44,7 +47,7 @@ internal sealed class InMemoryDnsConfigStore(string original) : IDnsConfigStore
     public Task<DnsConfig> ReadAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
-            return Task.FromResult(new DnsConfig(content, CorefileFileStore.VersionOf(content)));
+            return Task.FromResult(new DnsConfig(content, CorefileFileStore.VersionOf(content)) { Capacity = Capacity });
     }
 
     public Task<DnsWriteResult> WriteAsync(string newContent, string expectedVersion, long fence, CancellationToken cancellationToken)
