@@ -12,6 +12,13 @@ public sealed record KubeApiOptions
     /// <summary>How many watch events are kept for replay; older ones are compacted away (watch → 410 Expired).</summary>
     public int WatchHistory { get; init; } = 1000;
 
+    /// <summary>
+    /// How many revisions of each object are kept, for lists at an earlier resourceVersion and for
+    /// <see cref="KubeApiServer.Revisions"/>. Benchmarks keep few, so a ConfigMap rewritten thousands of times
+    /// does not hold every version of it.
+    /// </summary>
+    public int RevisionsKept { get; init; } = int.MaxValue;
+
     /// <summary>How often a watch that allows bookmarks gets one (the real server: about a minute).</summary>
     public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromSeconds(1);
 

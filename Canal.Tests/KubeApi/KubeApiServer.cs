@@ -29,7 +29,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         Options = options;
         _catalog = new ResourceCatalog(options.IstioVersions);
         _hub = new WatchHub(options.WatchHistory);
-        _store = new ObjectStore(_hub);
+        _store = new ObjectStore(_hub, options.RevisionsKept);
         _registry = new Registry(_catalog, _store, _hub, new KindRules());
         Faults = new Faults(_hub.DropAll);
         var handler = new ApiHandler(_catalog, new Discovery(_catalog, options), _registry, _store, _hub, Faults, _log);
@@ -148,6 +148,9 @@ public sealed class KubeApiServer : IAsyncDisposable
             return false;
         }
     }
+
+    /// <summary>Calls <paramref name="observer"/> with every change stored from now on, in order, as it is stored.</summary>
+    internal void Observe(Action<StoredEvent> observer) => _hub.Observe(observer);
 
     /// <summary>Forgets the watch history up to now, as an etcd compaction: watches and continue tokens from before get 410.</summary>
     public void Compact() => _store.Atomically(() =>

@@ -7,7 +7,7 @@ namespace Canal.Tests.KubeApi;
 /// that lists can be served at an earlier resourceVersion (paging) and tests can inspect all that was ever stored.
 /// Every change is published to the <see cref="WatchHub"/> under the same lock, so watchers see changes in order.
 /// </summary>
-internal sealed class ObjectStore(WatchHub hub)
+internal sealed class ObjectStore(WatchHub hub, int revisionsKept = int.MaxValue)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ResourceType, SortedDictionary<string, List<Revision>>> _objects = [];
@@ -41,23 +41,35 @@ internal sealed class ObjectStore(WatchHub hub)
     /// The objects of a type (in one namespace, or all) as they were at <paramref name="atResourceVersion"/>, in
     /// etcd key order (namespace, then name), starting at the key <paramref name="from"/>.
     /// </summary>
-    public IReadOnlyList<(string Key, JsonObject Object)> List(ResourceType type, string? ns, long atResourceVersion, string from = "")
+    public IReadOnlyList<(string Key, JsonObject Object)> List(ResourceType type, string? ns, long atResourceVersion, string from = "") =>
+        Page(type, ns, atResourceVersion, from, int.MaxValue).Items;
+
+    /// <summary>
+    /// As <see cref="List"/>, but parses at most <paramref name="limit"/> objects and only counts the rest, so
+    /// paging through a large list does not parse it once per page.
+    /// </summary>
+    public (IReadOnlyList<(string Key, JsonObject Object)> Items, int Remaining) Page(ResourceType type, string? ns, long atResourceVersion, string from, int limit)
     {
-        List<(string, JsonObject)> result = [];
+        List<(string, JsonObject)> items = [];
+        var remaining = 0;
         lock (_gate)
         {
             if (!_objects.TryGetValue(type, out var objects))
-                return result;
+                return (items, 0);
             var prefix = ns == null ? "" : ns + "/";
             foreach (var (key, history) in objects)
             {
                 if (!key.StartsWith(prefix, StringComparison.Ordinal) || string.CompareOrdinal(key, from) < 0)
                     continue;
-                if (history.LastOrDefault(r => r.ResourceVersion <= atResourceVersion) is { Json: { } json })
-                    result.Add((key, Parse(json)));
+                if (history.LastOrDefault(r => r.ResourceVersion <= atResourceVersion) is not { Json: { } json })
+                    continue;
+                if (items.Count < limit)
+                    items.Add((key, Parse(json)));
+                else
+                    remaining++;
             }
         }
-        return result;
+        return (items, remaining);
     }
 
     /// <summary>
@@ -81,7 +93,7 @@ internal sealed class ObjectStore(WatchHub hub)
             var rv = ++_resourceVersion;
             obj["metadata"]!["resourceVersion"] = rv.ToString();
             var stored = Canonical.Order(type, obj).ToJsonString(Json.Options);
-            history.Add(new Revision(rv, stored));
+            Add(history, new Revision(rv, stored));
             hub.Publish(new StoredEvent(rv, previous == null ? "ADDED" : "MODIFIED", type, ns, previous, stored));
             return Parse(stored);
         }
@@ -95,13 +107,20 @@ internal sealed class ObjectStore(WatchHub hub)
             if (History(type, Key(ns, name)) is not [.., { Json: { } previous }] history)
                 return null;
             var rv = ++_resourceVersion;
-            history.Add(new Revision(rv, null));
+            Add(history, new Revision(rv, null));
             var last = Parse(previous);
             last["metadata"]!["resourceVersion"] = rv.ToString();
             var deleted = last.ToJsonString(Json.Options);
             hub.Publish(new StoredEvent(rv, "DELETED", type, ns, previous, deleted));
             return last;
         }
+    }
+
+    private void Add(List<Revision> history, Revision revision)
+    {
+        history.Add(revision);
+        if (history.Count > revisionsKept)
+            history.RemoveRange(0, history.Count - revisionsKept);
     }
 
     /// <summary>The key of an object within its type, ordered as etcd orders /registry/TYPE/NAMESPACE/NAME.</summary>

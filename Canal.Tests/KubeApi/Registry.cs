@@ -32,24 +32,20 @@ internal sealed partial class Registry(ResourceCatalog catalog, ObjectStore stor
                 throw expired;
             }
         }
-        var all = store.List(type, ns, snapshot, prefix + start);
+        // Like etcd paging, a page holds `limit` keys, matching or not: it can come back short, even empty.
+        var (page, remaining) = store.Page(type, ns, snapshot, prefix + start, query.Limit ?? int.MaxValue);
         var items = new JsonArray();
-        var examined = 0;
-        foreach (var (_, obj) in all)
+        foreach (var (_, obj) in page)
         {
-            if (query.Limit is { } limit && items.Count == limit)
-                break;
-            examined++;
             if (query.Labels.Matches(obj) && query.Fields.Matches(obj))
                 items.Add(ListItem(type, version, obj));
         }
         var metadata = new JsonObject { ["resourceVersion"] = snapshot.ToString(CultureInfo.InvariantCulture) };
-        // Like etcd paging, "more" means more keys, matching or not: a page can come back short, even empty.
-        if (examined < all.Count)
+        if (remaining > 0)
         {
-            metadata["continue"] = ContinueToken.Encode(snapshot, all[examined - 1].Key[prefix.Length..] + "\0");
+            metadata["continue"] = ContinueToken.Encode(snapshot, page[^1].Key[prefix.Length..] + "\0");
             if (query.Labels.IsEmpty && query.Fields.IsEmpty)
-                metadata["remainingItemCount"] = all.Count - examined;
+                metadata["remainingItemCount"] = remaining;
         }
         return new JsonObject
         {

@@ -9,6 +9,7 @@ internal sealed class WatchHub(int capacity)
     private readonly Lock _gate = new();
     private readonly Queue<StoredEvent> _history = new();
     private readonly List<Watcher> _watchers = [];
+    private readonly List<Action<StoredEvent>> _observers = [];
     private long _compactedResourceVersion;
 
     /// <summary>Changes at or before this resourceVersion can no longer be replayed.</summary>
@@ -25,7 +26,16 @@ internal sealed class WatchHub(int capacity)
                 _compactedResourceVersion = _history.Dequeue().ResourceVersion;
             foreach (var watcher in _watchers)
                 watcher.Offer(change);
+            foreach (var observer in _observers)
+                observer(change);
         }
+    }
+
+    /// <summary>Calls <paramref name="observer"/> with every change from now on, in order, under the store's lock (keep it short).</summary>
+    public void Observe(Action<StoredEvent> observer)
+    {
+        lock (_gate)
+            _observers.Add(observer);
     }
 
     public void Compact(long resourceVersion)
