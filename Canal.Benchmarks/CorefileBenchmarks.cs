@@ -4,7 +4,7 @@ using Canal.Istio;
 
 namespace Canal.Benchmarks;
 
-/// <summary>Parse, edit and re-validate a Corefile whose Canal section already holds N redirects.</summary>
+/// <summary>Parse, edit and re-validate a Corefile whose Canal section already holds N redirects (a line each).</summary>
 [MemoryDiagnoser]
 public class CorefileBenchmarks
 {

@@ -29,6 +29,13 @@ internal static class Metrics
                 sb.Append(name).Append(labels.Length > 0 ? $"{{{labels}}}" : "").Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
+        using (var process = System.Diagnostics.Process.GetCurrentProcess())
+        {
+            Metric("process_working_set_bytes", "gauge", "Resident memory of this process.", [("", process.WorkingSet64)]);
+            Metric("process_peak_working_set_bytes", "gauge", "The most resident memory this process has had.", [("", process.PeakWorkingSet64)]);
+        }
+        Metric("dotnet_gc_heap_bytes", "gauge", "The managed heap after the last garbage collection.", [("", GC.GetGCMemoryInfo().HeapSizeBytes)]);
+
         var sharding = ClusterSharding.Get(system);
         var regions = new List<(string, double)>();
         foreach (var type in sharding.ShardTypeNames.Order())

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Canal.Node.Local;
+using Canal.Tests.KubeApi;
+
+namespace Canal.Benchmarks.Scale;
+
+/// <summary>The real <c>canal run</c> process against the Kubernetes API emulator, over HTTP as in a cluster.</summary>
+internal sealed class EmulatorTarget : ICanalTarget
+{
+    private readonly KubeApiServer _api;
+    private readonly DirectoryInfo _temp;
+    private readonly string _kubeconfig;
+    private readonly int _managementPort = FreePort();
+    private readonly ConcurrentQueue<(long At, string Line)> _lines = new();
+    private Process? _canal;
+    private long _peakWorkingSet;
+
+    private EmulatorTarget(KubeApiServer api)
+    {
+        _api = api;
+        _temp = Directory.CreateTempSubdirectory("canal-bench-");
+        _kubeconfig = Path.Combine(_temp.FullName, "kubeconfig");
+        api.WriteKubeconfig(_kubeconfig);
+        api.Observe(e =>
+        {
+            if (e.ResourceType.Resource == "configmaps" && e.Namespace == "kube-system" && e.Type == "MODIFIED" && e.Object.Contains("\"name\":\"coredns\""))
+            {
+                var json = e.Object;
+                Writes.Add(Stopwatch.GetTimestamp(), () => (string?)JsonNode.Parse(json)?["data"]?["Corefile"] ?? "");
+            }
+        });
+    }
+
+    public string Name => "emulator";
+
+    public CorefileWrites Writes { get; } = new();
+
+    /// <summary>The API server's address, for the baseline client.</summary>
+    public string Kubeconfig => _kubeconfig;
+
+    public static async Task<EmulatorTarget> Create() =>
+        // Two revisions per object: the baseline rewrites the ConfigMap thousands of times.
+        new(await KubeApiServer.StartAsync(new KubeApiOptions { RevisionsKept = 2, WatchHistory = 20_000 }));
+
+    public void Seed(Workload workload, IEnumerable<(string Namespace, string Name)> extraServices)
+    {
+        _api.Apply(new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ConfigMap",
+            ["metadata"] = new JsonObject { ["name"] = "coredns", ["namespace"] = "kube-system" },
+            ["data"] = new JsonObject { ["Corefile"] = DefaultCorefile.For("cluster.local") },
+        });
+        foreach (var obj in Workload.GatewayJson())
+            _api.Apply(obj);
+        for (var i = 0; i < Workload.Namespaces; i++)
+            _api.Apply(Workload.NamespaceJson(Workload.Namespace(i)));
+        foreach (var (ns, name) in workload.Services().Concat(extraServices))
+            _api.Apply(Workload.ServiceJson(ns, name));
+        foreach (var vs in workload.VirtualServices)
+            _api.Apply(Workload.VirtualServiceJson(vs));
+    }
+
+    public Task<long> Start()
+    {
+        _lines.Clear();
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[]
+                 {
+                     Path.Combine(AppContext.BaseDirectory, "canal.dll"), "run", "--kubeconfig", _kubeconfig,
+                     "--data", Path.Combine(_temp.FullName, "data"), "--management-port", _managementPort.ToString(CultureInfo.InvariantCulture),
+                 })
+            start.ArgumentList.Add(arg);
+        start.Environment["NO_COLOR"] = "1";
+        var at = Stopwatch.GetTimestamp();
+        _canal = Process.Start(start)!;
+        _canal.OutputDataReceived += (_, e) => { if (e.Data != null) _lines.Enqueue((Stopwatch.GetTimestamp(), e.Data)); };
+        _canal.ErrorDataReceived += (_, e) => { if (e.Data != null) _lines.Enqueue((Stopwatch.GetTimestamp(), e.Data)); };
+        _canal.BeginOutputReadLine();
+        _canal.BeginErrorReadLine();
+        _peakWorkingSet = 0;
+        return Task.FromResult(at);
+    }
+
+    public Task<long> SyncBarrierPassed(TimeSpan timeout) =>
+        WaitForLine(l => l.Contains("sync barrier passed", StringComparison.Ordinal), "the sync barrier to pass", timeout);
+
+    public Task<long> FirstCheck(TimeSpan timeout) =>
+        WaitForLine(l => l.Contains(" is up to date: ", StringComparison.Ordinal) || l.Contains("write #", StringComparison.Ordinal), "the first check of the ConfigMap", timeout);
+
+    private async Task<long> WaitForLine(Func<string, bool> match, string what, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            if (_lines.FirstOrDefault(l => match(l.Line)) is { Line: not null } line)
+                return line.At;
+            if (_canal is { HasExited: true })
+                throw new InvalidOperationException($"canal exited with {_canal.ExitCode}:\n{Output()}");
+            await Task.Delay(5);
+        }
+        throw new TimeoutException($"timed out after {timeout.TotalSeconds:F0} s waiting for {what}; canal said:\n{Output()}");
+    }
+
+    public async Task Stop()
+    {
+        if (_canal == null)
+            return;
+        SamplePeak();
+        if (!_canal.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _canal.Id.ToString(CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _canal.WaitForExitAsync(timeout.Token);
+        _canal.Dispose();
+        _canal = null;
+    }
+
+    public long Create(VirtualServiceSpec vs)
+    {
+        _api.Apply(Workload.VirtualServiceJson(vs));
+        return Stopwatch.GetTimestamp();
+    }
+
+    public long Delete(VirtualServiceSpec vs)
+    {
+        _api.Delete("networking.istio.io", "virtualservices", vs.Namespace, vs.Name);
+        return Stopwatch.GetTimestamp();
+    }
+
+    public async Task<(long PeakWorkingSet, long ManagedHeap)> Memory()
+    {
+        SamplePeak();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{_managementPort}/metrics");
+        var heap = metrics.Split('\n').First(l => l.StartsWith("dotnet_gc_heap_bytes ", StringComparison.Ordinal));
+        return (_peakWorkingSet, (long)double.Parse(heap.Split(' ')[1], CultureInfo.InvariantCulture));
+    }
+
+    public string Output() => string.Join('\n', _lines.Select(l => l.Line));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_canal is { HasExited: false })
+            _canal.Kill(entireProcessTree: true);
+        _canal?.Dispose();
+        await _api.DisposeAsync();
+        _temp.Delete(recursive: true);
+    }
+
+    /// <summary>The kernel keeps the peak resident size (VmHWM) while the process lives.</summary>
+    private void SamplePeak()
+    {
+        if (_canal is { HasExited: false })
+            _peakWorkingSet = Math.Max(_peakWorkingSet, ProcessMemory.PeakWorkingSet(_canal.Id));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,209 @@
+using System.Diagnostics;
+
+namespace Canal.Benchmarks.Scale;
+
+/// <summary>What to run: the scenarios, the sizes, the targets, and how long each part may take.</summary>
+internal sealed record ScaleOptions
+{
+    public IReadOnlySet<string> Scenarios { get; init; } = new HashSet<string>();
+    public IReadOnlyList<int> Sizes { get; init; } = [];
+    public IReadOnlyList<string> Targets { get; init; } = ["emulator", "memory"];
+    public int Samples { get; init; } = 200;
+    public IReadOnlyList<int> ChurnRates { get; init; } = [50, 100, 200, 500, 1000, 2000, 5000];
+    public TimeSpan ChurnWindow { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The baseline runs up to this N (it writes once per VirtualService, on a growing Corefile).</summary>
+    public int BaselineUpTo { get; init; } = 10_000;
+}
+
+/// <summary>
+/// Runs the scenarios for each size and target on one Canal: seed, cold start (initial-sync), one change at a
+/// time (steady-change), rising rates of changes (churn), then a restart on the persisted data (restart).
+/// </summary>
+internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
+{
+    private const int SteadyNamespaces = 10;
+
+    public Table InitialSync { get; } = new("initial-sync",
+        "target", "N", "hosts", "barrier s", "synced s", "writes", "Corefile KiB", "peak WS MB", "heap MB", "baseline s", "baseline writes", "time ×", "writes ×");
+    public Table SteadyChange { get; } = new("steady-change", "target", "N", "samples", "p50 ms", "p99 ms", "max ms", "writes");
+    public Table Churn { get; } = new("churn", "target", "N", "rate/s", "achieved/s", "changes", "p50 lag ms", "p99 lag ms", "max lag ms", "writes", "bounded");
+    public Table Restart { get; } = new("restart", "target", "N", "start→barrier s", "start→first check s", "writes");
+
+    public IEnumerable<Table> Tables => [InitialSync, SteadyChange, Churn, Restart];
+
+    public async Task Run()
+    {
+        foreach (var n in options.Sizes)
+        {
+            foreach (var name in options.Targets)
+            {
+                await using ICanalTarget target = name == "memory" ? new MemoryTarget() : await EmulatorTarget.Create();
+                await RunOn(target, n);
+            }
+        }
+    }
+
+    private async Task RunOn(ICanalTarget target, int n)
+    {
+        var workload = Workload.Create(n);
+        var steady = Enumerable.Range(0, (options.Samples + 1) / 2).Select(i => new VirtualServiceSpec(Workload.Namespace(i % SteadyNamespaces), $"steady-{i:D4}", [$"steady-{i:D4}"])).ToList();
+        log.WriteLine($"[{target.Name} N={n}] seeding {n} VirtualServices, {workload.Services().Count()} Services");
+        target.Seed(workload, steady.Select(s => (s.Namespace, s.Services[0])));
+        GC.Collect();
+
+        var started = await target.Start();
+        var timeout = TimeSpan.FromSeconds(120 + n / 500);
+        var barrier = await target.SyncBarrierPassed(timeout);
+        var expected = workload.Hosts();
+        var (synced, syncedAt) = await target.Writes.WaitFor(0, hosts => expected.IsSubsetOf(hosts), timeout, $"all {expected.Count} hosts");
+        var (peak, heap) = await target.Memory();
+        log.WriteLine($"[{target.Name} N={n}] synced in {Seconds(started, syncedAt):F2} s with {synced + 1} writes");
+        if (options.Scenarios.Contains("initial-sync"))
+        {
+            var baseline = n > options.BaselineUpTo ? null
+                : target.Name == "memory" ? Baseline.InMemory(workload) : await Baseline.AgainstEmulator(workload);
+            var canalSeconds = Seconds(started, syncedAt);
+            InitialSync.Add(target.Name, n, expected.Count, Seconds(started, barrier), canalSeconds, synced + 1, target.Writes.LastBytes() / 1024,
+                peak / (1024 * 1024), heap / (1024 * 1024),
+                baseline == null ? "—" : baseline.Elapsed.TotalSeconds, baseline == null ? "—" : baseline.Writes,
+                baseline == null ? "—" : baseline.Elapsed.TotalSeconds / canalSeconds, baseline == null ? "—" : (double)baseline.Writes / (synced + 1));
+        }
+        target.Writes.Trim(synced);
+
+        if (options.Scenarios.Contains("steady-change"))
+            await Steady(target, n, steady);
+        if (options.Scenarios.Contains("churn"))
+            await ChurnRates(target, n);
+        if (options.Scenarios.Contains("restart"))
+            await Restarted(target, n);
+        await target.Stop();
+    }
+
+    private async Task Steady(ICanalTarget target, int n, IReadOnlyList<VirtualServiceSpec> specs)
+    {
+        var latencies = new List<double>();
+        var firstWrite = target.Writes.Count;
+        for (var i = 0; i < options.Samples; i++)
+        {
+            var vs = specs[i / 2];
+            var host = vs.Hosts.Single();
+            var from = target.Writes.Count;
+            var create = i % 2 == 0;
+            var at = create ? target.Create(vs) : target.Delete(vs);
+            var (index, writtenAt) = await target.Writes.WaitFor(from, hosts => hosts.Contains(host) == create, TimeSpan.FromSeconds(30), $"{host} {(create ? "redirected" : "withdrawn")}");
+            latencies.Add(Stopwatch.GetElapsedTime(at, writtenAt).TotalMilliseconds);
+            target.Writes.Trim(index);
+        }
+        latencies.Sort();
+        SteadyChange.Add(target.Name, n, latencies.Count, Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies[^1], target.Writes.Count - firstWrite);
+        log.WriteLine($"[{target.Name} N={n}] steady-change p50 {Percentile(latencies, 0.5):F0} ms, p99 {Percentile(latencies, 0.99):F0} ms");
+    }
+
+    /// <summary>
+    /// Raises the rate until lag grows. Each change creates a VirtualService with a host of its own or deletes
+    /// one created a while (two seconds' worth of changes) before; every change is then looked for in the writes.
+    /// </summary>
+    private async Task ChurnRates(ICanalTarget target, int n)
+    {
+        var next = 0;
+        foreach (var rate in options.ChurnRates)
+        {
+            var total = (int)(rate * options.ChurnWindow.TotalSeconds);
+            var distance = Math.Max(20, rate * 2);
+            var changes = new List<(long At, int From, string Host, bool Present)>(total);
+            var live = new Queue<VirtualServiceSpec>();
+            var firstWrite = target.Writes.Count;
+            var start = Stopwatch.GetTimestamp();
+            for (var i = 0; i < total; i++)
+            {
+                var due = start + (long)(i * Stopwatch.Frequency / (double)rate);
+                while (Stopwatch.GetTimestamp() < due)
+                    await Task.Delay(1);
+                var from = target.Writes.Count;
+                if (i % 2 == 1 && live.Count >= distance / 2)
+                {
+                    var vs = live.Dequeue();
+                    changes.Add((target.Delete(vs), from, vs.Hosts.Single(), false));
+                }
+                else
+                {
+                    var vs = new VirtualServiceSpec(Workload.Namespace(next % Workload.Namespaces), $"churn-{next:D6}", [$"churn-{next:D6}"]);
+                    next++;
+                    live.Enqueue(vs);
+                    changes.Add((target.Create(vs), from, vs.Hosts.Single(), true));
+                }
+            }
+            var achieved = total / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            var final = live.Select(v => v.Hosts.Single()).ToHashSet();
+            var removed = changes.Where(c => !c.Present).Select(c => c.Host).ToHashSet();
+            var landed = true;
+            try
+            {
+                await target.Writes.WaitFor(firstWrite, hosts => final.IsSubsetOf(hosts) && !removed.Overlaps(hosts), TimeSpan.FromSeconds(60), "the churn's final state");
+            }
+            catch (TimeoutException)
+            {
+                landed = false;
+            }
+            var lags = Lags(target.Writes, changes, firstWrite);
+            var writes = target.Writes.Count - firstWrite;
+            target.Writes.Trim(target.Writes.Count - 1);
+            // Bounded: every change landed, and the last fifth of the window waited no longer than the first fifth (with slack).
+            var fifth = Math.Max(1, lags.Count / 5);
+            var early = Percentile([.. lags.Take(fifth).Order()], 0.99);
+            var late = Percentile([.. lags.TakeLast(fifth).Order()], 0.99);
+            var sorted = lags.Order().ToList();
+            var bounded = landed && !double.IsInfinity(sorted[^1]) && late <= early * 1.5 + 500;
+            Churn.Add(target.Name, n, rate, achieved, total, Percentile(sorted, 0.5), Percentile(sorted, 0.99), sorted[^1], writes, bounded ? "yes" : "no");
+            log.WriteLine($"[{target.Name} N={n}] churn {rate}/s (achieved {achieved:F0}/s): p99 lag {Percentile(sorted, 0.99):F0} ms, {(bounded ? "bounded" : "growing")}");
+
+            // Every churn VirtualService goes before the next rate, so each rate starts from the same N.
+            foreach (var vs in live)
+                target.Delete(vs);
+            var gone = live.Select(v => v.Hosts.Single()).ToHashSet();
+            var settle = target.Writes.Count;
+            await target.Writes.WaitFor(Math.Max(0, settle - 1), hosts => !gone.Overlaps(hosts), TimeSpan.FromSeconds(60), "the churn's VirtualServices gone");
+            target.Writes.Trim(target.Writes.Count - 1);
+            if (!bounded)
+                break;
+        }
+    }
+
+    /// <summary>For each change, the time to the first write at or after it that reflects it (infinity if none did).</summary>
+    private static List<double> Lags(CorefileWrites writes, List<(long At, int From, string Host, bool Present)> changes, int firstWrite)
+    {
+        var times = writes.Times(0);
+        var lags = new List<double>(changes.Count);
+        foreach (var change in changes)
+        {
+            var lag = double.PositiveInfinity;
+            for (var w = Math.Max(change.From, firstWrite); w < times.Count; w++)
+            {
+                if (writes.HostsOf(w).Contains(change.Host) == change.Present)
+                {
+                    lag = Stopwatch.GetElapsedTime(change.At, times[w]).TotalMilliseconds;
+                    break;
+                }
+            }
+            lags.Add(lag);
+        }
+        return lags;
+    }
+
+    private async Task Restarted(ICanalTarget target, int n)
+    {
+        await target.Stop();
+        var before = target.Writes.Count;
+        var started = await target.Start();
+        var barrier = await target.SyncBarrierPassed(TimeSpan.FromSeconds(120 + n / 500));
+        var checkedAt = await target.FirstCheck(TimeSpan.FromSeconds(120));
+        Restart.Add(target.Name, n, Seconds(started, barrier), Seconds(started, checkedAt), target.Writes.Count - before);
+        log.WriteLine($"[{target.Name} N={n}] restart: barrier after {Seconds(started, barrier):F2} s");
+    }
+
+    private static double Seconds(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalSeconds;
+
+    private static double Percentile(IReadOnlyList<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+}
