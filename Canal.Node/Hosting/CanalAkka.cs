@@ -16,6 +16,7 @@ using Canal.Istio;
 using Canal.Mapping;
 using Canal.Serialization;
 using LinqToDB;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace Canal.Node.Hosting;
@@ -122,7 +123,25 @@ internal static class CanalAkka
             return builder.WithSqlPersistence(options.Postgres, ProviderName.PostgreSQL15, autoInitialize: true);
         Directory.CreateDirectory(options.Data);
         var database = Path.GetFullPath(Path.Combine(options.Data, "canal.db"));
-        return builder.WithSqlPersistence($"Data Source={database}", ProviderName.SQLiteMS, autoInitialize: true);
+        // SQLite has one writer at a time, and Microsoft.Data.Sqlite answers a busy database by sleeping 150 ms.
+        // By default every read (each entity's recovery) began an IMMEDIATE transaction, taking the write lock, and
+        // the journal wrote on three connections: persists queued behind each other's sleeps. Reads now begin deferred
+        // transactions, WAL (kept in the file) lets them run beside the one writer, and the journal writes on one
+        // connection, batching what arrives meanwhile: a cold sync of 10k VirtualServices went from 80 s to 11 s.
+        using (var connection = new SqliteConnection($"Data Source={database}"))
+        {
+            connection.Open();
+            using var wal = connection.CreateCommand();
+            wal.CommandText = "PRAGMA journal_mode=WAL;";
+            wal.ExecuteNonQuery();
+        }
+        return builder
+            .AddHocon("""
+                akka.persistence.journal.sql { parallelism = 1, batch-size = 1000, max-row-by-row-size = 1, read-isolation-level = read-uncommitted }
+                akka.persistence.snapshot-store.sql.read-isolation-level = read-uncommitted
+                akka.persistence.query.journal.sql.read-isolation-level = read-uncommitted
+                """, HoconAddMode.Prepend)
+            .WithSqlPersistence($"Data Source={database}", ProviderName.SQLiteMS, autoInitialize: true);
     }
 
     public static DnsWriterSettings WriterSettings(CanalNodeOptions options, RedirectOptions redirects) => new()
