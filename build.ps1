@@ -58,7 +58,17 @@ function Invoke-Test {
         $skipped += [int]$counters.notExecuted
     }
     Write-Host "Tests: $passed passed, $notPassed failed, $skipped skipped"
-    if ($failed -or $notPassed -gt 0 -or $passed -eq 0) { exit 1 }
+
+    # The benchmarks are not tests, but every scenario must keep working: each runs once at N=100.
+    $smoke = 'passed'
+    try {
+        dotnet run -c $Configuration --no-build --project Canal.Benchmarks -- smoke
+    }
+    catch {
+        $smoke = 'FAILED'
+    }
+    Write-Host "Benchmark smoke run: $smoke"
+    if ($failed -or $notPassed -gt 0 -or $passed -eq 0 -or $smoke -ne 'passed') { exit 1 }
 }
 
 # Tagged with the canal-control chart's appVersion, the tag the chart pulls by default.

@@ -26,7 +26,7 @@ internal static class SectionRenderer
             return "is not a valid DNS name";
         // The cluster block answers every name (it holds the forward to upstream), so this is the last gate
         // keeping a redirect from taking over a name outside the cluster, whoever built the plan.
-        if (!redirect.Host.EndsWith("." + clusterDomain, StringComparison.Ordinal))
+        if (!(redirect.Host.Length > clusterDomain.Length && redirect.Host[^(clusterDomain.Length + 1)] == '.' && redirect.Host.EndsWith(clusterDomain, StringComparison.Ordinal)))
             return $"is outside the cluster domain {clusterDomain}";
         if (mode == DnsMode.Hosts && redirect.TargetIPs.Count == 0)
             return $"hosts mode needs the ClusterIP of {redirect.TargetFqdn}, which is not known (give its Service, or use rewrite mode)";
@@ -44,8 +44,10 @@ internal static class SectionRenderer
         if (redirects.Count == 0)
             return [];
         var lines = new List<SectionLine> { new(0, "hosts {") };
+        // Every redirect shares one gateway's few addresses: normalise each once.
+        var normalised = new Dictionary<string, string>(StringComparer.Ordinal);
         lines.AddRange(redirects
-            .SelectMany(r => r.TargetIPs.Select(ip => (ip: IPAddress.Parse(ip).ToString(), host: r.Host)))
+            .SelectMany(r => r.TargetIPs.Select(ip => (ip: normalised.TryGetValue(ip, out var n) ? n : normalised[ip] = IPAddress.Parse(ip).ToString(), host: r.Host)))
             .OrderBy(e => e.host, StringComparer.Ordinal).ThenBy(e => e.ip, StringComparer.Ordinal)
             .Select(e => new SectionLine(1, $"{e.ip} {e.host}")));
         // Entries must come before fallthrough; without fallthrough every other name in the zone is SERVFAIL.

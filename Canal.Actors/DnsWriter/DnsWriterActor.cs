@@ -34,6 +34,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<ObjectKey, ClusterService> _services = [];
     private readonly Dictionary<ObjectKey, DateTime> _unreadySince = [];
     private HashSet<ObjectKey> _withdrawn = [];
+    private readonly DecisionCache _decisions = new();
 
     private SyncPhase _phase = SyncPhase.WaitingForListing;
     private long _epoch;
@@ -74,11 +75,22 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
 
         Command<RegisterNamespace>(Register);
         Command<NamespaceClaims>(Accept);
-        Command<GatewayObserved>(g => Changed(_gateways[g.Gateway.Key] = g.Gateway));
-        Command<GatewayRemoved>(g => Changed(_gateways.Remove(g.Key)));
+        Command<GatewayObserved>(g =>
+        {
+            _gateways[g.Gateway.Key] = g.Gateway;
+            _decisions.Clear();
+            Changed();
+        });
+        Command<GatewayRemoved>(g =>
+        {
+            _gateways.Remove(g.Key);
+            _decisions.Clear();
+            Changed();
+        });
         Command<ServiceObserved>(s =>
         {
             _services[s.Service.Key] = s.Service;
+            _decisions.Clear();
             TrackReadiness(s.Service);
             Changed();
         });
@@ -86,6 +98,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         {
             _services.Remove(s.Key);
             _unreadySince.Remove(s.Key);
+            _decisions.Clear();
             Changed();
         });
         Command<ReadinessDeadline>(_ => Changed());
@@ -221,6 +234,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         }
         foreach (var gone in _unreadySince.Keys.Where(k => !_services.ContainsKey(k)).ToList())
             _unreadySince.Remove(gone);
+        _decisions.Clear();
 
         var alive = sync.VirtualServices.ToHashSet();
         var epoch = _epoch;
@@ -272,7 +286,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         Self.Tell(WriteNow.Instance);
     }
 
-    private void Changed(object? _ = null)
+    private void Changed()
     {
         _dirty = true;
         // While a retry waits out its backoff, new changes ride on it rather than hammer a failing store.
@@ -476,8 +490,10 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             Context.System.EventStream.Publish(new GatewayWithdrawn(gateway, canalGateways[gateway].ServiceKey, _settings.ReadinessGrace));
         foreach (var gateway in _withdrawn.Except(withdrawn))
             Context.System.EventStream.Publish(new GatewayRestored(gateway));
+        if (!withdrawn.SetEquals(_withdrawn))
+            _decisions.Clear();
         _withdrawn = withdrawn;
-        return RedirectPlanner.Decide(claims.ToDictionary(c => c.Key, c => (IReadOnlyList<HostClaimant>)c.Value), canalGateways, _services.Values, _settings.Redirects, withdrawn);
+        return _decisions.Decide(claims.ToDictionary(c => c.Key, c => (IReadOnlyList<HostClaimant>)c.Value), canalGateways, _services.Values, _settings.Redirects, withdrawn);
     }
 
     private DnsWriterStatus Status() => new(

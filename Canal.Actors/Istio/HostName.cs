@@ -64,10 +64,29 @@ public static class HostName
     }
 
     /// <summary>True when <paramref name="domain"/> is a lowercase RFC 1123 name such as <c>cluster.local</c>.</summary>
-    public static bool IsValidDomain(string domain) =>
-        domain.Length is > 0 and <= MaxNameLength
-        && domain.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-' || c == '.')
-        && domain.Split('.').All(l => CheckLabel(l) == null);
+    public static bool IsValidDomain(string domain)
+    {
+        // A loop, not LINQ: every redirect's host is checked again on every write.
+        if (domain.Length is 0 or > MaxNameLength)
+            return false;
+        var labelStart = 0;
+        for (var i = 0; i <= domain.Length; i++)
+        {
+            var c = i < domain.Length ? domain[i] : '.';
+            if (c == '.')
+            {
+                var length = i - labelStart;
+                if (length is 0 or > MaxLabelLength || domain[labelStart] == '-' || domain[i - 1] == '-')
+                    return false;
+                labelStart = i + 1;
+            }
+            else if (!char.IsAsciiLetterLower(c) && !char.IsAsciiDigit(c) && c != '-')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /// <summary>The name a Kubernetes Service answers to: <c>name.namespace.svc.DOMAIN</c>.</summary>
     public static string ServiceFqdn(ObjectKey service, string clusterDomain) =>

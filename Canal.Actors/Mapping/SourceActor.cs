@@ -118,17 +118,26 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
         var wanted = new Dictionary<ObjectKey, Delivered>();
         foreach (var vs in view.VirtualServices)
         {
-            var observe = new ObserveVirtualService(vs, inherited.GetValueOrDefault(vs.Key) ?? []);
-            // Adapters keep unchanged objects as the same instances, so most fingerprints are reused.
-            wanted[vs.Key] = _delivered.TryGetValue(vs.Key, out var seen) && ReferenceEquals(seen.Observe.Spec, vs) && seen.Observe.InheritedGateways.SequenceEqual(observe.InheritedGateways)
-                ? seen
-                : new Delivered(observe, JsonSerializer.Serialize(observe));
+            var inheritedGateways = inherited.GetValueOrDefault(vs.Key) ?? [];
+            // Adapters keep unchanged objects as the same instances, so most are recognised without a fingerprint.
+            if (_delivered.TryGetValue(vs.Key, out var seen) && ReferenceEquals(seen.Observe.Spec, vs) && seen.Observe.InheritedGateways.SequenceEqual(inheritedGateways))
+            {
+                wanted[vs.Key] = seen;
+                continue;
+            }
+            var observe = new ObserveVirtualService(vs, inheritedGateways);
+            wanted[vs.Key] = new Delivered(observe, JsonSerializer.Serialize(observe));
         }
         var observeNow = wanted.Values.Where(w => sync || !_delivered.TryGetValue(w.Observe.Key, out var seen) || seen.Fingerprint != w.Fingerprint).ToList();
         var remove = _delivered.Keys.Where(k => !wanted.ContainsKey(k)).ToList();
 
-        var gateways = view.Gateways.GroupBy(g => g.Key).ToDictionary(g => g.Key, g => g.Last());
-        var services = view.Services.GroupBy(s => s.Key).ToDictionary(s => s.Key, s => s.Last());
+        // The last of each key wins, as the view lists them.
+        var gateways = new Dictionary<ObjectKey, Gateway>();
+        foreach (var gateway in view.Gateways)
+            gateways[gateway.Key] = gateway;
+        var services = new Dictionary<ObjectKey, ClusterService>(view.Services.Count);
+        foreach (var service in view.Services)
+            services[service.Key] = service;
         // Also during a sync: should its SyncCompleted be dropped (a resync overtook it), the changes still arrive.
         SendObjectChanges(gateways, services);
         _gateways = gateways;

@@ -25,11 +25,14 @@ internal sealed class ConfigMapStore(IKubernetes client, string ns, string name,
 
     private bool _backedUp;
 
+    /// <summary>The ConfigMap as last read: a write at its resourceVersion starts from it instead of reading it again.</summary>
+    private V1ConfigMap? _lastRead;
+
     public string Description => ownsKey ? $"{ns}/{name} ({key})" : $"{ns}/{name}";
 
     public async Task<DnsConfig> ReadAsync(CancellationToken cancellationToken)
     {
-        var configMap = await Read(cancellationToken);
+        var configMap = _lastRead = await Read(cancellationToken);
         if (configMap == null)
         {
             return ownsKey
@@ -58,7 +61,9 @@ internal sealed class ConfigMapStore(IKubernetes client, string ns, string name,
 
     public async Task<DnsWriteResult> WriteAsync(string content, string expectedVersion, long fence, CancellationToken cancellationToken)
     {
-        var current = await Read(cancellationToken);
+        // The replace carries the resourceVersion, so the API server refuses it (409) if anyone wrote since.
+        var current = _lastRead is { } read && read.Metadata.ResourceVersion == expectedVersion ? read : await Read(cancellationToken);
+        _lastRead = null;
         if (current == null)
             return expectedVersion == "" && ownsKey ? await Create(content, fence, cancellationToken) : new DnsWriteResult.Conflict($"{ns}/{name} was deleted");
         if (current.Metadata.ResourceVersion != expectedVersion)

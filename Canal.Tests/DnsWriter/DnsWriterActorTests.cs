@@ -150,6 +150,25 @@ public sealed class DnsWriterActorTests : TestKit
     }
 
     [Fact]
+    public void A_Service_or_gateway_change_is_decided_again_for_hosts_whose_claims_did_not_change()
+    {
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        var writer = StartWriter(store);
+        writer.Tell(Claims("default", (Reviews, [Host(1), Host(2)])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        CompleteSync(writer, Reviews);
+        AwaitAssert(() => Assert.Contains($"rewrite name exact {Host(2)} ", store.Content), TimeSpan.FromSeconds(5));
+
+        // svc-2's Service now listens on a port the gateway does not open: its redirect would black-hole it.
+        writer.Tell(new ServiceObserved(new ClusterService(new ObjectKey("default", "svc-2"), new Dictionary<string, string>(), [new ServicePort(8080, "http", null)], [])));
+        AwaitAssert(() => Assert.DoesNotContain($"rewrite name exact {Host(2)} ", store.Content), TimeSpan.FromSeconds(5));
+        Assert.Contains($"rewrite name exact {Host(1)} ", store.Content);
+
+        writer.Tell(new GatewayRemoved(CanalKey));
+        AwaitAssert(() => Assert.DoesNotContain("rewrite name exact", store.Content), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public void A_store_that_fails_for_a_while_is_retried_until_the_write_lands()
     {
         var store = new InMemoryDnsConfigStore(Kubeadm);
