@@ -59,6 +59,7 @@ internal static class BenchmarkProgram
         var tables = new List<Table>();
         if (scenario is "size-limit" or "smoke")
             tables.Add(SizeLimit.Run());
+        string? failure = null;
         if (options.Scenarios.Count > 0)
         {
             var run = new ScaleRun(options, Console.Out);
@@ -68,10 +69,11 @@ internal static class BenchmarkProgram
             }
             catch (Exception e) when (e is TimeoutException or InvalidOperationException)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
+                // What finished is still reported, with what stopped the rest.
+                failure = e.Message;
+                Console.Error.WriteLine($"error: {failure}");
                 foreach (var table in run.Tables.Where(t => !t.IsEmpty))
-                    Console.WriteLine(table.Text());
-                return 1;
+                    table.Notes.Add($"The run stopped early: {failure.Split('\n')[0]}");
             }
             tables.AddRange(run.Tables);
         }
@@ -83,7 +85,7 @@ internal static class BenchmarkProgram
             Report.Write(path, tables, "Canal.Benchmarks " + string.Join(' ', args));
             Console.WriteLine($"written to {path}");
         }
-        return 0;
+        return failure == null ? 0 : 1;
     }
 
     private static (ScaleOptions Options, bool Report) Parse(string scenario, string[] args)

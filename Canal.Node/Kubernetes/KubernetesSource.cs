@@ -15,7 +15,11 @@ namespace Canal.Node.Kubernetes;
 /// </summary>
 internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings settings, string storeConfigMap, ILogger logger, Action<ManifestError, ObjectKey>? onInvalid = null) : IObjectSource
 {
-    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(50);
+    /// <summary>
+    /// Events this close together go out as one view. Short: it adds to every change's latency, and the
+    /// SourceActor already folds views that arrive while it delivers, as the DnsWriter folds writes.
+    /// </summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Under a steady stream of events a view still goes out this often: settling alone would starve it.</summary>
     private static readonly TimeSpan MaxSettle = TimeSpan.FromMilliseconds(250);
