@@ -93,6 +93,18 @@ internal sealed class EmulatorTarget : ICanalTarget
     public Task<long> SyncBarrierPassed(TimeSpan timeout) =>
         WaitForLine(l => l.Contains("sync barrier passed", StringComparison.Ordinal), "the sync barrier to pass", timeout);
 
+    public (TimeSpan Listing, TimeSpan Sweep) LastSync
+    {
+        get
+        {
+            var line = _lines.LastOrDefault(l => l.Line.Contains("sync barrier passed", StringComparison.Ordinal)).Line ?? "";
+            var match = System.Text.RegularExpressions.Regex.Match(line, @"listing ([\d.]+) s, sweep ([\d.]+) s");
+            return match.Success
+                ? (TimeSpan.FromSeconds(double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)), TimeSpan.FromSeconds(double.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture)))
+                : default;
+        }
+    }
+
     public Task<long> FirstCheck(TimeSpan timeout) =>
         WaitForLine(l => l.Contains(" is up to date: ", StringComparison.Ordinal) || l.Contains("write #", StringComparison.Ordinal), "the first check of the ConfigMap", timeout);
 

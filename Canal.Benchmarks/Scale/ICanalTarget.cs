@@ -20,6 +20,9 @@ internal interface ICanalTarget : IAsyncDisposable
     /// <summary>The moment the DnsWriter's sync barrier passed, for the Canal started last.</summary>
     Task<long> SyncBarrierPassed(TimeSpan timeout);
 
+    /// <summary>How long the last sync's listing (every VirtualService delivered and applied) and sweep took, as the DnsWriter reported them.</summary>
+    (TimeSpan Listing, TimeSpan Sweep) LastSync { get; }
+
     /// <summary>The moment the Canal started last first checked the store: found it up to date, or wrote it.</summary>
     Task<long> FirstCheck(TimeSpan timeout);
 

@@ -22,6 +22,7 @@ internal sealed class MemoryTarget : ICanalTarget
     private readonly MemoryStore _store;
     private IHost? _host;
     private TaskCompletionSource<long> _barrier = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource<(TimeSpan, TimeSpan)> _sync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource<long> _firstCheck = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public MemoryTarget() => _store = new MemoryStore(DefaultCorefile.For("cluster.local"), Writes);
@@ -48,6 +49,7 @@ internal sealed class MemoryTarget : ICanalTarget
     public async Task<long> Start()
     {
         _barrier = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _sync = new TaskCompletionSource<(TimeSpan, TimeSpan)>(TaskCreationOptions.RunContinuationsAsynchronously);
         _firstCheck = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         ProcessMemory.ResetPeak();
         var options = new CanalNodeOptions { Data = Path.Combine(_temp.FullName, "data") };
@@ -57,7 +59,7 @@ internal sealed class MemoryTarget : ICanalTarget
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddAkka(CanalAkka.SystemName, (akka, _) => akka.WithCanal(options, settings, _store, () => _source,
-            system => system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new NoticeWatch(_barrier, _firstCheck))), typeof(DnsWriterNotice))));
+            system => system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new NoticeWatch(_barrier, _sync, _firstCheck))), typeof(DnsWriterNotice))));
         var at = Stopwatch.GetTimestamp();
         _host = builder.Build();
         await _host.StartAsync();
@@ -65,6 +67,8 @@ internal sealed class MemoryTarget : ICanalTarget
     }
 
     public async Task<long> SyncBarrierPassed(TimeSpan timeout) => await _barrier.Task.WaitAsync(timeout);
+
+    public (TimeSpan Listing, TimeSpan Sweep) LastSync => _sync.Task.IsCompletedSuccessfully ? _sync.Task.Result : default;
 
     public async Task<long> FirstCheck(TimeSpan timeout) => await _firstCheck.Task.WaitAsync(timeout);
 
@@ -109,9 +113,13 @@ internal sealed class MemoryTarget : ICanalTarget
 
     private sealed class NoticeWatch : ReceiveActor
     {
-        public NoticeWatch(TaskCompletionSource<long> barrier, TaskCompletionSource<long> firstCheck)
+        public NoticeWatch(TaskCompletionSource<long> barrier, TaskCompletionSource<(TimeSpan, TimeSpan)> sync, TaskCompletionSource<long> firstCheck)
         {
-            Receive<SyncBarrierPassed>(_ => barrier.TrySetResult(Stopwatch.GetTimestamp()));
+            Receive<SyncBarrierPassed>(n =>
+            {
+                barrier.TrySetResult(Stopwatch.GetTimestamp());
+                sync.TrySetResult((n.Listing, n.Sweep));
+            });
             Receive<CorefileUpToDate>(_ => firstCheck.TrySetResult(Stopwatch.GetTimestamp()));
             Receive<CorefileWritten>(_ => firstCheck.TrySetResult(Stopwatch.GetTimestamp()));
             ReceiveAny(_ => { });

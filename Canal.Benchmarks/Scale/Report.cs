@@ -20,7 +20,7 @@ internal sealed class Table(string scenario, params string[] headers)
             _ => c.ToString() ?? "",
         })]);
 
-    public bool IsEmpty => _rows.Count == 0;
+    public bool IsEmpty => _rows.Count == 0 && Notes.Count == 0;
 
     /// <summary>Fixed-width columns for the console.</summary>
     public string Text()
@@ -38,6 +38,8 @@ internal sealed class Table(string scenario, params string[] headers)
     public string Markdown()
     {
         var sb = new StringBuilder();
+        if (_rows.Count == 0)
+            return string.Join("\n\n", Notes) + "\n";
         sb.AppendLine($"| {string.Join(" | ", headers)} |");
         sb.AppendLine($"|{string.Join("|", headers.Select(_ => "---:"))}|");
         foreach (var row in _rows)
@@ -89,7 +91,7 @@ internal static class Report
         return null;
     }
 
-    private static readonly string[] Order = ["initial-sync", "steady-change", "churn", "restart", "size-limit", "micro"];
+    private static readonly string[] Order = ["targets", "initial-sync", "steady-change", "churn", "restart", "size-limit", "micro"];
 
     private const string Header = """
         # Benchmarks

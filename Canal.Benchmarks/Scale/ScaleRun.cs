@@ -24,11 +24,14 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
 {
     private const int SteadyNamespaces = 10;
 
+    /// <summary>A churn VirtualService is deleted only this long after its creation, so a create that lags less has landed first.</summary>
+    private static readonly TimeSpan DeleteAfter = TimeSpan.FromSeconds(2);
+
     public Table InitialSync { get; } = new("initial-sync",
-        "target", "N", "hosts", "barrier s", "synced s", "writes", "Corefile KiB", "peak WS MB", "heap MB", "baseline s", "baseline writes", "time ×", "writes ×");
+        "target", "N", "hosts", "listing s", "barrier s", "synced s", "writes", "Corefile KiB", "peak WS MB", "heap MB", "baseline s", "baseline writes", "time ×", "writes ×");
     public Table SteadyChange { get; } = new("steady-change", "target", "N", "samples", "p50 ms", "p99 ms", "max ms", "writes");
     public Table Churn { get; } = new("churn", "target", "N", "rate/s", "achieved/s", "changes", "p50 lag ms", "p99 lag ms", "max lag ms", "writes", "bounded");
-    public Table Restart { get; } = new("restart", "target", "N", "start→barrier s", "start→first check s", "writes");
+    public Table Restart { get; } = new("restart", "target", "N", "listing s", "start→barrier s", "start→first check s", "writes");
 
     public IEnumerable<Table> Tables => [InitialSync, SteadyChange, Churn, Restart];
 
@@ -64,7 +67,7 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
             var baseline = n > options.BaselineUpTo ? null
                 : target.Name == "memory" ? Baseline.InMemory(workload) : await Baseline.AgainstEmulator(workload);
             var canalSeconds = Seconds(started, syncedAt);
-            InitialSync.Add(target.Name, n, expected.Count, Seconds(started, barrier), canalSeconds, synced + 1, target.Writes.LastBytes() / 1024,
+            InitialSync.Add(target.Name, n, expected.Count, target.LastSync.Listing.TotalSeconds, Seconds(started, barrier), canalSeconds, synced + 1, target.Writes.LastBytes() / 1024,
                 peak / (1024 * 1024), heap / (1024 * 1024),
                 baseline == null ? "—" : baseline.Elapsed.TotalSeconds, baseline == null ? "—" : baseline.Writes,
                 baseline == null ? "—" : baseline.Elapsed.TotalSeconds / canalSeconds, baseline == null ? "—" : (double)baseline.Writes / (synced + 1));
@@ -102,7 +105,7 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
 
     /// <summary>
     /// Raises the rate until lag grows. Each change creates a VirtualService with a host of its own or deletes
-    /// one created a while (two seconds' worth of changes) before; every change is then looked for in the writes.
+    /// one created at least two seconds before; every change is then looked for in the writes.
     /// </summary>
     private async Task ChurnRates(ICanalTarget target, int n)
     {
@@ -110,9 +113,8 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
         foreach (var rate in options.ChurnRates)
         {
             var total = (int)(rate * options.ChurnWindow.TotalSeconds);
-            var distance = Math.Max(20, rate * 2);
             var changes = new List<(long At, int From, string Host, bool Present)>(total);
-            var live = new Queue<VirtualServiceSpec>();
+            var live = new Queue<(VirtualServiceSpec Spec, long CreatedAt)>();
             var firstWrite = target.Writes.Count;
             var start = Stopwatch.GetTimestamp();
             for (var i = 0; i < total; i++)
@@ -121,21 +123,22 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
                 while (Stopwatch.GetTimestamp() < due)
                     await Task.Delay(1);
                 var from = target.Writes.Count;
-                if (i % 2 == 1 && live.Count >= distance / 2)
+                if (i % 2 == 1 && live.TryPeek(out var oldest) && Stopwatch.GetElapsedTime(oldest.CreatedAt) >= DeleteAfter)
                 {
-                    var vs = live.Dequeue();
+                    var vs = live.Dequeue().Spec;
                     changes.Add((target.Delete(vs), from, vs.Hosts.Single(), false));
                 }
                 else
                 {
                     var vs = new VirtualServiceSpec(Workload.Namespace(next % Workload.Namespaces), $"churn-{next:D6}", [$"churn-{next:D6}"]);
                     next++;
-                    live.Enqueue(vs);
-                    changes.Add((target.Create(vs), from, vs.Hosts.Single(), true));
+                    var at = target.Create(vs);
+                    live.Enqueue((vs, at));
+                    changes.Add((at, from, vs.Hosts.Single(), true));
                 }
             }
             var achieved = total / Stopwatch.GetElapsedTime(start).TotalSeconds;
-            var final = live.Select(v => v.Hosts.Single()).ToHashSet();
+            var final = live.Select(v => v.Spec.Hosts.Single()).ToHashSet();
             var removed = changes.Where(c => !c.Present).Select(c => c.Host).ToHashSet();
             var landed = true;
             try
@@ -159,9 +162,9 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
             log.WriteLine($"[{target.Name} N={n}] churn {rate}/s (achieved {achieved:F0}/s): p99 lag {Percentile(sorted, 0.99):F0} ms, {(bounded ? "bounded" : "growing")}");
 
             // Every churn VirtualService goes before the next rate, so each rate starts from the same N.
-            foreach (var vs in live)
+            foreach (var (vs, _) in live)
                 target.Delete(vs);
-            var gone = live.Select(v => v.Hosts.Single()).ToHashSet();
+            var gone = live.Select(v => v.Spec.Hosts.Single()).ToHashSet();
             var settle = target.Writes.Count;
             await target.Writes.WaitFor(Math.Max(0, settle - 1), hosts => !gone.Overlaps(hosts), TimeSpan.FromSeconds(60), "the churn's VirtualServices gone");
             target.Writes.Trim(target.Writes.Count - 1);
@@ -198,7 +201,7 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
         var started = await target.Start();
         var barrier = await target.SyncBarrierPassed(TimeSpan.FromSeconds(120 + n / 500));
         var checkedAt = await target.FirstCheck(TimeSpan.FromSeconds(120));
-        Restart.Add(target.Name, n, Seconds(started, barrier), Seconds(started, checkedAt), target.Writes.Count - before);
+        Restart.Add(target.Name, n, target.LastSync.Listing.TotalSeconds, Seconds(started, barrier), Seconds(started, checkedAt), target.Writes.Count - before);
         log.WriteLine($"[{target.Name} N={n}] restart: barrier after {Seconds(started, barrier):F2} s");
     }
 
