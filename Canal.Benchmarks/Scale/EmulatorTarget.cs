@@ -38,9 +38,6 @@ internal sealed class EmulatorTarget : ICanalTarget
 
     public CorefileWrites Writes { get; } = new();
 
-    /// <summary>The API server's address, for the baseline client.</summary>
-    public string Kubeconfig => _kubeconfig;
-
     public static async Task<EmulatorTarget> Create() =>
         // Two revisions per object: the baseline rewrites the ConfigMap thousands of times.
         new(await KubeApiServer.StartAsync(new KubeApiOptions { RevisionsKept = 2, WatchHistory = 20_000 }));

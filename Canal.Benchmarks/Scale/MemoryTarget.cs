@@ -21,6 +21,7 @@ internal sealed class MemoryTarget : ICanalTarget
     private readonly MemorySource _source = new();
     private readonly MemoryStore _store;
     private IHost? _host;
+    private long _resourceVersion;
     private TaskCompletionSource<long> _barrier = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource<(TimeSpan, TimeSpan)> _sync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource<long> _firstCheck = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -101,8 +102,6 @@ internal sealed class MemoryTarget : ICanalTarget
         await Stop();
         _temp.Delete(recursive: true);
     }
-
-    private long _resourceVersion;
 
     private VirtualService Decode(VirtualServiceSpec vs)
     {
