@@ -41,14 +41,15 @@ internal static class BenchmarkProgram
         var scenario = args[0];
         if (scenario == "micro")
         {
+            var started = DateTime.UtcNow;
             var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args.Length > 1 ? args[1..] : ["--filter", "*"]).ToList();
             var micro = new Table("micro");
-            foreach (var summary in summaries)
-            {
-                var github = Directory.GetFiles(summary.ResultsDirectoryPath, $"{summary.Title}-report-github.md").FirstOrDefault();
-                if (github != null)
-                    micro.Notes.Add(File.ReadAllText(github).Trim());
-            }
+            // BenchmarkDotNet's GitHub-flavoured tables, one per benchmark class, from this run only.
+            foreach (var github in summaries.Select(s => s.ResultsDirectoryPath).Distinct()
+                         .SelectMany(d => Directory.GetFiles(d, "*-report-github.md"))
+                         .Where(f => File.GetLastWriteTimeUtc(f) >= started)
+                         .Order())
+                micro.Notes.Add(File.ReadAllText(github).Trim());
             if (micro.Notes.Count > 0 && Report.RepositoryRoot() is { } root)
                 Report.Write(Path.Combine(root, "BENCHMARKS.md"), [micro], "Canal.Benchmarks " + string.Join(' ', args));
             return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
