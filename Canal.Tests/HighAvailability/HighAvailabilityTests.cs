@@ -40,7 +40,10 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
     private static Task Lands(KubeCluster cluster, ReplicaSet set, string name, string what, int seconds = 60)
     {
         set.Apply("default", name, name);
-        return Eventually.True(() => CorefileUpdate.RedirectedHosts(cluster.Corefile()).Contains(Fqdn(name, "default")), what, TimeSpan.FromSeconds(seconds));
+        // On a timeout, what each replica said last is the only clue to why (these tests are about timing).
+        return Eventually.True(() => CorefileUpdate.RedirectedHosts(cluster.Corefile()).Contains(Fqdn(name, "default")),
+            () => $"{what}; the replicas said last:\n" + string.Join("\n", set.Replicas.Select(r => $"[{r.Address}]\n  " + string.Join("\n  ", r.Process.Lines.TakeLast(15)))),
+            TimeSpan.FromSeconds(seconds));
     }
 
     /// <summary>Every revision stored from the first that held all of <paramref name="stable"/> on still holds them all.</summary>
