@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
-using Canal.Node.Local;
 using Canal.Tests.KubeApi;
 using k8s;
 using k8s.Models;
@@ -22,13 +20,7 @@ internal static class Baseline
     public static async Task<Result> AgainstEmulator(Workload workload)
     {
         await using var api = await KubeApiServer.StartAsync(new KubeApiOptions { RevisionsKept = 2 });
-        api.Apply(new JsonObject
-        {
-            ["apiVersion"] = "v1",
-            ["kind"] = "ConfigMap",
-            ["metadata"] = new JsonObject { ["name"] = "coredns", ["namespace"] = "kube-system" },
-            ["data"] = new JsonObject { ["Corefile"] = DefaultCorefile.For("cluster.local") },
-        });
+        api.Apply(Workload.CoreDnsJson());
         var kubeconfig = Path.GetTempFileName();
         try
         {
@@ -59,7 +51,7 @@ internal static class Baseline
     /// <summary>The same strategy on a string: the cost of the strategy itself, without HTTP.</summary>
     public static Result InMemory(Workload workload)
     {
-        var corefile = DefaultCorefile.For("cluster.local");
+        var corefile = Workload.Corefile;
         var writes = 0;
         var started = Stopwatch.GetTimestamp();
         foreach (var vs in workload.VirtualServices)

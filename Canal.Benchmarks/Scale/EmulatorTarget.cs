@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Canal.Node.Local;
 using Canal.Tests.KubeApi;
+using Canal.Tests.Support;
 
 namespace Canal.Benchmarks.Scale;
 
@@ -13,7 +13,7 @@ internal sealed class EmulatorTarget : ICanalTarget
     private readonly KubeApiServer _api;
     private readonly DirectoryInfo _temp;
     private readonly string _kubeconfig;
-    private readonly int _managementPort = FreePort();
+    private readonly int _managementPort = Ports.Free();
     private readonly ConcurrentQueue<(long At, string Line)> _lines = new();
     private Process? _canal;
     private long _peakWorkingSet;
@@ -44,13 +44,7 @@ internal sealed class EmulatorTarget : ICanalTarget
 
     public void Seed(Workload workload, IEnumerable<(string Namespace, string Name)> extraServices)
     {
-        _api.Apply(new JsonObject
-        {
-            ["apiVersion"] = "v1",
-            ["kind"] = "ConfigMap",
-            ["metadata"] = new JsonObject { ["name"] = "coredns", ["namespace"] = "kube-system" },
-            ["data"] = new JsonObject { ["Corefile"] = DefaultCorefile.For("cluster.local") },
-        });
+        _api.Apply(Workload.CoreDnsJson());
         foreach (var obj in Workload.GatewayJson())
             _api.Apply(obj);
         for (var i = 0; i < Workload.Namespaces; i++)
@@ -172,12 +166,5 @@ internal sealed class EmulatorTarget : ICanalTarget
     {
         if (_canal is { HasExited: false })
             _peakWorkingSet = Math.Max(_peakWorkingSet, ProcessMemory.PeakWorkingSet(_canal.Id));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

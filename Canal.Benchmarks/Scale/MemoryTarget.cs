@@ -5,7 +5,6 @@ using Canal.DnsWriter;
 using Canal.Istio;
 using Canal.Mapping;
 using Canal.Node.Hosting;
-using Canal.Node.Local;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -26,7 +25,7 @@ internal sealed class MemoryTarget : ICanalTarget
     private TaskCompletionSource<(TimeSpan, TimeSpan)> _sync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource<long> _firstCheck = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public MemoryTarget() => _store = new MemoryStore(DefaultCorefile.For("cluster.local"), Writes);
+    public MemoryTarget() => _store = new MemoryStore(Workload.Corefile, Writes);
 
     public string Name => "memory";
 
@@ -172,7 +171,6 @@ internal sealed class MemoryTarget : ICanalTarget
     /// <summary>A ConfigMap's Corefile key held in memory: versioned, conditional writes, the 1 MiB limit.</summary>
     private sealed class MemoryStore(string original, CorefileWrites writes) : IDnsConfigStore
     {
-        private const long Capacity = 1024 * 1024 - 8; // the ConfigMap's limit less the key "Corefile"
         private readonly Lock _gate = new();
         private string _content = original;
         private long _version = 1;
@@ -182,7 +180,7 @@ internal sealed class MemoryTarget : ICanalTarget
         public Task<DnsConfig> ReadAsync(CancellationToken cancellationToken)
         {
             lock (_gate)
-                return Task.FromResult(new DnsConfig(_content, _version.ToString(System.Globalization.CultureInfo.InvariantCulture)) { Capacity = Capacity });
+                return Task.FromResult(new DnsConfig(_content, _version.ToString(System.Globalization.CultureInfo.InvariantCulture)) { Capacity = Workload.CorefileCapacity });
         }
 
         public Task<DnsWriteResult> WriteAsync(string content, string expectedVersion, long fence, CancellationToken cancellationToken)

@@ -1,6 +1,5 @@
 using Canal.Dns;
 using Canal.Istio;
-using Canal.Node.Local;
 
 namespace Canal.Benchmarks.Scale;
 
@@ -10,8 +9,6 @@ namespace Canal.Benchmarks.Scale;
 /// </summary>
 internal static class SizeLimit
 {
-    private const long Capacity = 1024 * 1024 - 8;
-
     public static Table Run()
     {
         var table = new Table("size-limit", "mode", "hosts at the limit", "bytes per host", "Corefile bytes at the limit");
@@ -21,7 +18,7 @@ internal static class SizeLimit
             while (low < high)
             {
                 var mid = (low + high + 1) / 2;
-                if (Bytes(mode, mid) <= Capacity)
+                if (Bytes(mode, mid) <= Workload.CorefileCapacity)
                     low = mid;
                 else
                     high = mid - 1;
@@ -40,6 +37,6 @@ internal static class SizeLimit
             [.. Enumerable.Range(0, hosts).Select(i => new Redirect(Workload.Fqdn(Workload.Namespace(i % Workload.Namespaces), Workload.Service(i / Workload.Namespaces)),
                 "canal.istio-system.svc.cluster.local", [Workload.GatewayIp]))],
             []);
-        return System.Text.Encoding.UTF8.GetByteCount(CorefileUpdate.Apply(DefaultCorefile.For("cluster.local"), plan, mode, "cluster.local").Text);
+        return System.Text.Encoding.UTF8.GetByteCount(CorefileUpdate.Apply(Workload.Corefile, plan, mode, "cluster.local").Text);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Canal.Node.Local;
 
 namespace Canal.Benchmarks.Scale;
 
@@ -23,6 +24,12 @@ internal sealed class Workload
     public const string GatewayNamespace = "istio-system";
     public const string GatewayIp = "10.96.0.100";
     private const int MaxServices = 10_000;
+
+    /// <summary>CoreDNS's configuration before Canal: kubeadm's Corefile.</summary>
+    public static readonly string Corefile = DefaultCorefile.For("cluster.local");
+
+    /// <summary>What the Corefile key may take: a ConfigMap's 1 MiB less the key's own name.</summary>
+    public const long CorefileCapacity = 1024 * 1024 - 8;
 
     private Workload(int count, int servicesPerNamespace, IReadOnlyList<VirtualServiceSpec> virtualServices)
     {
@@ -83,6 +90,13 @@ internal sealed class Workload
             }),
         })]),
     });
+
+    public static JsonObject CoreDnsJson()
+    {
+        var configMap = Object("v1", "ConfigMap", Metadata("coredns", "kube-system"));
+        configMap["data"] = new JsonObject { ["Corefile"] = Corefile };
+        return configMap;
+    }
 
     /// <summary>The canal Gateway, its Service (pods app=canal-gateway) and a ready endpoint behind it.</summary>
     public static IEnumerable<JsonObject> GatewayJson()
