@@ -62,10 +62,8 @@ public static class RedirectPlanner
 
         foreach (var (host, claimants) in claims.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
-            // Most hosts have one claimer naming one gateway: no sorting or set building for them (10k hosts are
-            // decided on every write).
-            var claimers = claimants.Count == 1 ? [claimants[0].VirtualService] : claimants.Select(c => c.VirtualService).Distinct().Order().ToList();
-            var named = claimants.Count == 1 && claimants[0].Gateways.Count <= 1 ? claimants[0].Gateways : claimants.SelectMany(c => c.Gateways).Distinct().Order().ToList();
+            var claimers = claimants.Select(c => c.VirtualService).Distinct().Order().ToList();
+            var named = claimants.SelectMany(c => c.Gateways).Distinct().Order().ToList();
             var candidates = named.Where(canalGateways.ContainsKey).ToList();
             if (candidates.Count == 0)
             {
