@@ -22,7 +22,10 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
         var a = await set.Start();
         var b = await set.Start();
         var c = await set.Start();
-        await ReplicaSet.AllUp(a, a, b, c);
+        // Every node must see all three Up, not only the first: a node that still saw itself joining when the
+        // first was killed counted one member against one and its split brain resolver downed the survivors.
+        foreach (var observer in new[] { a, b, c })
+            await ReplicaSet.AllUp(observer, a, b, c);
         return (cluster, set);
     }
 
