@@ -8,6 +8,7 @@ namespace Canal.Benchmarks;
 [MemoryDiagnoser]
 public class HostRuleBenchmarks
 {
+    private static readonly RedirectOptions Options = new();
     private VirtualService _virtualService = null!;
 
     /// <summary>Destinations in the VirtualService: the workload's 1-3, and a large one.</summary>
@@ -20,5 +21,5 @@ public class HostRuleBenchmarks
             new VirtualServiceSpec("team-007", "vs-00042", [.. Enumerable.Range(0, Destinations).Select(Workload.Service)]))));
 
     [Benchmark]
-    public VirtualServiceClaims Extract() => VirtualServiceClaims.Extract(_virtualService, "cluster.local");
+    public VirtualServiceClaims Extract() => VirtualServiceClaims.Extract(_virtualService, [], Options);
 }

@@ -169,7 +169,7 @@ public sealed class RenderCommandTests : IDisposable
         File.WriteAllText(Path.Combine(manifests, "apps", "reviews", "vs.json"), """
             { "apiVersion": "networking.istio.io/v1alpha3", "kind": "VirtualService",
               "metadata": { "name": "reviews", "namespace": "shop" },
-              "spec": { "gateways": ["istio-system/canal"], "http": [ { "route": [ { "destination": { "host": "reviews" } } ] } ] } }
+              "spec": { "hosts": ["reviews"], "gateways": ["istio-system/canal"], "http": [ { "route": [ { "destination": { "host": "reviews" } } ] } ] } }
             """);
         File.WriteAllText(Path.Combine(manifests, "README.md"), "{{ not a manifest: [");
         File.WriteAllText(Path.Combine(manifests, "values.txt"), "kind: VirtualService\n");
@@ -285,6 +285,7 @@ public sealed class RenderCommandTests : IDisposable
             kind: VirtualService
             metadata: { name: helloworld, namespace: default }
             spec:
+              hosts: [helloworld]
               gateways: [istio-system/canal]
               http:
                 - route: [ { destination: { host: helloworld, port: { number: 5000 } } } ]

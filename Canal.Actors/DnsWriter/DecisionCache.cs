@@ -44,6 +44,5 @@ internal sealed class DecisionCache
     }
 
     private static bool Same(IReadOnlyList<HostClaimant> a, IReadOnlyList<HostClaimant> b) =>
-        a.Count == b.Count && a.Zip(b).All(p => p.First.VirtualService == p.Second.VirtualService
-            && (ReferenceEquals(p.First.Gateways, p.Second.Gateways) || p.First.Gateways.SequenceEqual(p.Second.Gateways)));
+        a.Count == b.Count && a.Zip(b).All(p => p.First.VirtualService == p.Second.VirtualService && p.First.Routes.Equals(p.Second.Routes));
 }

@@ -473,11 +473,11 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         var claims = new Dictionary<string, List<HostClaimant>>(StringComparer.Ordinal);
         foreach (var claim in _claims.Values.SelectMany(ns => ns.Claims))
         {
-            foreach (var host in claim.Hosts)
+            for (var i = 0; i < claim.Hosts.Count; i++)
             {
-                if (!claims.TryGetValue(host, out var list))
-                    claims[host] = list = [];
-                list.Add(new HostClaimant(claim.Claimer, claim.Gateways));
+                if (!claims.TryGetValue(claim.Hosts[i], out var list))
+                    claims[claim.Hosts[i]] = list = [];
+                list.Add(new HostClaimant(claim.Claimer, claim.RoutesOf(i)));
             }
         }
         var canalGateways = CanalGateway.Find(_gateways.Values, _services.Values, _settings.Redirects);

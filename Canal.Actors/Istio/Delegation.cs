@@ -1,22 +1,21 @@
 namespace Canal.Istio;
 
-/// <summary>Delegate VirtualServices are served under the gateways of the roots that delegate to them.</summary>
+/// <summary>Delegate VirtualServices are served under the roots whose http routes delegate to them.</summary>
 public static class Delegation
 {
-    /// <summary>For every delegate VirtualService, the gateways (not <c>mesh</c>) of its roots.</summary>
-    public static IReadOnlyDictionary<ObjectKey, IReadOnlyList<ObjectKey>> InheritedGateways(IEnumerable<VirtualService> all, string clusterDomain)
+    /// <summary>For every delegate VirtualService, its roots, ordered by key.</summary>
+    public static IReadOnlyDictionary<ObjectKey, IReadOnlyList<VirtualService>> Roots(IEnumerable<VirtualService> all)
     {
-        var inherited = new Dictionary<ObjectKey, SortedSet<ObjectKey>>();
-        foreach (var root in all.Where(v => v.Delegates.Count > 0))
+        var roots = new Dictionary<ObjectKey, SortedDictionary<ObjectKey, VirtualService>>();
+        foreach (var root in all)
         {
-            var gateways = VirtualServiceClaims.Extract(root, clusterDomain).Gateways;
             foreach (var target in root.Delegates)
             {
-                if (!inherited.TryGetValue(target, out var set))
-                    inherited[target] = set = [];
-                set.UnionWith(gateways);
+                if (!roots.TryGetValue(target, out var set))
+                    roots[target] = set = [];
+                set[root.Key] = root;
             }
         }
-        return inherited.ToDictionary(i => i.Key, i => (IReadOnlyList<ObjectKey>)[.. i.Value]);
+        return roots.ToDictionary(r => r.Key, r => (IReadOnlyList<VirtualService>)[.. r.Value.Values]);
     }
 }

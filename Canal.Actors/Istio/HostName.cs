@@ -16,9 +16,10 @@ public static class HostName
     private static readonly SearchValues<char> NameCharacters = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.");
 
     /// <summary>
-    /// Completes <paramref name="host"/> as Istio and the cluster's DNS search path do
-    /// (<c>reviews</c>, <c>reviews.ns</c> and <c>reviews.ns.svc</c> become <c>reviews.ns.svc.DOMAIN</c>)
-    /// and validates the result. A trailing dot marks a name as already absolute.
+    /// Completes <paramref name="host"/> as Istio does (a name without dots is short: <c>reviews</c> becomes
+    /// <c>reviews.NAMESPACE.svc.DOMAIN</c>; any name with a dot is taken as written) and validates the result.
+    /// <c>reviews.ns</c> is not completed although a pod's search path would: Istio looks it up as written, finds
+    /// no such service and drops the traffic, so the gateway would not route it.
     /// </summary>
     public static HostResolution Resolve(string host, string defaultNamespace, string clusterDomain)
     {
@@ -42,19 +43,17 @@ public static class HostName
         if (labelError != null)
             return HostResolution.Skip($"{Quote(host)}: {labelError}");
 
-        if (!absolute)
-        {
-            name = labels.Length switch
-            {
-                1 => $"{name}.{defaultNamespace}.svc.{clusterDomain}",
-                2 => $"{name}.svc.{clusterDomain}",
-                3 when labels[2] == "svc" => $"{name}.{clusterDomain}",
-                _ => name,
-            };
-        }
+        if (!absolute && labels.Length == 1)
+            name = $"{name}.{defaultNamespace}.svc.{clusterDomain}";
 
         if (!name.EndsWith("." + clusterDomain, StringComparison.Ordinal))
-            return HostResolution.Skip($"{Quote(host)} is outside the cluster domain {clusterDomain}");
+        {
+            // reviews.ns and reviews.ns.svc look like a Service, and a pod's search path would find it; Istio would not.
+            var serviceLike = !absolute && (labels.Length == 2 || labels.Length == 3 && labels[2] == "svc");
+            return HostResolution.Skip(serviceLike
+                ? $"{Quote(host)} is outside the cluster domain {clusterDomain}: Istio takes a name with dots as written and has no service of that name, so the gateway would drop the traffic; write {labels[0]}.{labels[1]}.svc.{clusterDomain} if Service {labels[1]}/{labels[0]} is meant"
+                : $"{Quote(host)} is outside the cluster domain {clusterDomain}; Istio takes a name with dots as written");
+        }
         if (name.Length > MaxNameLength)
             return HostResolution.Skip($"{Quote(host)} is longer than {MaxNameLength} characters once completed");
         // The namespace a short name is completed with comes from the manifest (unchecked in local mode), so check the whole name.

@@ -70,11 +70,9 @@ public static class ManifestDecoder
         var key = Metadata(vs, prefix, out var resourceVersion, out var generation);
         var spec = Object(vs, "spec", prefix);
         var specPath = Path(prefix, "spec");
-        var gateways = StringArray(spec, "gateways", specPath);
-        var destinations = new List<RouteDestination>();
-        var delegates = new List<ObjectKey>();
+        var routes = new List<Route>();
 
-        foreach (var routeKind in new[] { "http", "tcp", "tls" })
+        foreach (var (routeKind, kind) in new[] { ("http", RouteKind.Http), ("tcp", RouteKind.Tcp), ("tls", RouteKind.Tls) })
         {
             var index = 0;
             foreach (var route in Array(spec, routeKind, specPath))
@@ -82,12 +80,18 @@ public static class ManifestDecoder
                 var routePath = $"{specPath}.{routeKind}[{index++}]";
                 if (route.ValueKind != JsonValueKind.Object)
                     throw new ManifestFieldException(routePath, $"expected an object, found {Describe(route)}");
-                if (routeKind == "http" && OptionalObject(route, "delegate", routePath) is { } delegateTo)
+                ObjectKey? delegateTo = null;
+                if (kind == RouteKind.Http && OptionalObject(route, "delegate", routePath) is { } delegation)
                 {
                     var delegatePath = routePath + ".delegate";
-                    var name = RequiredString(delegateTo, "name", delegatePath);
-                    delegates.Add(new ObjectKey(OptionalString(delegateTo, "namespace", delegatePath) ?? key.Namespace, name));
+                    var name = RequiredString(delegation, "name", delegatePath);
+                    delegateTo = new ObjectKey(OptionalString(delegation, "namespace", delegatePath) ?? key.Namespace, name);
                 }
+                var matches = new List<RouteMatch>();
+                var matchIndex = 0;
+                foreach (var match in Array(route, "match", routePath))
+                    matches.Add(DecodeMatch(match, $"{routePath}.match[{matchIndex++}]"));
+                var destinations = new List<RouteDestination>();
                 var destinationIndex = 0;
                 foreach (var weighted in Array(route, "route", routePath))
                 {
@@ -100,9 +104,24 @@ public static class ManifestDecoder
                         : null;
                     destinations.Add(new RouteDestination(host, port, destinationPath + ".host"));
                 }
+                routes.Add(new Route(kind, routePath, matches, destinations, delegateTo));
             }
         }
-        return new VirtualService(key, resourceVersion, generation, gateways, destinations, delegates);
+        return new VirtualService(
+            key, resourceVersion, generation,
+            StringArray(spec, "hosts", specPath), StringArray(spec, "gateways", specPath), StringArray(spec, "exportTo", specPath), routes);
+    }
+
+    /// <summary>An http, tcp or tls match: the conditions that decide where the route applies, not what it matches within.</summary>
+    private static RouteMatch DecodeMatch(JsonElement match, string path)
+    {
+        if (match.ValueKind != JsonValueKind.Object)
+            throw new ManifestFieldException(path, $"expected an object, found {Describe(match)}");
+        // Client workloads (sourceLabels, sourceNamespace) and destination subnets narrow a route to some clients.
+        var sourceScoped = StringMap(match, "sourceLabels", path).Count > 0
+            || OptionalString(match, "sourceNamespace", path) is { Length: > 0 }
+            || StringArray(match, "destinationSubnets", path).Count > 0;
+        return new RouteMatch(StringArray(match, "gateways", path), OptionalInt(match, "port", path), sourceScoped, StringArray(match, "sniHosts", path));
     }
 
     public static Gateway DecodeGateway(JsonElement gateway, string prefix = "")
@@ -118,7 +137,12 @@ public static class ManifestDecoder
             var port = Object(server, "port", serverPath, required: true);
             var portPath = serverPath + ".port";
             var number = OptionalInt(port, "number", portPath) ?? throw new ManifestFieldException(portPath + ".number", "is required");
-            servers.Add(new GatewayServer(number, OptionalString(port, "protocol", portPath), StringArray(server, "hosts", serverPath)));
+            var tls = OptionalObject(server, "tls", serverPath);
+            var tlsPath = serverPath + ".tls";
+            servers.Add(new GatewayServer(
+                number, OptionalString(port, "protocol", portPath), StringArray(server, "hosts", serverPath),
+                tls is { } t ? OptionalString(t, "mode", tlsPath) : null,
+                tls is { } r && OptionalBool(r, "httpsRedirect", tlsPath)));
         }
         return new Gateway(key, StringMap(spec, "selector", specPath), servers);
     }
@@ -212,6 +236,14 @@ public static class ManifestDecoder
             return number;
         throw new ManifestFieldException(Path(prefix, name), $"expected a whole number, found {Describe(value.Value)}");
     }
+
+    private static bool OptionalBool(JsonElement obj, string name, string prefix) => Property(obj, name) switch
+    {
+        null => false,
+        { ValueKind: JsonValueKind.True } => true,
+        { ValueKind: JsonValueKind.False } => false,
+        { } wrong => throw new ManifestFieldException(Path(prefix, name), $"expected a boolean, found {Describe(wrong)}"),
+    };
 
     private static List<string> StringArray(JsonElement obj, string name, string prefix)
     {

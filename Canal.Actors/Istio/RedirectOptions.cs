@@ -8,10 +8,13 @@ public sealed record RedirectOptions
 
     public string ClusterDomain { get; init; } = "cluster.local";
 
-    /// <summary>Labels of the canal gateway's pods; a Gateway whose selector matches them is a canal gateway.</summary>
+    /// <summary>Labels of the canal gateway's pods; a Gateway whose selector contains them picks only canal gateway pods and is a canal gateway.</summary>
     public IReadOnlyDictionary<string, string> GatewayWorkload { get; init; } = DefaultGatewayWorkload;
 
-    /// <summary>The gateway Service assumed, in the Gateway's namespace, when no Service selecting the workload is known.</summary>
+    /// <summary>The mesh's <c>defaultVirtualServiceExportTo</c>: where a VirtualService without <c>exportTo</c> is visible (Istio's default: everywhere).</summary>
+    public IReadOnlyList<string> DefaultExportTo { get; init; } = ["*"];
+
+    /// <summary>The gateway Service assumed, in the Gateway's namespace, when no Service there selects the Gateway's pods and none has this name.</summary>
     public string GatewayServiceName { get; init; } = "canal";
 
     /// <summary>Parses <c>k=v[,k=v]</c>, as given to <c>--gateway-selector</c>.</summary>

@@ -15,23 +15,20 @@ public static class RedirectPlanner
         IEnumerable<ClusterService> services,
         RedirectOptions options)
     {
-        var all = virtualServices.GroupBy(v => v.Key).Select(g => g.Last()).ToList();
+        var all = virtualServices.GroupBy(v => v.Key).Select(g => g.Last()).OrderBy(v => v.Key).ToList();
         var serviceList = services.GroupBy(s => s.Key).Select(g => g.Last()).ToList();
-        var inherited = Delegation.InheritedGateways(all, options.ClusterDomain);
+        var roots = Delegation.Roots(all);
 
         var claims = new Dictionary<string, List<HostClaimant>>(StringComparer.Ordinal);
         var skipped = new List<HostDecision>();
         foreach (var vs in all)
         {
-            var extracted = VirtualServiceClaims.Extract(vs, options.ClusterDomain);
-            var gatewayRefs = inherited.TryGetValue(vs.Key, out var fromRoots)
-                ? [.. extracted.Gateways.Union(fromRoots).Order()]
-                : extracted.Gateways;
+            var extracted = VirtualServiceClaims.Extract(vs, roots.GetValueOrDefault(vs.Key) ?? [], options);
             foreach (var host in extracted.Hosts)
             {
                 if (!claims.TryGetValue(host.Host, out var list))
                     claims[host.Host] = list = [];
-                list.Add(new HostClaimant(vs.Key, gatewayRefs));
+                list.Add(new HostClaimant(vs.Key, host.Routes));
             }
             skipped.AddRange(extracted.Skipped.Select(s =>
                 new HostDecision(s.Host, HostStatus.Skipped, $"{s.Reason} (at {s.Path})", null, [vs.Key])));
@@ -63,13 +60,16 @@ public static class RedirectPlanner
         foreach (var (host, claimants) in claims.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
             var claimers = claimants.Select(c => c.VirtualService).Distinct().Order().ToList();
-            var named = claimants.SelectMany(c => c.Gateways).Distinct().Order().ToList();
+            var named = claimants.SelectMany(c => c.Routes.Bindings).Select(b => b.Gateway).Distinct().Order().ToList();
             var candidates = named.Where(canalGateways.ContainsKey).ToList();
             if (candidates.Count == 0)
             {
-                var why = named.Count == 0
-                    ? "not bound to a canal gateway (its VirtualServices name only mesh)"
-                    : $"not bound to a canal gateway ({string.Join(", ", named)} {(named.Count == 1 ? "is" : "are")} not a known canal gateway)";
+                var unbound = claimants.Select(c => c.Routes.Unbound).OfType<string>().Distinct().ToList();
+                var why = named.Count > 0
+                    ? $"not bound to a canal gateway ({string.Join(", ", named)} {(named.Count == 1 ? "is" : "are")} not a known canal gateway)"
+                    : unbound.Count > 0
+                        ? $"not routed through a gateway: {string.Join("; ", unbound)}"
+                        : "not bound to a canal gateway (its VirtualServices name only mesh)";
                 decisions.Add(new HostDecision(host, HostStatus.Skipped, why, null, claimers));
                 continue;
             }
@@ -81,8 +81,8 @@ public static class RedirectPlanner
 
             var serviceKey = HostName.ServiceOf(host, options.ClusterDomain);
             var service = serviceKey != null && servicesByKey.TryGetValue(serviceKey.Value, out var s) ? s : null;
-            var verdicts = candidates.Select(key => (gateway: canalGateways[key], closed: ClosedPorts(canalGateways[key], service))).ToList();
-            var serving = verdicts.Where(v => v.closed.Count == 0).ToList();
+            var verdicts = candidates.Select(key => (gateway: canalGateways[key], refusal: Refusal(canalGateways[key], host, service, claimants))).ToList();
+            var serving = verdicts.Where(v => v.refusal == null).ToList();
             var winner = serving.FirstOrDefault(v => withdrawn?.Contains(v.gateway.Key) != true).gateway;
             if (winner == null && serving.Count > 0)
             {
@@ -93,10 +93,8 @@ public static class RedirectPlanner
             }
             if (winner == null)
             {
-                var (gateway, closed) = verdicts[0];
-                decisions.Add(new HostDecision(host, HostStatus.Blocked,
-                    $"Service {service!.Key} port{(closed.Count > 1 ? "s" : "")} {string.Join(", ", closed)} {(closed.Count > 1 ? "are" : "is")} not open on gateway {gateway.Key} (open: {string.Join(", ", gateway.Gateway.Ports.Where(gateway.Serves))}); redirecting would black-hole that traffic",
-                    gateway.Key, claimers));
+                var (gateway, refusal) = verdicts[0];
+                decisions.Add(new HostDecision(host, HostStatus.Blocked, refusal!, gateway.Key, claimers));
                 continue;
             }
 
@@ -111,17 +109,72 @@ public static class RedirectPlanner
         return new RedirectPlan(redirects, decisions);
     }
 
-    private static List<int> ClosedPorts(CanalGateway gateway, ClusterService? service)
+    /// <summary>
+    /// Null when <paramref name="gateway"/> routes <paramref name="host"/> on every port of its Service (on some
+    /// port, when the Service is not known); otherwise why not, for the first port it does not. A port is routed
+    /// when the gateway's Service exposes it and a server on it carries a claimant's route of that kind, applying
+    /// on that port, and admits the host from that claimant's namespace.
+    /// </summary>
+    private static string? Refusal(CanalGateway gateway, string host, ClusterService? service, IReadOnlyList<HostClaimant> claimants)
     {
-        List<int>? closed = null;
-        foreach (var port in service?.Ports ?? [])
+        if (gateway.Unusable != null)
+            return gateway.Unusable;
+        var bindings = claimants.SelectMany(c => c.Routes.Bindings).Where(b => b.Gateway == gateway.Key).ToList();
+        var ports = service != null ? service.Ports.Select(p => p.Port).Distinct().Order().ToList() : [.. gateway.Gateway.Ports];
+        var reasons = new List<(int Port, string Reason)>();
+        foreach (var port in ports)
         {
-            if (!gateway.Serves(port.Port))
-                (closed ??= []).Add(port.Port);
+            if (PortRefusal(gateway, host, port, bindings) is { } refusal)
+                reasons.Add((port, refusal));
+            else if (service == null)
+                return null;
         }
-        return closed == null ? [] : [.. closed.Distinct().Order()];
+        if (service == null)
+        {
+            return reasons.Count == 0
+                ? $"its Service is not known and gateway {gateway.Key} has no server"
+                : $"its Service is not known and gateway {gateway.Key} routes it on none of its ports (port {reasons[0].Port}: {reasons[0].Reason})";
+        }
+        if (reasons.Count == 0)
+            return null;
+
+        var notOpen = reasons.Where(r => r.Reason == NotOpen).Select(r => r.Port).ToList();
+        if (notOpen.Count > 0)
+        {
+            return $"Service {service.Key} port{(notOpen.Count > 1 ? "s" : "")} {string.Join(", ", notOpen)} {(notOpen.Count > 1 ? "are" : "is")} not open on gateway {gateway.Key} (open: {string.Join(", ", gateway.Gateway.Ports.Where(gateway.Serves))}); redirecting would black-hole that traffic";
+        }
+        var (first, why) = reasons[0];
+        return $"port {first} of Service {service.Key}: {why}; redirecting would black-hole that traffic";
     }
+
+    private const string NotOpen = "not open";
+
+    private static string? PortRefusal(CanalGateway gateway, string host, int port, List<RouteBinding> bindings)
+    {
+        if (!gateway.Serves(port))
+            return NotOpen;
+        var applying = bindings.Where(b => b.Port == null || b.Port == port).ToList();
+        if (applying.Count == 0)
+            return $"the routes to it apply on gateway {gateway.Key} only on port{(bindings.Count > 1 ? "s" : "")} {string.Join(", ", bindings.Select(b => b.Port).Distinct().Order())}";
+        var servers = gateway.Gateway.Servers.Where(s => s.Port == port).ToList();
+        var carrying = servers.Where(s => applying.Any(b => s.Carries(b.Kind))).ToList();
+        if (carrying.Count == 0)
+        {
+            var kinds = string.Join(" and ", applying.Select(b => b.Kind.ToString().ToLowerInvariant()).Distinct());
+            return $"gateway {gateway.Key} serves port {port} as {string.Join(", ", servers.Select(Describe).Distinct())}, which does not carry its {kinds} routes to plain clients";
+        }
+        var admitted = carrying.Any(s => applying.Any(b => s.Carries(b.Kind)
+            && s.Hosts.Any(h => HostPattern.Admits(h, gateway.Key.Namespace, b.Namespace, host))));
+        return admitted
+            ? null
+            : $"no server of gateway {gateway.Key} on port {port} admits it from namespace {string.Join(", ", applying.Select(b => b.Namespace).Distinct().Order())} (server hosts: {string.Join(", ", carrying.SelectMany(s => s.Hosts).Distinct())})";
+    }
+
+    private static string Describe(GatewayServer server) =>
+        server.HttpsRedirect ? $"{server.Protocol} redirecting to HTTPS"
+        : server.TlsMode != null ? $"{server.Protocol} (tls {server.TlsMode})"
+        : server.Protocol ?? "a server without a protocol";
 }
 
-/// <summary>One VirtualService routing to a host, with the gateways it is bound to.</summary>
-public sealed record HostClaimant(ObjectKey VirtualService, IReadOnlyList<ObjectKey> Gateways);
+/// <summary>One VirtualService routing to a host, with where its routes apply.</summary>
+public sealed record HostClaimant(ObjectKey VirtualService, HostRoutes Routes);

@@ -1,16 +1,43 @@
+using System.Text.Json.Serialization;
+
 namespace Canal.Istio;
 
 /// <summary>
-/// The parts of an Istio VirtualService that decide which hosts Canal redirects.
-/// Route destinations are kept as written; <see cref="VirtualServiceClaims"/> turns them into host names.
+/// The parts of an Istio VirtualService that decide which hosts Canal redirects, kept as written:
+/// <see cref="VirtualServiceClaims"/> resolves names and decides which routes apply to which gateway.
 /// </summary>
+/// <param name="Hosts">The <c>spec.hosts</c> the gateway matches requests against.</param>
+/// <param name="ExportTo">The <c>spec.exportTo</c> list; empty means the mesh-wide default.</param>
 public sealed record VirtualService(
     ObjectKey Key,
     string? ResourceVersion,
     long Generation,
+    IReadOnlyList<string> Hosts,
     IReadOnlyList<string> Gateways,
-    IReadOnlyList<RouteDestination> Destinations,
-    IReadOnlyList<ObjectKey> Delegates);
+    IReadOnlyList<string> ExportTo,
+    IReadOnlyList<Route> Routes)
+{
+    [JsonIgnore]
+    public IEnumerable<RouteDestination> Destinations => Routes.SelectMany(r => r.Destinations);
 
-/// <summary>A destination of an http, tcp or tls route; <see cref="Path"/> says where it was written.</summary>
+    /// <summary>The VirtualServices its http routes delegate to.</summary>
+    [JsonIgnore]
+    public IEnumerable<ObjectKey> Delegates => Routes.Where(r => r.Delegate != null).Select(r => r.Delegate!.Value);
+}
+
+public enum RouteKind { Http, Tcp, Tls }
+
+/// <summary>One http, tcp or tls route: where it applies and where it sends traffic (or the VirtualService it delegates to).</summary>
+public sealed record Route(RouteKind Kind, string Path, IReadOnlyList<RouteMatch> Matches, IReadOnlyList<RouteDestination> Destinations, ObjectKey? Delegate = null);
+
+/// <summary>
+/// The parts of a route's match that decide whether it applies on a gateway and port.
+/// <paramref name="SourceScoped"/>: the match names <c>sourceLabels</c> or <c>sourceNamespace</c>, which select client workloads.
+/// </summary>
+public sealed record RouteMatch(IReadOnlyList<string> Gateways, int? Port, bool SourceScoped, IReadOnlyList<string> SniHosts)
+{
+    public static readonly RouteMatch Any = new([], null, false, []);
+}
+
+/// <summary>A destination of a route; <see cref="Path"/> says where it was written.</summary>
 public sealed record RouteDestination(string Host, int? Port, string Path);

@@ -1,8 +1,9 @@
 namespace Canal.Istio;
 
 /// <summary>
-/// What one VirtualService asks of DNS, independent of which gateways turn out to be canal gateways:
-/// the gateways it names (not <c>mesh</c>) and its route destinations as fully qualified hosts.
+/// What one VirtualService asks of DNS, independent of which gateways turn out to be canal gateways: the
+/// gateways it names (not <c>mesh</c>) and its route destinations as fully qualified hosts, each with the
+/// gateway ports its routes apply on (<see cref="HostRoutes"/>). docs/architecture.md states the rules.
 /// </summary>
 public sealed record VirtualServiceClaims(
     ObjectKey VirtualService,
@@ -10,32 +11,200 @@ public sealed record VirtualServiceClaims(
     IReadOnlyList<HostClaim> Hosts,
     IReadOnlyList<SkippedHost> Skipped)
 {
-    public const string MeshGateway = "mesh";
-
-    public static VirtualServiceClaims Extract(VirtualService vs, string clusterDomain)
+    /// <param name="roots">The VirtualServices whose http routes delegate to <paramref name="vs"/>: a delegate is
+    /// served only under them, with their hosts, gateways and exportTo.</param>
+    public static VirtualServiceClaims Extract(VirtualService vs, IReadOnlyList<VirtualService> roots, RedirectOptions options)
     {
-        var gateways = vs.Gateways
-            .Where(g => g != MeshGateway)
-            .Select(g => ObjectKey.Parse(g, vs.Key.Namespace))
-            .Distinct()
-            .Order()
-            .ToList();
-        var hosts = new SortedDictionary<string, HostClaim>(StringComparer.Ordinal);
-        var skipped = new List<SkippedHost>();
-        foreach (var destination in vs.Destinations)
+        var contexts = new List<Serving>();
+        if (vs.Hosts.Count > 0 || roots.Count == 0)
+            contexts.Add(Serving.Of(vs, null, options));
+        foreach (var root in roots)
         {
-            var resolution = HostName.Resolve(destination.Host, vs.Key.Namespace, clusterDomain);
-            if (resolution.Fqdn is { } fqdn)
-                hosts.TryAdd(fqdn, new HostClaim(fqdn, HostName.NamespaceOf(fqdn, clusterDomain, vs.Key.Namespace)));
-            else
-                skipped.Add(new SkippedHost(destination.Host, destination.Path, resolution.SkipReason!));
+            foreach (var delegating in root.Routes.Where(r => r.Delegate == vs.Key))
+                contexts.Add(Serving.Of(root, delegating, options));
         }
-        return new VirtualServiceClaims(vs.Key, gateways, [.. hosts.Values], skipped);
+
+        var found = new SortedDictionary<string, Found>(StringComparer.Ordinal);
+        var skipped = new List<SkippedHost>();
+        foreach (var route in vs.Routes)
+        {
+            foreach (var destination in route.Destinations)
+            {
+                var resolution = HostName.Resolve(destination.Host, vs.Key.Namespace, options.ClusterDomain);
+                if (resolution.Fqdn is not { } fqdn)
+                {
+                    skipped.Add(new SkippedHost(destination.Host, destination.Path, resolution.SkipReason!));
+                    continue;
+                }
+                if (!found.TryGetValue(fqdn, out var host))
+                    found[fqdn] = host = new Found();
+                foreach (var context in contexts)
+                    context.Bind(vs, route, fqdn, destination.Path, host);
+            }
+        }
+
+        var gateways = contexts.SelectMany(c => c.Gateways).Distinct().Order().ToList();
+        var hosts = found.Select(f => new HostClaim(
+            f.Key,
+            HostName.NamespaceOf(f.Key, options.ClusterDomain, vs.Key.Namespace),
+            new HostRoutes([.. f.Value.Bindings.Order()], f.Value.Bindings.Count == 0 ? f.Value.Unbound : null))).ToList();
+        return new VirtualServiceClaims(vs.Key, gateways, hosts, skipped);
+    }
+
+    private sealed class Found
+    {
+        public SortedSet<RouteBinding> Bindings { get; } = [];
+
+        public string? Unbound { get; set; }
+    }
+
+    /// <summary>A VirtualService as a gateway sees it: itself, or a root with the route that delegates.</summary>
+    private sealed record Serving(VirtualService Root, Route? Delegating, IReadOnlyList<ObjectKey> Gateways, IReadOnlyList<string> Hosts, IReadOnlySet<string>? ExportedTo)
+    {
+        public static Serving Of(VirtualService root, Route? delegating, RedirectOptions options)
+        {
+            var gateways = root.Gateways
+                .Select(g => GatewayReference.Resolve(g, root.Key.Namespace))
+                .OfType<ObjectKey>()
+                .Distinct()
+                .Order()
+                .ToList();
+            var hosts = root.Hosts
+                .Select(h => h.Contains('.') || h == "*" ? h.TrimEnd('.') : $"{h}.{root.Key.Namespace}.svc.{options.ClusterDomain}")
+                .ToList();
+            var exportTo = root.ExportTo.Count > 0 ? root.ExportTo : options.DefaultExportTo;
+            // null: exported everywhere. "." is the VirtualService's own namespace; "~" exports to none.
+            var exportedTo = exportTo.Contains("*")
+                ? null
+                : exportTo.Where(e => e != "~").Select(e => e == "." ? root.Key.Namespace : e).ToHashSet(StringComparer.Ordinal);
+            return new Serving(root, delegating, gateways, hosts, exportedTo);
+        }
+
+        private string Name => Delegating == null ? "its VirtualService" : $"root VirtualService {Root.Key}";
+
+        public void Bind(VirtualService vs, Route route, string fqdn, string path, Found host)
+        {
+            void Unbound(string reason) => host.Unbound ??= $"{reason} (at {path})";
+
+            if (Gateways.Count == 0)
+                return;
+            if (!Hosts.Any(h => HostPattern.Covers(h, fqdn)))
+            {
+                Unbound($"{Name} has no host that covers it (hosts: {string.Join(", ", Hosts)}), so the gateway would answer its clients 404");
+                return;
+            }
+            IReadOnlyList<RouteMatch> matches = route.Matches;
+            if (Delegating != null && !TryMerge(Delegating.Matches, route.Matches, out matches))
+            {
+                Unbound($"its route's match conflicts with every match of the route of {Root.Key} that delegates to it, so Istio ignores the route");
+                return;
+            }
+            if (Delegating != null && vs.ExportTo.Count > 0 && !vs.ExportTo.Contains("*") && !vs.ExportTo.Select(e => e == "." ? vs.Key.Namespace : e).Contains(Root.Key.Namespace))
+            {
+                Unbound($"its VirtualService is not exported to namespace {Root.Key.Namespace} of its root {Root.Key}, so Istio does not delegate to it");
+                return;
+            }
+            foreach (var gateway in Gateways)
+            {
+                if (ExportedTo != null && !ExportedTo.Contains(gateway.Namespace))
+                {
+                    Unbound($"{Name} is not exported to namespace {gateway.Namespace} of gateway {gateway} (exportTo: {(ExportedTo.Count == 0 ? "~" : string.Join(", ", ExportedTo.Order()))}), so the gateway does not see it");
+                    continue;
+                }
+                var ports = PortsOn(gateway, route.Kind, matches, vs.Key.Namespace, fqdn).ToList();
+                if (ports.Count == 0)
+                {
+                    Unbound(route.Kind == RouteKind.Tls
+                        ? $"no match of its tls route applies to gateway {gateway} with an sniHost that covers it"
+                        : $"its route's matches apply only elsewhere (match.gateways, sourceLabels or sourceNamespace), not on gateway {gateway}");
+                    continue;
+                }
+                foreach (var port in ports)
+                    host.Bindings.Add(new RouteBinding(gateway, port, route.Kind, Root.Key.Namespace));
+            }
+        }
+
+        /// <summary>The ports (null: any) on which a route with these matches applies on <paramref name="gateway"/>.</summary>
+        private IEnumerable<int?> PortsOn(ObjectKey gateway, RouteKind kind, IReadOnlyList<RouteMatch> matches, string vsNamespace, string fqdn)
+        {
+            if (matches.Count == 0)
+                return [null];
+            return matches
+                .Where(m => m.Gateways.Count > 0
+                    ? m.Gateways.Select(g => GatewayReference.Resolve(g, vsNamespace)).Contains(gateway)
+                    // sourceLabels and sourceNamespace pick client workloads; Canal does not know the gateway pods' labels, so such a match does not count.
+                    : !m.SourceScoped)
+                .Where(m => kind != RouteKind.Tls || (m.SniHosts.Count > 0 ? m.SniHosts : Hosts).Any(h => HostPattern.Covers(h, fqdn)))
+                .Select(m => m.Port)
+                .Distinct();
+        }
+    }
+
+    /// <summary>
+    /// A delegate's matches merged with its root route's, as Istio merges them: every delegate match must fall
+    /// within a root match (ports and gateways must not disagree); the port and gateways of the delegate's win.
+    /// </summary>
+    private static bool TryMerge(IReadOnlyList<RouteMatch> root, IReadOnlyList<RouteMatch> leaf, out IReadOnlyList<RouteMatch> merged)
+    {
+        merged = root.Count == 0 ? leaf : leaf.Count == 0 ? root : [];
+        if (root.Count == 0 || leaf.Count == 0)
+            return true;
+        var result = new List<RouteMatch>();
+        foreach (var l in leaf)
+        {
+            var any = false;
+            foreach (var r in root)
+            {
+                var portConflict = r.Port != null && l.Port != null && r.Port != l.Port;
+                var gatewayConflict = r.Gateways.Count > 0 && l.Gateways.Count > 0 && l.Gateways.Except(r.Gateways).Any();
+                if (portConflict || gatewayConflict)
+                    continue;
+                result.Add(new RouteMatch(l.Gateways.Count > 0 ? l.Gateways : r.Gateways, l.Port ?? r.Port, l.SourceScoped || r.SourceScoped, l.SniHosts));
+                any = true;
+            }
+            if (!any)
+                return false;
+        }
+        merged = result;
+        return true;
     }
 }
 
-/// <summary>A fully qualified destination host and the namespace whose NamespaceActor accounts for it.</summary>
-public sealed record HostClaim(string Host, string Namespace);
+/// <summary>
+/// One place a route sends a host's traffic: a gateway, a port of it (null: whichever port the gateway
+/// serves it on), the kind of route, and the namespace of the VirtualService the gateway serves it from
+/// (the root's, for a delegate), which the gateway's server hosts must admit.
+/// </summary>
+public sealed record RouteBinding(ObjectKey Gateway, int? Port, RouteKind Kind, string Namespace) : IComparable<RouteBinding>
+{
+    public int CompareTo(RouteBinding? other)
+    {
+        if (other is null)
+            return 1;
+        var c = Gateway.CompareTo(other.Gateway);
+        if (c == 0)
+            c = Nullable.Compare(Port, other.Port);
+        if (c == 0)
+            c = Kind.CompareTo(other.Kind);
+        return c != 0 ? c : string.CompareOrdinal(Namespace, other.Namespace);
+    }
+}
+
+/// <summary>How one VirtualService routes to one host: its bindings, or, when it has none, why the gateway would not route it.</summary>
+public sealed record HostRoutes(IReadOnlyList<RouteBinding> Bindings, string? Unbound = null)
+{
+    public bool Equals(HostRoutes? other) =>
+        other is not null && Unbound == other.Unbound && (ReferenceEquals(Bindings, other.Bindings) || Bindings.SequenceEqual(other.Bindings));
+
+    public override int GetHashCode() => HashCode.Combine(Bindings.Count, Unbound);
+
+    /// <summary>What a claim stored before bindings existed meant: bound to each gateway it named, on any port, by http routes.</summary>
+    public static HostRoutes Legacy(IReadOnlyList<ObjectKey> gateways, string ns) =>
+        new([.. gateways.Select(g => new RouteBinding(g, null, RouteKind.Http, ns))]);
+}
+
+/// <summary>A fully qualified destination host, the namespace whose NamespaceActor accounts for it, and how it is routed.</summary>
+public sealed record HostClaim(string Host, string Namespace, HostRoutes Routes);
 
 /// <summary>A destination that can never be redirected, with where it was written and why.</summary>
 public sealed record SkippedHost(string Host, string Path, string Reason);

@@ -4,16 +4,18 @@ using Canal.Serialization;
 namespace Canal.Mapping;
 
 /// <summary>
-/// The full set of hosts one VirtualService claims in one namespace, with the gateways it names.
-/// Empty <see cref="Hosts"/> releases. <see cref="Version"/> is a <see cref="VersionStamp"/> (clock ticks): it only
-/// grows, so a stale or duplicated copy is recognised, and its age says when a release's tombstone may go.
+/// The full set of hosts one VirtualService claims in one namespace, with the gateways it names and, host by host,
+/// where its routes apply (<see cref="Routes"/>, in the order of <see cref="Hosts"/>; null in claims stored before
+/// it existed, read as <see cref="HostRoutes.Legacy"/>). Empty <see cref="Hosts"/> releases. <see cref="Version"/>
+/// is a <see cref="VersionStamp"/> (clock ticks): it only grows, so a stale or duplicated copy is recognised, and
+/// its age says when a release's tombstone may go.
 /// </summary>
-public sealed record NamespaceClaim(ObjectKey Claimer, long Version, IReadOnlyList<ObjectKey> Gateways, IReadOnlyList<string> Hosts) : ICanalMessage
+public sealed record NamespaceClaim(ObjectKey Claimer, long Version, IReadOnlyList<ObjectKey> Gateways, IReadOnlyList<string> Hosts, IReadOnlyList<HostRoutes>? Routes = null) : ICanalMessage
 {
     public bool IsRelease => Hosts.Count == 0;
 
-    public bool SameContent(NamespaceClaim other) =>
-        Gateways.SequenceEqual(other.Gateways) && Hosts.SequenceEqual(other.Hosts, StringComparer.Ordinal);
+    /// <summary>How the claimer routes to the host at <paramref name="index"/> of <see cref="Hosts"/>.</summary>
+    public HostRoutes RoutesOf(int index) => Routes?[index] ?? HostRoutes.Legacy(Gateways, Claimer.Namespace);
 }
 
 /// <summary>Version stamps that grow across restarts and re-creations: ticks of the clock, never below the last stamp + 1.</summary>

@@ -21,7 +21,6 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
     private readonly IObjectSource _source;
     private readonly IActorRef _virtualServices;
     private readonly string _dnsWriterPath;
-    private readonly string _clusterDomain;
     private readonly TimeSpan _askTimeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
@@ -36,12 +35,11 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
     private Dictionary<ObjectKey, Gateway> _gateways = [];
     private Dictionary<ObjectKey, ClusterService> _services = [];
 
-    public SourceActor(IObjectSource source, IActorRef virtualServices, string dnsWriterPath, string clusterDomain, TimeSpan askTimeout)
+    public SourceActor(IObjectSource source, IActorRef virtualServices, string dnsWriterPath, TimeSpan askTimeout)
     {
         _source = source;
         _virtualServices = virtualServices;
         _dnsWriterPath = dnsWriterPath;
-        _clusterDomain = clusterDomain;
         _askTimeout = askTimeout;
 
         Receive<SyncRequested>(request =>
@@ -79,8 +77,8 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
 
     /// <param name="source">Called for every incarnation: a restarted actor gets a fresh adapter (the old one was disposed).</param>
     /// <param name="dnsWriterPath">The DnsWriter singleton's proxy, told when this actor (re)starts so it asks for a new listing.</param>
-    public static Props Props(Func<IObjectSource> source, IActorRef virtualServices, string dnsWriterPath, string clusterDomain, TimeSpan askTimeout) =>
-        Akka.Actor.Props.Create(() => new SourceActor(source(), virtualServices, dnsWriterPath, clusterDomain, askTimeout));
+    public static Props Props(Func<IObjectSource> source, IActorRef virtualServices, string dnsWriterPath, TimeSpan askTimeout) =>
+        Akka.Actor.Props.Create(() => new SourceActor(source(), virtualServices, dnsWriterPath, askTimeout));
 
     protected override void PreStart()
     {
@@ -115,18 +113,18 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
 
     private void Deliver(SourceView view, bool sync)
     {
-        var inherited = Delegation.InheritedGateways(view.VirtualServices, _clusterDomain);
+        var allRoots = Delegation.Roots(view.VirtualServices);
         var wanted = new Dictionary<ObjectKey, Delivered>();
         foreach (var vs in view.VirtualServices)
         {
-            var inheritedGateways = inherited.GetValueOrDefault(vs.Key) ?? [];
+            var roots = allRoots.GetValueOrDefault(vs.Key) ?? [];
             // Adapters keep unchanged objects as the same instances, so most are recognised without a fingerprint.
-            if (_delivered.TryGetValue(vs.Key, out var seen) && ReferenceEquals(seen.Observe.Spec, vs) && seen.Observe.InheritedGateways.SequenceEqual(inheritedGateways))
+            if (_delivered.TryGetValue(vs.Key, out var seen) && ReferenceEquals(seen.Observe.Spec, vs) && seen.Observe.Roots.SequenceEqual(roots, ReferenceEqualityComparer.Instance))
             {
                 wanted[vs.Key] = seen;
                 continue;
             }
-            var observe = new ObserveVirtualService(vs, inheritedGateways);
+            var observe = new ObserveVirtualService(vs, roots);
             wanted[vs.Key] = new Delivered(observe, Fingerprint(observe));
         }
         var observeNow = wanted.Values.Where(w => sync || !_delivered.TryGetValue(w.Observe.Key, out var seen) || seen.Fingerprint != w.Fingerprint).ToList();

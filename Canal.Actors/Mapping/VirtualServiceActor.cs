@@ -15,17 +15,17 @@ public sealed class VirtualServiceActor : ReceivePersistentActor
 {
     private readonly ObjectKey _key;
     private readonly IActorRef _namespaces;
-    private readonly string _clusterDomain;
+    private readonly RedirectOptions _options;
     private readonly TimeSpan _askTimeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private VirtualServiceRecorded? _state;
     private bool _removed;
 
-    public VirtualServiceActor(string entityId, IActorRef namespaces, string clusterDomain, TimeSpan askTimeout)
+    public VirtualServiceActor(string entityId, IActorRef namespaces, RedirectOptions options, TimeSpan askTimeout)
     {
         _key = ObjectKey.Parse(entityId, "");
         _namespaces = namespaces;
-        _clusterDomain = clusterDomain;
+        _options = options;
         _askTimeout = askTimeout;
 
         Recover<VirtualServiceRecorded>(e =>
@@ -53,20 +53,24 @@ public sealed class VirtualServiceActor : ReceivePersistentActor
     /// <summary>It keeps only its latest event and never snapshots: recovery need not ask the snapshot store (one query less per entity).</summary>
     public override Recovery Recovery => new(SnapshotSelectionCriteria.None);
 
-    public static Props Props(string entityId, IActorRef namespaces, string clusterDomain, TimeSpan askTimeout) =>
-        Akka.Actor.Props.Create(() => new VirtualServiceActor(entityId, namespaces, clusterDomain, askTimeout));
+    public static Props Props(string entityId, IActorRef namespaces, RedirectOptions options, TimeSpan askTimeout) =>
+        Akka.Actor.Props.Create(() => new VirtualServiceActor(entityId, namespaces, options, askTimeout));
 
     private void Observe(ObserveVirtualService observe)
     {
-        var extracted = VirtualServiceClaims.Extract(observe.Spec, _clusterDomain);
-        var gateways = extracted.Gateways.Union(observe.InheritedGateways).Distinct().Order().ToList();
+        var extracted = VirtualServiceClaims.Extract(observe.Spec, observe.Roots, _options);
+        var gateways = extracted.Gateways;
         // A VirtualService bound to no gateway (mesh only) claims nothing; the DnsWriter decides which gateways are canal's.
         var claimed = gateways.Count == 0
             ? []
             : extracted.Hosts.GroupBy(h => h.Namespace)
-                .Select(g => new NamespaceHosts(g.Key, [.. g.Select(h => h.Host).Order(StringComparer.Ordinal)]))
+                .Select(g =>
+                {
+                    var hosts = g.OrderBy(h => h.Host, StringComparer.Ordinal).ToList();
+                    return new NamespaceHosts(g.Key, [.. hosts.Select(h => h.Host)], [.. hosts.Select(h => h.Routes)]);
+                })
                 .ToList();
-        var released = (_state?.Claims ?? []).Where(old => claimed.All(c => c.Namespace != old.Namespace)).Select(old => old with { Hosts = [] });
+        var released = (_state?.Claims ?? []).Where(old => claimed.All(c => c.Namespace != old.Namespace)).Select(old => old with { Hosts = [], Routes = [] });
         var claims = claimed.Concat(released).OrderBy(c => c.Namespace, StringComparer.Ordinal).ToList();
 
         if (_state == null && claims.Count == 0 && extracted.Skipped.Count == 0)
@@ -118,14 +122,14 @@ public sealed class VirtualServiceActor : ReceivePersistentActor
     private void Apply(VirtualServiceRemoved removed)
     {
         _removed = true;
-        _state = _state! with { Version = removed.Version, Claims = [.. _state.Claims.Select(c => c with { Hosts = [] })] };
+        _state = _state! with { Version = removed.Version, Claims = [.. _state.Claims.Select(c => c with { Hosts = [], Routes = [] })] };
     }
 
     private void Deliver(IActorRef replyTo, bool removal)
     {
         var state = _state!;
         var asks = state.Claims.Select(c => _namespaces.Ask<ClaimAccepted>(
-            new UpdateClaim(c.Namespace, new NamespaceClaim(_key, state.Version, state.Gateways, c.Hosts)), _askTimeout));
+            new UpdateClaim(c.Namespace, new NamespaceClaim(_key, state.Version, state.Gateways, c.Hosts, c.Routes)), _askTimeout));
         Task.WhenAll(asks).PipeTo(Self,
             success: _ => new Delivered(replyTo, state.Version, removal),
             failure: e => new DeliveryFailed(replyTo, e));
@@ -147,7 +151,9 @@ public sealed class VirtualServiceActor : ReceivePersistentActor
         _state?.Gateways ?? [], _state?.Claims ?? [], _state?.Skipped ?? [], LastSequenceNr);
 
     private static bool SameClaims(IReadOnlyList<NamespaceHosts> a, IReadOnlyList<NamespaceHosts> b) =>
-        a.Count == b.Count && a.Zip(b).All(p => p.First.Namespace == p.Second.Namespace && p.First.Hosts.SequenceEqual(p.Second.Hosts, StringComparer.Ordinal));
+        a.Count == b.Count && a.Zip(b).All(p => p.First.Namespace == p.Second.Namespace
+            && p.First.Hosts.SequenceEqual(p.Second.Hosts, StringComparer.Ordinal)
+            && (p.First.Routes ?? []).SequenceEqual(p.Second.Routes ?? []));
 
     private sealed record Delivered(IActorRef ReplyTo, long Version, bool Removal);
 

@@ -10,11 +10,11 @@ public interface IVirtualServiceCommand : ICanalMessage
 }
 
 /// <summary>
-/// The VirtualService as it is now. <paramref name="InheritedGateways"/> are the gateways of root
-/// VirtualServices that delegate to this one (the source resolves delegation; it sees every object).
+/// The VirtualService as it is now. <paramref name="Roots"/> are the VirtualServices that delegate to this one
+/// (the source resolves delegation; it sees every object): a delegate is served under their hosts and gateways.
 /// Answered with <see cref="VirtualServiceApplied"/> once every affected namespace has accepted it.
 /// </summary>
-public sealed record ObserveVirtualService(VirtualService Spec, IReadOnlyList<ObjectKey> InheritedGateways) : IVirtualServiceCommand
+public sealed record ObserveVirtualService(VirtualService Spec, IReadOnlyList<VirtualService> Roots) : IVirtualServiceCommand
 {
     public ObjectKey Key => Spec.Key;
 }
@@ -43,8 +43,11 @@ public sealed record VirtualServiceState(
     IReadOnlyList<SkippedHost> Skipped,
     long SequenceNr) : ICanalMessage;
 
-/// <summary>Hosts claimed in one namespace; empty once released (kept so a release lost in a crash is sent again).</summary>
-public sealed record NamespaceHosts(string Namespace, IReadOnlyList<string> Hosts);
+/// <summary>
+/// Hosts claimed in one namespace; empty once released (kept so a release lost in a crash is sent again).
+/// <paramref name="Routes"/> says, host by host, where its routes apply; null in states stored before it existed.
+/// </summary>
+public sealed record NamespaceHosts(string Namespace, IReadOnlyList<string> Hosts, IReadOnlyList<HostRoutes>? Routes = null);
 
 /// <summary>Persisted whenever the derived claims change: the whole state, so recovery needs only the last one.</summary>
 public sealed record VirtualServiceRecorded(

@@ -80,7 +80,7 @@ internal sealed class Workload
 
     public static JsonObject VirtualServiceJson(VirtualServiceSpec vs) => Object("networking.istio.io/v1", "VirtualService", Metadata(vs.Name, vs.Namespace), new JsonObject
     {
-        ["hosts"] = new JsonArray(vs.Services[0]),
+        ["hosts"] = new JsonArray([.. vs.Services.Select(s => JsonValue.Create(s))]),
         ["gateways"] = new JsonArray($"{GatewayNamespace}/canal"),
         ["http"] = new JsonArray([.. vs.Services.Select(s => new JsonObject
         {

@@ -44,7 +44,6 @@ internal static class CanalAkka
     {
         var shardOptions = new ShardOptions { StateStoreMode = StateStoreMode.DData, RememberEntities = false };
         var singletonOptions = new ClusterSingletonOptions { LogSingletonIdentificationFailure = false };
-        var domain = settings.Redirects.ClusterDomain;
 
         builder
             .ConfigureLoggers(l =>
@@ -77,7 +76,7 @@ internal static class CanalAkka
             .WithPersistence(options)
             .WithCustomSerializer("canal", [typeof(ICanalMessage)], system => new CanalSerializer(system))
             .WithShardRegion<VirtualServiceRegion>(VirtualServiceMessageExtractor.TypeName,
-                (_, registry, _) => entityId => VirtualServiceActor.Props(entityId, registry.Get<NamespaceRegion>(), domain, AskTimeout),
+                (_, registry, _) => entityId => VirtualServiceActor.Props(entityId, registry.Get<NamespaceRegion>(), settings.Redirects, AskTimeout),
                 // A VirtualService actor is needed only while its object changes; its state is in the journal.
                 // Passivating idle ones within seconds cut the peak working set at 100k from 1.2 GB to 0.8 GB.
                 new VirtualServiceMessageExtractor(), new ShardOptions
@@ -90,7 +89,7 @@ internal static class CanalAkka
                 (_, registry, _) => entityId => NamespaceActor.Props(entityId, registry.Get<DnsWriterSingleton>(), AskTimeout / 2),
                 new NamespaceMessageExtractor(), shardOptions)
             .WithSingleton<SourceSingleton>("source",
-                (_, registry, _) => Restarting("source", SourceActor.Props(source, registry.Get<VirtualServiceRegion>(), "/user/dns-writer-proxy", domain, AskTimeout * 1.5)),
+                (_, registry, _) => Restarting("source", SourceActor.Props(source, registry.Get<VirtualServiceRegion>(), "/user/dns-writer-proxy", AskTimeout * 1.5)),
                 singletonOptions, createProxyToo: true)
             .WithSingleton<DnsWriterSingleton>("dns-writer",
                 (_, registry, _) => Restarting("dns-writer", DnsWriterActor.Props(store, registry.Get<SourceSingleton>(), registry.Get<NamespaceRegion>(), registry.Get<VirtualServiceRegion>(), settings)),

@@ -24,6 +24,7 @@ public sealed class LocalNode : IAsyncLifetime
             kind: VirtualService
             metadata: {name: reviews, namespace: shop}
             spec:
+              hosts: [reviews]
               gateways: [istio-system/canal]
               http: [{route: [{destination: {host: reviews}}]}]
             """);

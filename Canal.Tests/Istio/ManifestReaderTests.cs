@@ -178,8 +178,8 @@ public class ManifestReaderTests
 
         Assert.Empty(manifests.Errors);
         var vs = Assert.Single(manifests.VirtualServices);
-        Assert.Equal("spec.tcp[0].route[0].destination.host", Assert.Single(vs.Destinations).Path);
-        Assert.Equal(9080, vs.Destinations[0].Port);
+        var destination = Assert.Single(vs.Destinations);
+        Assert.Equal(("spec.tcp[0].route[0].destination.host", 9080), (destination.Path, destination.Port));
     }
 
     [Theory]
@@ -335,7 +335,9 @@ public class ManifestReaderTests
         Assert.Empty(manifests.Errors);
         var vs = Assert.Single(manifests.VirtualServices);
         Assert.Equal([new ObjectKey("front", "a"), new ObjectKey("team-b", "b")], vs.Delegates);
-        Assert.Equal(("secure", 443, "spec.tls[0].route[0].destination.host"), (vs.Destinations[0].Host, vs.Destinations[0].Port, vs.Destinations[0].Path));
+        var secure = Assert.Single(vs.Destinations);
+        Assert.Equal(("secure", 443, "spec.tls[0].route[0].destination.host"), (secure.Host, secure.Port, secure.Path));
+        Assert.Equal(["secure"], vs.Routes.Single(r => r.Kind == RouteKind.Tls).Matches.Single().SniHosts);
     }
 
     [Fact]

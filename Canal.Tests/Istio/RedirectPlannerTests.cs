@@ -1,4 +1,5 @@
 using Canal.Istio;
+using Canal.Tests.Support;
 
 namespace Canal.Tests.Istio;
 
@@ -30,7 +31,7 @@ public class RedirectPlannerTests
     [Fact]
     public void A_bare_gateway_name_means_the_virtual_service_namespace()
     {
-        var sameNamespace = Plan([Vs("istio-system", "reviews", ["canal"], "reviews.shop")], [Canal], [CanalService, Reviews]);
+        var sameNamespace = Plan([Vs("istio-system", "reviews", ["canal"], ReviewsFqdn)], [Canal], [CanalService, Reviews]);
         Assert.Equal([ReviewsFqdn], sameNamespace.Redirects.Select(r => r.Host));
 
         var otherNamespace = Plan([Vs("shop", "reviews", ["canal"], "reviews")], [Canal], [CanalService, Reviews]);
@@ -90,6 +91,7 @@ public class RedirectPlannerTests
             kind: VirtualService
             metadata: { name: all-kinds, namespace: shop }
             spec:
+              hosts: [web, web-canary, db, secure, shadow, shadow2]
               gateways: [istio-system/canal]
               http:
                 - route: [ { destination: { host: web } }, { destination: { host: web-canary } } ]
@@ -103,7 +105,11 @@ public class RedirectPlannerTests
             """, "vs.yaml");
         Assert.Empty(manifests.Errors);
 
-        var plan = Plan(manifests.VirtualServices, [Canal], [CanalService]);
+        var gateway = Canal with
+        {
+            Servers = [new GatewayServer(9080, "HTTP", ["*"]), new GatewayServer(5432, "TCP", ["*"]), new GatewayServer(8443, "TLS", ["*"], "PASSTHROUGH")],
+        };
+        var plan = Plan(manifests.VirtualServices, [gateway], [CanalService with { Ports = [new(9080, null, "TCP"), new(5432, null, "TCP"), new(8443, null, "TCP")] }]);
 
         Assert.Equal(
             ["db.shop.svc.cluster.local", "secure.shop.svc.cluster.local", "web-canary.shop.svc.cluster.local", "web.shop.svc.cluster.local"],
@@ -114,8 +120,8 @@ public class RedirectPlannerTests
     [Fact]
     public void A_delegate_virtual_service_is_redirected_under_its_root_gateways()
     {
-        var root = Vs("front", "root", ["istio-system/canal"]) with { Delegates = [new ObjectKey("team", "reviews-routes")] };
-        var delegated = Vs("team", "reviews-routes", [], "reviews.shop");
+        var root = IstioObjects.Root(new ObjectKey("front", "root"), ["istio-system/canal"], new ObjectKey("team", "reviews-routes"), ReviewsFqdn);
+        var delegated = IstioObjects.Delegate(new ObjectKey("team", "reviews-routes"), ReviewsFqdn);
 
         var plan = Plan([delegated, root], [Canal], [CanalService, Reviews]);
 
@@ -136,7 +142,7 @@ public class RedirectPlannerTests
             kind: VirtualService
             metadata: { name: root, namespace: istio-system }
             spec:
-              hosts: [shop.example.com]
+              hosts: [reviews.shop.svc.cluster.local, ratings.shop.svc.cluster.local]
               gateways: [canal]
               http:
                 - match: [ { uri: { prefix: /reviews } } ]
@@ -156,7 +162,7 @@ public class RedirectPlannerTests
             metadata: { name: ratings-routes, namespace: istio-system }
             spec:
               http:
-                - route: [ { destination: { host: ratings.shop } } ]
+                - route: [ { destination: { host: ratings.shop.svc.cluster.local } } ]
             """, "delegates.yaml");
         Assert.Empty(manifests.Errors);
 
@@ -169,7 +175,7 @@ public class RedirectPlannerTests
     public void A_host_stays_redirected_while_one_virtual_service_still_routes_to_it()
     {
         var a = Vs("shop", "a", ["istio-system/canal"], "reviews");
-        var b = Vs("front", "b", ["istio-system/canal"], "reviews.shop");
+        var b = Vs("front", "b", ["istio-system/canal"], ReviewsFqdn);
 
         var both = Plan([a, b], [Canal], [CanalService, Reviews]);
         Assert.Equal([ReviewsFqdn], both.Redirects.Select(r => r.Host));
@@ -345,7 +351,7 @@ public class RedirectPlannerTests
     public void The_gateway_own_service_is_never_redirected()
     {
         var plan = Plan(
-            [Vs("istio-system", "loop", ["canal"], "canal", "reviews.shop")],
+            [Vs("istio-system", "loop", ["canal"], "canal", ReviewsFqdn)],
             [Canal], [CanalService, Reviews]);
 
         Assert.Equal([ReviewsFqdn], plan.Redirects.Select(r => r.Host));
@@ -357,7 +363,7 @@ public class RedirectPlannerTests
     [Fact]
     public void The_default_gateway_service_name_is_not_redirected_either()
     {
-        var plan = Plan([Vs("shop", "loop", ["istio-system/canal"], "canal.istio-system")], [Canal], []);
+        var plan = Plan([Vs("shop", "loop", ["istio-system/canal"], "canal.istio-system.svc.cluster.local")], [Canal], []);
         Assert.Empty(plan.Redirects);
         Assert.Equal(HostStatus.Blocked, Assert.Single(plan.Decisions).Status);
     }
@@ -366,8 +372,8 @@ public class RedirectPlannerTests
     public void A_custom_gateway_selector_decides_which_gateways_are_canal_gateways()
     {
         var options = new RedirectOptions { GatewayWorkload = RedirectOptions.ParseSelector("istio=canal, tier=edge") };
-        var custom = Gw("edge", "router", [9080], new Dictionary<string, string> { ["istio"] = "canal" });
-        var customService = Svc("edge", "router", [9080], new Dictionary<string, string> { ["istio"] = "canal" });
+        var custom = Gw("edge", "router", [9080], new Dictionary<string, string> { ["istio"] = "canal", ["tier"] = "edge" });
+        var customService = Svc("edge", "router", [9080], new Dictionary<string, string> { ["istio"] = "canal", ["tier"] = "edge" });
 
         var plan = RedirectPlanner.Plan(
             [Vs("shop", "a", ["edge/router"], "reviews"), Vs("shop", "b", ["istio-system/canal"], "ratings")],
@@ -379,14 +385,15 @@ public class RedirectPlannerTests
     }
 
     [Theory]
-    [InlineData("app=canal-gateway", true)]
-    [InlineData("app=canal-gateway,zone=a", true)]
-    [InlineData("app=other", false)]
-    [InlineData("zone=a", false)]
-    public void A_gateway_is_canal_when_its_selector_picks_the_canal_pods(string workload, bool canal)
+    [InlineData("app=canal-gateway", "app=canal-gateway", true)]
+    [InlineData("app=canal-gateway,tier=payments", "app=canal-gateway", true)]
+    [InlineData("app=canal-gateway", "app=canal-gateway,zone=a", false)]
+    [InlineData("app=canal-gateway", "app=other", false)]
+    [InlineData("tier=payments", "app=canal-gateway", false)]
+    public void A_gateway_is_canal_when_its_selector_contains_the_canal_workload_labels(string selector, string workload, bool canal)
     {
         var options = new RedirectOptions { GatewayWorkload = RedirectOptions.ParseSelector(workload) };
-        Assert.Equal(canal, CanalGateway.IsCanal(Canal, options));
+        Assert.Equal(canal, CanalGateway.IsCanal(Canal with { Selector = RedirectOptions.ParseSelector(selector) }, options));
     }
 
     [Theory]
@@ -455,10 +462,8 @@ public class RedirectPlannerTests
     private static string Describe(RedirectPlan plan) =>
         string.Join("\n", plan.Redirects.Select(r => $"{r.Host} {r.TargetFqdn} {string.Join(",", r.TargetIPs)}").Concat(plan.Decisions.Select(d => d.ToString())));
 
-    private static VirtualService Vs(string ns, string name, string[] gateways, params string[] hosts) => new(
-        new ObjectKey(ns, name), null, 0, gateways,
-        [.. hosts.Select((h, i) => new RouteDestination(h, null, $"spec.http[{i}].route[0].destination.host"))],
-        []);
+    private static VirtualService Vs(string ns, string name, string[] gateways, params string[] hosts) =>
+        IstioObjects.VirtualService(new ObjectKey(ns, name), gateways, hosts);
 
     private static Gateway Gw(string ns, string name, int[] ports, Dictionary<string, string>? selector = null) => new(
         new ObjectKey(ns, name), selector ?? CanalWorkload, [.. ports.Select(p => new GatewayServer(p, "HTTP", ["*"]))]);

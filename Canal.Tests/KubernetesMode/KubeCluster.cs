@@ -94,6 +94,7 @@ internal sealed class KubeCluster : IAsyncDisposable
         kind: VirtualService
         metadata: {name: {{name}}, namespace: {{ns}}}
         spec:
+          hosts: [{{string.Join(", ", hosts)}}]
           gateways: [istio-system/canal]
           http:
         {{string.Concat(hosts.Select(h => $"  - route: [{{destination: {{host: {h}}}}}]\n"))}}

@@ -51,6 +51,7 @@ public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<Post
               name: {name}
               namespace: default
             spec:
+              hosts: [{string.Join(", ", hosts)}]
               gateways: [istio-system/canal]
               http:
             {routes}

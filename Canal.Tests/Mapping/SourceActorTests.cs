@@ -21,10 +21,10 @@ public sealed class SourceActorTests : TestKit
     }
 
     private static VirtualService Vs(string name, string host) =>
-        new(new ObjectKey("default", name), null, 0, ["istio-system/canal"], [new RouteDestination(host, null, "spec.http[0].route[0].destination.host")], []);
+        IstioObjects.VirtualService(new ObjectKey("default", name), ["istio-system/canal"], host);
 
     private IActorRef Start() =>
-        Sys.ActorOf(SourceActor.Props(() => _source, _virtualServices, TestActor.Path.ToStringWithoutAddress(), "cluster.local", TimeSpan.FromSeconds(3)));
+        Sys.ActorOf(SourceActor.Props(() => _source, _virtualServices, TestActor.Path.ToStringWithoutAddress(), TimeSpan.FromSeconds(3)));
 
     /// <summary>Plays the VirtualService region: applies the next <paramref name="count"/> commands and returns them.</summary>
     private List<IVirtualServiceCommand> Apply(int count)

@@ -13,12 +13,12 @@ public sealed class VirtualServiceActorTests() : TestKit(ActorTestConfig.Hocon)
     private static readonly ObjectKey Canal = new("istio-system", "canal");
 
     private static VirtualService Spec(IReadOnlyList<string> gateways, params string[] hosts) =>
-        new(Key, "1", 1, gateways, [.. hosts.Select((h, i) => new RouteDestination(h, null, $"spec.http[{i}].route[0].destination.host"))], []);
+        IstioObjects.VirtualService(Key, gateways, hosts) with { ResourceVersion = "1", Generation = 1 };
 
     private (IActorRef Actor, TestProbe Namespaces) Start()
     {
         var namespaces = CreateTestProbe();
-        return (Sys.ActorOf(VirtualServiceActor.Props(Key.ToString(), namespaces, "cluster.local", TimeSpan.FromSeconds(3))), namespaces);
+        return (Sys.ActorOf(VirtualServiceActor.Props(Key.ToString(), namespaces, new RedirectOptions(), TimeSpan.FromSeconds(3))), namespaces);
     }
 
     /// <summary>Answers every UpdateClaim the probe receives, as the namespace entities would, and returns them.</summary>
@@ -38,7 +38,7 @@ public sealed class VirtualServiceActorTests() : TestKit(ActorTestConfig.Hocon)
     public void Claims_each_destination_namespace_with_full_host_sets_and_answers_when_all_accepted()
     {
         var (actor, namespaces) = Start();
-        actor.Tell(new ObserveVirtualService(Spec(["istio-system/canal"], "reviews", "ratings.other", "details.default.svc.cluster.local"), []));
+        actor.Tell(new ObserveVirtualService(Spec(["istio-system/canal"], "reviews", "ratings.other.svc.cluster.local", "details.default.svc.cluster.local"), []));
 
         var updates = AcceptClaims(namespaces, 2).OrderBy(u => u.Namespace).ToList();
         Assert.Equal("default", updates[0].Namespace);
@@ -53,7 +53,7 @@ public sealed class VirtualServiceActorTests() : TestKit(ActorTestConfig.Hocon)
     public void Does_not_answer_before_every_namespace_accepted()
     {
         var (actor, namespaces) = Start();
-        actor.Tell(new ObserveVirtualService(Spec(["canal"], "a.one", "b.two"), []));
+        actor.Tell(new ObserveVirtualService(Spec(["canal"], "a.one.svc.cluster.local", "b.two.svc.cluster.local"), []));
         var first = namespaces.ExpectMsg<UpdateClaim>();
         namespaces.ExpectMsg<UpdateClaim>();
         namespaces.Reply(new ClaimAccepted(first.Namespace, Key, first.Claim.Version));
@@ -64,11 +64,11 @@ public sealed class VirtualServiceActorTests() : TestKit(ActorTestConfig.Hocon)
     public void Moving_a_route_releases_the_old_namespace_and_claims_the_new_one()
     {
         var (actor, namespaces) = Start();
-        actor.Tell(new ObserveVirtualService(Spec(["canal"], "reviews.one"), []));
+        actor.Tell(new ObserveVirtualService(Spec(["canal"], "reviews.one.svc.cluster.local"), []));
         var before = AcceptClaims(namespaces, 1).Single();
         ExpectMsg<VirtualServiceApplied>();
 
-        actor.Tell(new ObserveVirtualService(Spec(["canal"], "reviews.two"), []));
+        actor.Tell(new ObserveVirtualService(Spec(["canal"], "reviews.two.svc.cluster.local"), []));
         var after = AcceptClaims(namespaces, 2).ToDictionary(u => u.Namespace);
         Assert.Empty(after["one"].Claim.Hosts);
         Assert.Equal(["reviews.two.svc.cluster.local"], after["two"].Claim.Hosts);
@@ -89,7 +89,8 @@ public sealed class VirtualServiceActorTests() : TestKit(ActorTestConfig.Hocon)
     public void A_delegate_claims_under_the_gateways_it_inherits()
     {
         var (actor, namespaces) = Start();
-        actor.Tell(new ObserveVirtualService(Spec([], "reviews"), [Canal]));
+        var root = IstioObjects.Root(new ObjectKey("front", "root"), [Canal.ToString()], Key, "reviews.default.svc.cluster.local");
+        actor.Tell(new ObserveVirtualService(IstioObjects.Delegate(Key, "reviews"), [root]));
         var update = AcceptClaims(namespaces, 1).Single();
         Assert.Equal([Canal], update.Claim.Gateways);
         ExpectMsg<VirtualServiceApplied>();
@@ -115,7 +116,7 @@ public sealed class VirtualServiceActorTests() : TestKit(ActorTestConfig.Hocon)
     public void Removing_releases_every_namespace_and_forgets_the_VirtualService()
     {
         var (actor, namespaces) = Start();
-        actor.Tell(new ObserveVirtualService(Spec(["canal"], "a.one", "b.two"), []));
+        actor.Tell(new ObserveVirtualService(Spec(["canal"], "a.one.svc.cluster.local", "b.two.svc.cluster.local"), []));
         AcceptClaims(namespaces, 2);
         ExpectMsg<VirtualServiceApplied>();
 
@@ -156,7 +157,7 @@ public sealed class VirtualServiceActorTests() : TestKit(ActorTestConfig.Hocon)
     public void A_namespace_that_does_not_answer_fails_the_observation_so_the_source_retries()
     {
         var namespaces = CreateTestProbe();
-        var actor = Sys.ActorOf(VirtualServiceActor.Props(Key.ToString(), namespaces, "cluster.local", TimeSpan.FromMilliseconds(200)));
+        var actor = Sys.ActorOf(VirtualServiceActor.Props(Key.ToString(), namespaces, new RedirectOptions(), TimeSpan.FromMilliseconds(200)));
         actor.Tell(new ObserveVirtualService(Spec(["canal"], "reviews"), []));
         namespaces.ExpectMsg<UpdateClaim>();
         ExpectMsg<Status.Failure>();

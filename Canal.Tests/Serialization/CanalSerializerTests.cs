@@ -14,19 +14,24 @@ public sealed class CanalSerializerTests() : TestKit(ActorTestConfig.Hocon)
 {
     private static readonly ObjectKey Vs = new("default", "reviews");
     private static readonly ObjectKey Gw = new("istio-system", "canal");
-    private static readonly NamespaceClaim Claim = new(Vs, 42, [Gw], ["reviews.default.svc.cluster.local"]);
-    private static readonly VirtualService Spec = new(Vs, "7", 3, ["istio-system/canal"], [new RouteDestination("reviews", 9080, "spec.http[0].route[0].destination.host")], [new ObjectKey("default", "child")]);
+    private static readonly HostRoutes Routes = new([new RouteBinding(Gw, 5000, RouteKind.Http, "default")]);
+    private static readonly NamespaceClaim Claim = new(Vs, 42, [Gw], ["reviews.default.svc.cluster.local"], [Routes]);
+    private static readonly VirtualService Spec = new(Vs, "7", 3, ["reviews"], ["istio-system/canal"], ["."],
+    [
+        new Route(RouteKind.Http, "spec.http[0]", [new RouteMatch(["istio-system/canal"], 5000, false, [])], [new RouteDestination("reviews", 9080, "spec.http[0].route[0].destination.host")]),
+        new Route(RouteKind.Http, "spec.http[1]", [], [], new ObjectKey("default", "child")),
+    ]);
     private static readonly Gateway Gateway = new(Gw, new Dictionary<string, string> { ["app"] = "canal-gateway" }, [new GatewayServer(5000, "HTTP", ["*"])]);
     private static readonly ClusterService Service = new(new ObjectKey("istio-system", "canal"), new Dictionary<string, string> { ["app"] = "canal-gateway" }, [new ServicePort(5000, "http", "TCP")], ["10.96.0.10"]);
 
     public static TheoryData<ICanalMessage> Samples() =>
     [
         Claim,
-        new ObserveVirtualService(Spec, [Gw]),
+        new ObserveVirtualService(Spec, [Spec]),
         new RemoveVirtualService(Vs),
         new GetVirtualServiceState(Vs),
         new VirtualServiceApplied(Vs, 42),
-        new VirtualServiceState(Vs, 42, false, "7", 3, [Gw], [new NamespaceHosts("default", ["reviews.default.svc.cluster.local"])], [new SkippedHost("*.x", "spec.http[0]", "wildcard")], 5),
+        new VirtualServiceState(Vs, 42, false, "7", 3, [Gw], [new NamespaceHosts("default", ["reviews.default.svc.cluster.local"], [Routes with { Bindings = [], Unbound = "not exported" }])], [new SkippedHost("*.x", "spec.http[0]", "wildcard")], 5),
         new VirtualServiceRecorded(42, "7", 3, [Gw], [new NamespaceHosts("default", [])], []),
         new VirtualServiceRemoved(43),
         new UpdateClaim("default", Claim),
@@ -88,6 +93,22 @@ public sealed class CanalSerializerTests() : TestKit(ActorTestConfig.Hocon)
             .ToHashSet();
         Assert.Equal(types.OrderBy(t => t.Name), CanalSerializer.Manifests.Values.OrderBy(t => t.Name));
         Assert.Equal(types.OrderBy(t => t.Name), ((IEnumerable<object[]>)Samples()).Select(row => row[0].GetType()).Distinct().OrderBy(t => t.Name));
+    }
+
+    [Fact]
+    public void A_claim_stored_before_route_bindings_existed_still_recovers_as_bound_on_any_port()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(ClaimRecorded));
+        // As Canal 0.1.0 wrote it: gateways per claim, no bindings per host.
+        var stored = """{"Claim":{"Claimer":{"Namespace":"default","Name":"reviews"},"Version":42,"Gateways":[{"Namespace":"istio-system","Name":"canal"}],"Hosts":["reviews.default.svc.cluster.local"]},"NamespaceVersion":44}"""u8.ToArray();
+
+        var recorded = Assert.IsType<ClaimRecorded>(serializer.FromBinary(stored, "ns-claim-recorded"));
+
+        Assert.Equal(new HostRoutes([new RouteBinding(Gw, null, RouteKind.Http, "default")]), recorded.Claim.RoutesOf(0));
+        var state = Assert.IsType<VirtualServiceRecorded>(serializer.FromBinary(
+            """{"Version":42,"Gateways":[{"Namespace":"istio-system","Name":"canal"}],"Claims":[{"Namespace":"default","Hosts":["reviews.default.svc.cluster.local"]}],"Skipped":[]}"""u8.ToArray(),
+            "vs-recorded"));
+        Assert.Null(Assert.Single(state.Claims).Routes);
     }
 
     [Fact]
