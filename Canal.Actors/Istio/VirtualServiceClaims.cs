@@ -94,7 +94,7 @@ public sealed record VirtualServiceClaims(
                 return;
             }
             IReadOnlyList<RouteMatch> matches = route.Matches;
-            if (Delegating != null && !TryMerge(Delegating.Matches, route.Matches, out matches))
+            if (Delegating != null && !TryMerge(Resolved(Delegating.Matches, Root.Key.Namespace), Resolved(route.Matches, vs.Key.Namespace), out matches))
             {
                 Unbound($"its route's match conflicts with every match of the route of {Root.Key} that delegates to it, so Istio ignores the route");
                 return;
@@ -139,6 +139,10 @@ public sealed record VirtualServiceClaims(
                 .Distinct();
         }
     }
+
+    /// <summary>Match gateways as <c>namespace/name</c>, each resolved in the namespace of the VirtualService that wrote it.</summary>
+    private static List<RouteMatch> Resolved(IReadOnlyList<RouteMatch> matches, string ns) =>
+        [.. matches.Select(m => m with { Gateways = [.. m.Gateways.Select(g => GatewayReference.Resolve(g, ns)?.ToString() ?? GatewayReference.Mesh)] })];
 
     /// <summary>
     /// A delegate's matches merged with its root route's, as Istio merges them: every delegate match must fall
