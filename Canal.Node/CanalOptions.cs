@@ -25,6 +25,12 @@ internal sealed class CanalOptions
         DefaultValueFactory = _ => "app=canal-gateway",
     };
 
+    public Option<string> DefaultExportTo { get; } = new("--default-export-to")
+    {
+        Description = "The mesh's defaultVirtualServiceExportTo, comma-separated (*, ., ~ or namespaces): where a VirtualService without exportTo is visible.",
+        DefaultValueFactory = _ => "*",
+    };
+
     public bool TryRead(ParseResult result, out RedirectOptions options, out DnsMode mode, out string error)
     {
         options = new RedirectOptions();
@@ -36,15 +42,15 @@ internal sealed class CanalOptions
             error = $"--mode {result.GetValue(Mode)} is not a mode; use auto, rewrite, hosts or custom";
             return false;
         }
-        options = Redirects(result.GetValue(ClusterDomain)!, result.GetValue(GatewaySelector)!, out error) ?? new RedirectOptions();
+        options = Redirects(result.GetValue(ClusterDomain)!, result.GetValue(GatewaySelector)!, result.GetValue(DefaultExportTo)!, out error) ?? new RedirectOptions();
         return error.Length == 0;
     }
 
     /// <summary>
-    /// The cluster domain (normalised) and gateway selector as <c>render</c> and <c>run</c> take them, or null
-    /// and an <paramref name="error"/> naming the option to fix.
+    /// The cluster domain (normalised), gateway selector and default exportTo as <c>render</c> and <c>run</c> take
+    /// them, or null and an <paramref name="error"/> naming the option to fix.
     /// </summary>
-    public static RedirectOptions? Redirects(string clusterDomain, string gatewaySelector, out string error)
+    public static RedirectOptions? Redirects(string clusterDomain, string gatewaySelector, string defaultExportTo, out string error)
     {
         error = "";
         var domain = clusterDomain.Trim().TrimEnd('.').ToLowerInvariant();
@@ -53,9 +59,18 @@ internal sealed class CanalOptions
             error = $"--cluster-domain {HostName.Quote(clusterDomain)} is not a DNS name such as cluster.local";
             return null;
         }
+        var exportTo = defaultExportTo.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var bad = exportTo.Length == 0
+            ? defaultExportTo
+            : exportTo.FirstOrDefault(e => e is not ("*" or "." or "~") && (!HostName.IsValidDomain(e) || e.Contains('.')));
+        if (bad != null)
+        {
+            error = $"--default-export-to {HostName.Quote(bad)} is not *, ., ~ or a namespace";
+            return null;
+        }
         try
         {
-            return new RedirectOptions { ClusterDomain = domain, GatewayWorkload = RedirectOptions.ParseSelector(gatewaySelector) };
+            return new RedirectOptions { ClusterDomain = domain, GatewayWorkload = RedirectOptions.ParseSelector(gatewaySelector), DefaultExportTo = exportTo };
         }
         catch (FormatException e)
         {

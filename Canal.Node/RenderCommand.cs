@@ -23,7 +23,7 @@ internal static class RenderCommand
         var options = new CanalOptions();
         var command = new Command("render", "Print the Corefile Canal would produce for a directory of manifests (a dry run).")
         {
-            manifests, corefile, options.Mode, options.ClusterDomain, options.GatewaySelector,
+            manifests, corefile, options.Mode, options.ClusterDomain, options.GatewaySelector, options.DefaultExportTo,
         };
         command.SetAction(result =>
         {

@@ -43,6 +43,7 @@ internal static class RunCommand
         var mode = new Option<string>("--mode") { Description = "auto (default), rewrite, hosts or custom (Kubernetes: write to the coredns-custom ConfigMap CoreDNS imports)." };
         var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster's DNS domain (default cluster.local)." };
         var selector = new Option<string>("--gateway-selector") { Description = "Labels of the canal gateway's pods, k=v[,k=v] (default app=canal-gateway)." };
+        var defaultExportTo = new Option<string>("--default-export-to") { Description = "The mesh's defaultVirtualServiceExportTo, comma-separated (default *): where a VirtualService without exportTo is visible." };
         var debounce = new Option<int?>("--debounce-ms") { Description = "Quiet time after a change before writing (default 200)." };
         var maxDelay = new Option<int?>("--max-delay-ms") { Description = "Longest a change waits under continuous changes (default 1000)." };
         var port = new Option<int?>("--port") { Description = "Akka remoting port (default 0: any free port)." };
@@ -54,7 +55,7 @@ internal static class RunCommand
         var command = new Command("run", "Run the controller until stopped: watch manifests, keep the Corefile's canal section up to date.")
         {
             manifests, corefile, kubeconfig, context, namespaces, gatewayNamespaces, coreDnsNamespace, coreDnsConfigMap, readinessGrace,
-            data, postgres, mode, clusterDomain, selector, debounce, maxDelay, port, seeds, managementHost, managementPort, managementToken,
+            data, postgres, mode, clusterDomain, selector, defaultExportTo, debounce, maxDelay, port, seeds, managementHost, managementPort, managementToken,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -76,6 +77,7 @@ internal static class RunCommand
             Flag(mode, "Mode", v => v);
             Flag(clusterDomain, "ClusterDomain", v => v);
             Flag(selector, "GatewaySelector", v => v);
+            Flag(defaultExportTo, "DefaultExportTo", v => v);
             Flag(debounce, "Debounce", v => TimeSpan.FromMilliseconds(v!.Value).ToString());
             Flag(maxDelay, "MaxDelay", v => TimeSpan.FromMilliseconds(v!.Value).ToString());
             Flag(port, "Port", v => v.ToString());
@@ -225,7 +227,7 @@ internal static class RunCommand
             return "--mode must be auto, rewrite, hosts or custom";
         if (local && options.Mode == DnsMode.Custom)
             return "--mode custom writes the coredns-custom ConfigMap, so it needs Kubernetes mode (no --manifests)";
-        if (CanalOptions.Redirects(options.ClusterDomain, options.GatewaySelector, out var error) is not { } valid)
+        if (CanalOptions.Redirects(options.ClusterDomain, options.GatewaySelector, options.DefaultExportTo, out var error) is not { } valid)
             return error;
         redirects = valid;
         options.ClusterDomain = valid.ClusterDomain;

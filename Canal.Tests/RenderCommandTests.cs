@@ -316,6 +316,16 @@ public sealed class RenderCommandTests : IDisposable
         Assert.Contains("istio-system/canal is not a known canal gateway", Assert.Single(Lines(stderr), l => l.StartsWith("skipped")));
     }
 
+    [Fact]
+    public void A_mesh_wide_default_export_to_the_own_namespace_hides_the_helloworld_virtual_service_from_the_gateway()
+    {
+        var (exit, stdout, stderr) = Invoke("render", "--manifests", Sample, "--corefile", Path.Combine(Sample, "Corefile"), "--default-export-to", ".");
+
+        Assert.Equal(RenderCommand.Ok, exit);
+        Assert.DoesNotContain("rewrite", stdout);
+        Assert.Contains("is not exported to namespace istio-system", Assert.Single(Lines(stderr), l => l.StartsWith("skipped")));
+    }
+
     [Theory]
     [InlineData("--mode", "dns", "--mode dns is not a mode; use auto, rewrite, hosts or custom")]
     [InlineData("--cluster-domain", "cluster local", "--cluster-domain \"cluster local\" is not a DNS name")]
@@ -323,6 +333,8 @@ public sealed class RenderCommandTests : IDisposable
     [InlineData("--cluster-domain", "-bad.local", "is not a DNS name")]
     [InlineData("--gateway-selector", "app", "--gateway-selector: \"app\" is not a label pair; write key=value[,key=value]")]
     [InlineData("--gateway-selector", ",", "--gateway-selector: the selector is empty")]
+    [InlineData("--default-export-to", "shop.svc", "--default-export-to \"shop.svc\" is not *, ., ~ or a namespace")]
+    [InlineData("--default-export-to", ",", "--default-export-to \",\" is not *, ., ~ or a namespace")]
     public void A_bad_option_value_exits_2_saying_what_to_write(string option, string value, string message)
     {
         var (exit, stdout, stderr) = Invoke("render", "--manifests", Sample, "--corefile", Path.Combine(Sample, "Corefile"), option, value);

@@ -36,6 +36,9 @@ internal sealed class CanalNodeOptions
     public DnsMode Mode { get; set; } = DnsMode.Auto;
     public string ClusterDomain { get; set; } = "cluster.local";
     public string GatewaySelector { get; set; } = "app=canal-gateway";
+
+    /// <summary>The mesh's defaultVirtualServiceExportTo, comma-separated.</summary>
+    public string DefaultExportTo { get; set; } = "*";
     public TimeSpan Debounce { get; set; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(1);
 
