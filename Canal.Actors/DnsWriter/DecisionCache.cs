@@ -6,8 +6,8 @@ namespace Canal.DnsWriter;
 /// <summary>
 /// The DnsWriter decides every host on every write; with 10k hosts that was ~50 ms of a steady change's
 /// latency. This keeps each host's verdict from the last plan and decides again only the hosts whose claimants
-/// changed. A verdict also depends on the gateways, the Services and which gateways are withdrawn: whoever
-/// changes those calls <see cref="Clear"/>.
+/// changed. A verdict also depends on the gateways, the Services, which gateways are withdrawn and which hosts
+/// share a gateway's TCP ports: whoever changes those calls <see cref="Clear"/>.
 /// </summary>
 internal sealed class DecisionCache
 {
@@ -22,7 +22,8 @@ internal sealed class DecisionCache
         IReadOnlyDictionary<ObjectKey, CanalGateway> canalGateways,
         IEnumerable<ClusterService> services,
         RedirectOptions options,
-        IReadOnlySet<ObjectKey> withdrawn)
+        IReadOnlySet<ObjectKey> withdrawn,
+        TcpPorts tcp)
     {
         var changed = claims
             .Where(c => !(_entries.TryGetValue(c.Key, out var entry) && Same(entry.Claimants, c.Value)))
@@ -30,7 +31,7 @@ internal sealed class DecisionCache
         var entries = new Dictionary<string, Entry>(claims.Count, StringComparer.Ordinal);
         if (changed.Count > 0)
         {
-            var fresh = RedirectPlanner.Decide(changed, canalGateways, services, options, withdrawn);
+            var fresh = RedirectPlanner.Decide(changed, canalGateways, services, options, withdrawn, tcp);
             var redirects = fresh.Redirects.ToDictionary(r => r.Host, StringComparer.Ordinal);
             foreach (var decision in fresh.Decisions)
                 entries[decision.Host] = new Entry(changed[decision.Host], decision, redirects.GetValueOrDefault(decision.Host));

@@ -42,15 +42,18 @@ public static class RedirectPlanner
     /// Decides from host claims, as the DnsWriter has them: for each host, the VirtualServices routing to
     /// it and the gateways each names. A host is redirected while at least one claimer is bound to a canal
     /// gateway that serves every port of the host's Service. Gateways in <paramref name="withdrawn"/> (no ready
-    /// endpoints for too long) serve nothing: their hosts fail open, back to the Service itself.
+    /// endpoints for too long) serve nothing: their hosts fail open, back to the Service itself. <paramref name="tcp"/>
+    /// says which hosts tcp routes send to each gateway, over every claim (by default: over <paramref name="claims"/>).
     /// </summary>
     public static RedirectPlan Decide(
         IReadOnlyDictionary<string, IReadOnlyList<HostClaimant>> claims,
         IReadOnlyDictionary<ObjectKey, CanalGateway> canalGateways,
         IEnumerable<ClusterService> services,
         RedirectOptions options,
-        IReadOnlySet<ObjectKey>? withdrawn = null)
+        IReadOnlySet<ObjectKey>? withdrawn = null,
+        TcpPorts? tcp = null)
     {
+        tcp ??= TcpPorts.Of(claims);
         var servicesByKey = services.ToDictionary(s => s.Key);
         var gatewayServiceNames = canalGateways.Values.Select(g => g.ServiceFqdn).ToHashSet(StringComparer.Ordinal);
         var routes = canalGateways.Values.ToDictionary(g => g.Key, g => $"-> {g.ServiceFqdn} via gateway {g.Key}");
@@ -81,7 +84,7 @@ public static class RedirectPlanner
 
             var serviceKey = HostName.ServiceOf(host, options.ClusterDomain);
             var service = serviceKey != null && servicesByKey.TryGetValue(serviceKey.Value, out var s) ? s : null;
-            var verdicts = candidates.Select(key => (gateway: canalGateways[key], refusal: Refusal(canalGateways[key], host, service, claimants))).ToList();
+            var verdicts = candidates.Select(key => (gateway: canalGateways[key], refusal: Refusal(canalGateways[key], host, service, claimants, tcp))).ToList();
             var serving = verdicts.Where(v => v.refusal == null).ToList();
             var winner = serving.FirstOrDefault(v => withdrawn?.Contains(v.gateway.Key) != true).gateway;
             if (winner == null && serving.Count > 0)
@@ -115,7 +118,7 @@ public static class RedirectPlanner
     /// when the gateway's Service exposes it and a server on it carries a claimant's route of that kind, applying
     /// on that port, and admits the host from that claimant's namespace.
     /// </summary>
-    private static string? Refusal(CanalGateway gateway, string host, ClusterService? service, IReadOnlyList<HostClaimant> claimants)
+    private static string? Refusal(CanalGateway gateway, string host, ClusterService? service, IReadOnlyList<HostClaimant> claimants, TcpPorts tcp)
     {
         if (gateway.Unusable != null)
             return gateway.Unusable;
@@ -124,7 +127,7 @@ public static class RedirectPlanner
         var reasons = new List<(int Port, string Reason)>();
         foreach (var port in ports)
         {
-            if (PortRefusal(gateway, host, port, bindings) is { } refusal)
+            if (PortRefusal(gateway, host, port, bindings, tcp) is { } refusal)
                 reasons.Add((port, refusal));
             else if (service == null)
                 return null;
@@ -149,7 +152,7 @@ public static class RedirectPlanner
 
     private const string NotOpen = "not open";
 
-    private static string? PortRefusal(CanalGateway gateway, string host, int port, List<RouteBinding> bindings)
+    private static string? PortRefusal(CanalGateway gateway, string host, int port, List<RouteBinding> bindings, TcpPorts tcp)
     {
         if (!gateway.Serves(port))
             return NotOpen;
@@ -163,11 +166,15 @@ public static class RedirectPlanner
             var kinds = string.Join(" and ", applying.Select(b => b.Kind.ToString().ToLowerInvariant()).Distinct());
             return $"gateway {gateway.Key} serves port {port} as {string.Join(", ", servers.Select(Describe).Distinct())}, which does not carry its {kinds} routes to plain clients";
         }
-        var admitted = carrying.Any(s => applying.Any(b => s.Carries(b.Kind)
-            && s.Hosts.Any(h => HostPattern.Admits(h, gateway.Key.Namespace, b.Namespace, host))));
-        return admitted
-            ? null
-            : $"no server of gateway {gateway.Key} on port {port} admits it from namespace {string.Join(", ", applying.Select(b => b.Namespace).Distinct().Order())} (server hosts: {string.Join(", ", carrying.SelectMany(s => s.Hosts).Distinct())})";
+        var admittedKinds = applying
+            .Where(b => carrying.Any(s => s.Carries(b.Kind) && s.Hosts.Any(h => HostPattern.Admits(h, gateway.Key.Namespace, b.Namespace, host))))
+            .Select(b => b.Kind)
+            .ToHashSet();
+        if (admittedKinds.Count == 0)
+            return $"no server of gateway {gateway.Key} on port {port} admits it from namespace {string.Join(", ", applying.Select(b => b.Namespace).Distinct().Order())} (server hosts: {string.Join(", ", carrying.SelectMany(s => s.Hosts).Distinct())})";
+        if (admittedKinds.SetEquals([RouteKind.Tcp]) && tcp.SharedWith(gateway.Key, port, host) is { } other)
+            return $"gateway {gateway.Key} forwards all TCP traffic on port {port} by one route, and tcp routes send {other} there too; clients of one would reach the other";
+        return null;
     }
 
     private static string Describe(GatewayServer server) =>

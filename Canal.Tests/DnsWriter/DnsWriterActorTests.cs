@@ -48,6 +48,9 @@ public sealed class DnsWriterActorTests : TestKit
 
     private DnsWriterStatus Status(IActorRef writer) => writer.Ask<DnsWriterStatus>(GetDnsWriterStatus.Instance, TimeSpan.FromSeconds(3)).Result;
 
+    private static IReadOnlyList<HostDecision> Decisions(IActorRef writer) =>
+        writer.Ask<HostDecisions>(GetHostDecisions.Instance, TimeSpan.FromSeconds(3)).Result.Decisions;
+
     private void AwaitIdle(IActorRef writer) =>
         AwaitAssert(() =>
         {
@@ -73,6 +76,29 @@ public sealed class DnsWriterActorTests : TestKit
         var written = Assert.Single(store.Writes);
         Assert.Contains($"rewrite name exact {Host(1)} canal.istio-system.svc.cluster.local", written);
         Assert.Contains("rewrite name exact a.other.svc.cluster.local canal.istio-system.svc.cluster.local", written);
+    }
+
+    [Fact]
+    public void A_host_sharing_a_tcp_port_is_redirected_once_the_other_host_leaves_that_port()
+    {
+        var tcpGateway = CanalGateway with { Servers = [new GatewayServer(5000, "TCP", ["*"])] };
+        HostRoutes Tcp(string ns) => new([new RouteBinding(CanalKey, null, RouteKind.Tcp, ns)]);
+        var other = new ObjectKey("other", "db");
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        var writer = StartWriter(store);
+        writer.Tell(new NamespaceClaims("default", Interlocked.Increment(ref _version), [new NamespaceClaim(Reviews, _version, [CanalKey], [Host(1)], [Tcp("default")])]));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        writer.Tell(new NamespaceClaims("other", Interlocked.Increment(ref _version), [new NamespaceClaim(other, _version, [CanalKey], ["db.other.svc.cluster.local"], [Tcp("other")])]));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        var request = _source.ExpectMsg<SyncRequested>();
+        writer.Tell(new SyncCompleted(request.Epoch, [Reviews, other], [tcpGateway], []));
+        AwaitIdle(writer);
+        Assert.All(Decisions(writer), d => Assert.Equal(HostStatus.Blocked, d.Status));
+
+        // Only the other namespace changes; the cached verdict on the first host must not survive it.
+        writer.Tell(new NamespaceClaims("other", Interlocked.Increment(ref _version), []));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        AwaitAssert(() => Assert.Contains($"rewrite name exact {Host(1)} ", store.Content), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
     }
 
     [Fact]

@@ -362,6 +362,39 @@ public sealed class IstioBindingTests
     }
 
     [Fact]
+    public void Two_hosts_on_one_tcp_port_of_a_gateway_are_blocked_since_it_forwards_that_port_by_one_route()
+    {
+        var gateway = CanalGateway.Replace("protocol: HTTP }", "protocol: TCP }");
+        var plan = Plan(gateway + """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: reviews, namespace: shop }
+            spec:
+              hosts: [reviews]
+              gateways: [istio-system/canal]
+              tcp: [ { route: [ { destination: { host: reviews } } ] } ]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: ratings, namespace: shop }
+            spec:
+              hosts: [ratings]
+              gateways: [istio-system/canal]
+              tcp: [ { route: [ { destination: { host: ratings } } ] } ]
+            """);
+
+        Assert.Empty(plan.Redirects);
+        Assert.Contains("forwards all TCP traffic on port 9080 by one route, and tcp routes send ratings.shop.svc.cluster.local there too", Decision(plan).Reason);
+
+        var alone = Plan(gateway + ReviewsVs("""
+              hosts: [reviews]
+              gateways: [istio-system/canal]
+              tcp: [ { route: [ { destination: { host: reviews } } ] } ]
+            """));
+        Assert.Equal([Reviews], alone.Redirects.Select(r => r.Host));
+    }
+
+    [Fact]
     public void A_tls_route_counts_only_for_the_names_its_sni_hosts_cover()
     {
         var gateway = CanalGateway.Replace("protocol: HTTP }", "protocol: TLS }\n      tls: { mode: PASSTHROUGH }");

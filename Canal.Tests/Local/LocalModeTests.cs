@@ -99,7 +99,7 @@ public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<Post
         await Converged([Fqdn("helloworld")]);
         await canal.WaitForLine(l => l.Contains("write #1 ") && l.Contains("added helloworld.default.svc.cluster.local"), "the first write's log line");
 
-        WriteVirtualService("reviews", "reviews", "ratings.default");
+        WriteVirtualService("reviews", "reviews", "ratings.default.svc.cluster.local");
         await Converged([Fqdn("helloworld"), Fqdn("reviews"), Fqdn("ratings")]);
 
         WriteVirtualService("reviews", "details");
@@ -121,7 +121,8 @@ public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<Post
         Assert.Contains("kubernetes cluster.local in-addr.arpa ip6.arpa", created);
 
         var vs = Path.Combine(ManifestDir, "helloworld.yaml");
-        File.WriteAllText(vs, File.ReadAllText(vs).Replace("host: helloworld.default.svc.cluster.local", "host: helloworld-v2.default.svc.cluster.local"));
+        // The VirtualService's host and its destination: the gateway routes only names its hosts cover.
+        File.WriteAllText(vs, File.ReadAllText(vs).Replace("helloworld.default.svc.cluster.local", "helloworld-v2.default.svc.cluster.local"));
         await Converged([Fqdn("helloworld-v2")], [Fqdn("helloworld")]);
         await canal.Stop();
     }
