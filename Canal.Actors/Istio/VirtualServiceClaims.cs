@@ -88,6 +88,11 @@ public sealed record VirtualServiceClaims(
 
             if (Gateways.Count == 0)
                 return;
+            if (Hosts.Count == 0)
+            {
+                Unbound($"{Name} has no hosts, so no gateway routes requests to it (a delegate is served only under a root VirtualService that delegates to it)");
+                return;
+            }
             if (!Hosts.Any(h => HostPattern.Covers(h, fqdn)))
             {
                 Unbound($"{Name} has no host that covers it (hosts: {string.Join(", ", Hosts)}), so the gateway would answer its clients 404");

@@ -44,6 +44,23 @@ public sealed class KubernetesModeTests
     }
 
     [Fact]
+    public async Task A_VirtualService_the_gateway_would_not_route_stays_direct_and_its_Event_says_why()
+    {
+        await using var cluster = await KubeCluster.Start();
+        var canal = cluster.StartCanal();
+        Assert.Equal(0, (await cluster.Kubectl("apply", "--validate=false", "-f", Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld"))).Exit);
+        cluster.Api.Apply(KubeCluster.VirtualService("default", "private", "reviews")
+            .Replace("  gateways: [istio-system/canal]", "  gateways: [istio-system/canal]\n  exportTo: [\".\"]"));
+
+        await cluster.Redirects([Helloworld]);
+        await Eventually.True(() => cluster.Kubectl("get", "events", "-n", "default", "-o", "yaml").Result.Output
+                .Contains("is not exported to namespace istio-system of gateway istio-system/canal"),
+            "a Skipped event on the private VirtualService naming its exportTo");
+        Assert.DoesNotContain(Fqdn("reviews"), CorefileUpdate.RedirectedHosts(cluster.Corefile()));
+        await canal.Stop();
+    }
+
+    [Fact]
     public async Task Survives_dropped_watches_410_conflicting_editors_and_500s_during_a_burst_and_ends_exactly_at_the_render()
     {
         await using var cluster = await KubeCluster.Start();
