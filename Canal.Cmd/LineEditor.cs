@@ -4,7 +4,7 @@ namespace Canal.Cmd;
 /// Reads prompt lines: on a terminal with history (Up/Down) and tab completion, from redirected input
 /// line by line. Null at end of input (Ctrl+D).
 /// </summary>
-internal sealed class LineEditor(Func<IReadOnlyList<string>, string, IEnumerable<string>> complete)
+internal sealed class LineEditor(Func<string, IReadOnlyList<string>> complete)
 {
     private readonly List<string> _history = [];
 
@@ -35,10 +35,8 @@ internal sealed class LineEditor(Func<IReadOnlyList<string>, string, IEnumerable
                     break;
                 case ConsoleKey.Tab:
                     var text = buffer.ToString();
-                    var words = Words.Split(text);
-                    var typing = text.EndsWith(' ') || words.Count == 0 ? "" : words[^1];
-                    var before = text.EndsWith(' ') ? words : [.. words.Take(words.Count - 1)];
-                    var matches = complete(before, typing).ToList();
+                    var typing = text[(text.LastIndexOf(' ') + 1)..];
+                    var matches = complete(text).Where(m => m.StartsWith(typing, StringComparison.Ordinal)).ToList();
                     if (matches.Count == 1)
                         Append(buffer, matches[0][typing.Length..] + " ");
                     else if (matches.Count > 1)
@@ -76,32 +74,5 @@ internal sealed class LineEditor(Func<IReadOnlyList<string>, string, IEnumerable
         Console.Write(new string('\b', buffer.Length) + new string(' ', buffer.Length) + new string('\b', buffer.Length));
         buffer.Clear();
         Append(buffer, text);
-    }
-}
-
-/// <summary>Splits a typed line into words; double quotes keep spaces inside one word.</summary>
-internal static class Words
-{
-    public static List<string> Split(string line)
-    {
-        var words = new List<string>();
-        var current = new System.Text.StringBuilder();
-        var quoted = false;
-        foreach (var c in line)
-        {
-            if (c == '"')
-                quoted = !quoted;
-            else if (char.IsWhiteSpace(c) && !quoted)
-            {
-                if (current.Length > 0)
-                    words.Add(current.ToString());
-                current.Clear();
-            }
-            else
-                current.Append(c);
-        }
-        if (current.Length > 0)
-            words.Add(current.ToString());
-        return words;
     }
 }

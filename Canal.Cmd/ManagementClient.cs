@@ -1,25 +1,28 @@
 using System.Net.Http.Headers;
-using System.Text;
+using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using Canal.Contracts;
 
 namespace Canal.Cmd;
 
-/// <summary>The management API over HTTP: JSON in, JSON out, errors carrying the server's message.</summary>
+/// <summary>The management API over HTTP: answers read into Canal.Contracts' types, errors carrying the server's message.</summary>
 internal sealed class ManagementClient(string endpoint, string? token) : IDisposable
 {
     private readonly HttpClient _http = CreateClient(endpoint, token);
 
     public string Endpoint => endpoint;
 
-    public async Task<JsonNode?> Get(string path, CancellationToken cancellationToken) =>
-        await Send(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
+    public async Task<T> Get<T>(string path, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync(path, cancellationToken);
+        return await Read<T>(response, cancellationToken);
+    }
 
-    public async Task<JsonNode?> Post(string path, object? body, CancellationToken cancellationToken) =>
-        await Send(new HttpRequestMessage(HttpMethod.Post, path)
-        {
-            Content = new StringContent(JsonSerializer.Serialize(body ?? new { }), Encoding.UTF8, "application/json"),
-        }, cancellationToken);
+    public async Task<T> Post<T>(string path, object? body, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsJsonAsync(path, body ?? new { }, ManagementJson.Options, cancellationToken);
+        return await Read<T>(response, cancellationToken);
+    }
 
     /// <summary>Streams the lines of a long-lived answer (<c>cluster tail</c>) until it ends or is cancelled.</summary>
     public async IAsyncEnumerable<string> Lines(string path, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
@@ -33,12 +36,19 @@ internal sealed class ManagementClient(string endpoint, string? token) : IDispos
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<JsonNode?> Send(HttpRequestMessage request, CancellationToken cancellationToken)
+    private static async Task<T> Read<T>(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        using var response = await _http.SendAsync(request, cancellationToken);
         await EnsureSuccess(response, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        return text.Length == 0 ? null : JsonNode.Parse(text);
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(ManagementJson.Options, cancellationToken)
+                ?? throw new ManagementException((int)response.StatusCode, "the server answered nothing");
+        }
+        catch (JsonException e)
+        {
+            // A server of another version: say so rather than print blanks.
+            throw new ManagementException((int)response.StatusCode, $"the answer is not what this canal-cmd understands ({e.Message}); are canal-cmd and canal the same version?");
+        }
     }
 
     private static async Task EnsureSuccess(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -49,7 +59,7 @@ internal sealed class ManagementClient(string endpoint, string? token) : IDispos
         string? message = null;
         try
         {
-            message = (string?)JsonNode.Parse(text)?["error"];
+            message = JsonSerializer.Deserialize<ErrorAnswer>(text, ManagementJson.Options)?.Error;
         }
         catch (JsonException)
         {

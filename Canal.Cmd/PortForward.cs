@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Canal.Cmd;
 
 /// <summary>
-/// As a kubectl plugin (<c>kubectl canal --pod P --namespace N …</c>): reaches a pod's management port through
+/// As a kubectl plugin (<c>kubectl canal --pod P --pod-namespace N …</c>): reaches a pod's management port through
 /// <c>kubectl port-forward</c> on a free local port, for as long as the command runs.
 /// </summary>
 internal sealed partial class PortForward : IDisposable

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Akka.Hosting;
+using Canal.Contracts;
 using Canal.Dns;
 using Canal.Istio;
 using Canal.Node.Hosting;
@@ -8,7 +9,6 @@ using Canal.Node.Kubernetes;
 using Canal.Node.Local;
 using Canal.Node.Management;
 using System.Net;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Json;
@@ -139,11 +139,7 @@ internal static class RunCommand
             return RenderCommand.UnusableInput;
         }
         builder.WebHost.ConfigureKestrel(k => k.Listen(ManagementEndpoint(options.ManagementHost), options.ManagementPort));
-        builder.Services.ConfigureHttpJsonOptions(json =>
-        {
-            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
-            json.SerializerOptions.Converters.Add(new ObjectKeyJsonConverter());
-        });
+        builder.Services.ConfigureHttpJsonOptions(json => ManagementJson.Configure(json.SerializerOptions));
 
         var settings = CanalAkka.WriterSettings(options, redirects);
         string watching, writing;
@@ -184,6 +180,18 @@ internal static class RunCommand
             (watching, writing) = (client.BaseUri.ToString(), $"{kube.CoreDnsNamespace}/{storeName}");
         }
 
+        // Checked before anything starts, so a port in use is one line that says what to change, not a stack trace.
+        if (PortInUse(ManagementEndpoint(options.ManagementHost), options.ManagementPort) is { } managementInUse)
+        {
+            Console.Error.WriteLine($"error: the management API cannot listen on {options.ManagementHost}:{options.ManagementPort} ({managementInUse}); pick a free port with --management-port (or Canal__ManagementPort)");
+            return RenderCommand.UnusableInput;
+        }
+        if (IPAddress.TryParse(options.Host, out var remotingAddress) && PortInUse(remotingAddress, options.Port) is { } remotingInUse)
+        {
+            Console.Error.WriteLine($"error: Akka remoting cannot listen on {options.Host}:{options.Port} ({remotingInUse}); pick a free port with --port (or Canal__Port), or 0 for any");
+            return RenderCommand.UnusableInput;
+        }
+
         await using var host = builder.Build();
         ManagementApi.Map(host, access);
         var journal = string.IsNullOrWhiteSpace(options.Postgres) ? Path.GetFullPath(Path.Combine(options.Data, "canal.db")) : "PostgreSQL";
@@ -192,6 +200,24 @@ internal static class RunCommand
             watching, writing, options.Mode.ToString().ToLowerInvariant(), journal);
         await host.RunAsync(cancellationToken);
         return 0;
+    }
+
+    /// <summary>Why nothing can listen on <paramref name="address"/>:<paramref name="port"/> now, or null when something can (port 0 always can).</summary>
+    private static string? PortInUse(IPAddress address, int port)
+    {
+        if (port == 0)
+            return null;
+        try
+        {
+            var listener = new System.Net.Sockets.TcpListener(address, port);
+            listener.Start();
+            listener.Stop();
+            return null;
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            return e.Message.ToLowerInvariant();
+        }
     }
 
     private static IPAddress ManagementEndpoint(string host) =>

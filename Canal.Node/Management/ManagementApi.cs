@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
+using Canal.Contracts;
 using Canal.DnsWriter;
 using Canal.Istio;
 using Canal.Mapping;
@@ -17,7 +18,8 @@ namespace Canal.Node.Management;
 
 /// <summary>
 /// The JSON API <c>canal-cmd</c> talks to, and the probes' health endpoints. Every answer comes from the
-/// actors that own the state (asked, never cached here); an unknown object is a 404 with a message.
+/// actors that own the state (asked, never cached here) and leaves as one of the types of Canal.Contracts, the
+/// API's contract; an unknown object is a 404 with a message.
 /// </summary>
 internal static class ManagementApi
 {
@@ -33,7 +35,7 @@ internal static class ManagementApi
             if (context.Request.Path.StartsWithSegments("/api") && access.Refusal(context.Request) is { } refusal)
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                await context.Response.WriteAsJsonAsync(new { error = refusal });
+                await context.Response.WriteAsJsonAsync(new ErrorAnswer(refusal), ManagementJson.Options);
                 return;
             }
             await next(context);
@@ -44,10 +46,10 @@ internal static class ManagementApi
         var cluster = Cluster.Get(system);
         var api = app.MapGroup("/api");
 
-        api.MapGet("/version", () => new { version = Version });
+        api.MapGet("/version", () => new VersionInfo(Version));
         MapCluster(api, system, cluster);
         MapSharding(api, system);
-        api.MapGet("/actors", async (string? path, int? depth) => await ActorHierarchy.Walk(system, path ?? "/user", Math.Clamp(depth ?? 2, 1, 10)));
+        api.MapGet("/actors", async (string? path, int? depth) => View(await ActorHierarchy.Walk(system, path ?? "/user", Math.Clamp(depth ?? 2, 1, 10))));
         MapCanal(api, registry);
         MapHealth(app, cluster, registry);
     }
@@ -57,13 +59,11 @@ internal static class ManagementApi
         api.MapGet("/cluster", () =>
         {
             var state = cluster.State;
-            return new
-            {
-                self = cluster.SelfAddress.ToString(),
-                leader = state.Leader?.ToString(),
-                members = state.Members.Select(m => new { address = m.Address.ToString(), status = m.Status.ToString(), roles = m.Roles.Order().ToList() }),
-                unreachable = state.Unreachable.Select(m => m.Address.ToString()),
-            };
+            return new ClusterView(
+                cluster.SelfAddress.ToString(),
+                state.Leader?.ToString(),
+                [.. state.Members.Select(m => new MemberView(m.Address.ToString(), m.Status.ToString(), [.. m.Roles.Order()]))],
+                [.. state.Unreachable.Select(m => m.Address.ToString())]);
         });
         api.MapPost("/cluster/leave", (MemberRequest request) => Membership(cluster, request.Address, "leaving", cluster.Leave));
         api.MapPost("/cluster/down", (MemberRequest request) => Membership(cluster, request.Address, "downed", cluster.Down));
@@ -94,9 +94,9 @@ internal static class ManagementApi
     {
         var member = cluster.State.Members.FirstOrDefault(m => m.Address.ToString() == address);
         if (member == null)
-            return Results.NotFound(new { error = $"{address} is not a member of this cluster (canal-cmd cluster show lists them)" });
+            return Results.NotFound(new ErrorAnswer($"{address} is not a member of this cluster (canal-cmd cluster show lists them)"));
         act(member.Address);
-        return Results.Accepted(value: new { message = $"{member.Address} is being {verb}" });
+        return Results.Accepted(value: new MessageAnswer($"{member.Address} is being {verb}"));
     }
 
     private static void MapSharding(RouteGroupBuilder api, ActorSystem system)
@@ -104,26 +104,26 @@ internal static class ManagementApi
         var sharding = ClusterSharding.Get(system);
         api.MapGet("/sharding/regions", async () =>
         {
-            var regions = new List<object>();
+            var regions = new List<ShardRegionView>();
             foreach (var type in sharding.ShardTypeNames.Order())
             {
                 var stats = await sharding.ShardRegion(type).Ask<ClusterShardingStats>(new GetClusterShardingStats(AskTimeout), AskTimeout);
                 var shards = stats.Regions.Values.SelectMany(r => r.Stats).ToList();
-                regions.Add(new { type, nodes = stats.Regions.Count, shards = shards.Count, entities = shards.Sum(s => s.Value) });
+                regions.Add(new ShardRegionView(type, stats.Regions.Count, shards.Count, shards.Sum(s => s.Value)));
             }
             return regions;
         });
         api.MapGet("/sharding/{type}/region-stats", async (string type) => sharding.ShardTypeNames.Contains(type)
-            ? Results.Ok((await sharding.ShardRegion(type).Ask<ShardRegionStats>(GetShardRegionStats.Instance, AskTimeout)).Stats)
+            ? Results.Ok(new RegionStatsView((await sharding.ShardRegion(type).Ask<ShardRegionStats>(GetShardRegionStats.Instance, AskTimeout)).Stats.ToDictionary()))
             : UnknownRegion(sharding, type));
         api.MapGet("/sharding/{type}/shard-stats", async (string type) => sharding.ShardTypeNames.Contains(type)
-            ? Results.Ok((await sharding.ShardRegion(type).Ask<ClusterShardingStats>(new GetClusterShardingStats(AskTimeout), AskTimeout))
-                .Regions.ToDictionary(r => r.Key.ToString(), r => r.Value.Stats))
+            ? Results.Ok(new ShardStatsView((await sharding.ShardRegion(type).Ask<ClusterShardingStats>(new GetClusterShardingStats(AskTimeout), AskTimeout))
+                .Regions.ToDictionary(r => r.Key.ToString(), r => (IReadOnlyDictionary<string, int>)r.Value.Stats.ToDictionary())))
             : UnknownRegion(sharding, type));
     }
 
     private static IResult UnknownRegion(ClusterSharding sharding, string type) =>
-        Results.NotFound(new { error = $"no shard region {type}; the regions are {string.Join(", ", sharding.ShardTypeNames.Order())}" });
+        Results.NotFound(new ErrorAnswer($"no shard region {type}; the regions are {string.Join(", ", sharding.ShardTypeNames.Order())}"));
 
     private static void MapCanal(RouteGroupBuilder api, ActorRegistry registry)
     {
@@ -131,35 +131,67 @@ internal static class ManagementApi
 
         api.MapGet("/virtualservices", async (string? @namespace) =>
             (await Ask<SourceSingleton, SourceStatus>(GetSourceStatus.Instance)).VirtualServices
-                .Where(v => @namespace == null || v.Key.Namespace == @namespace));
+                .Where(v => @namespace == null || v.Key.Namespace == @namespace)
+                .Select(v => new VirtualServiceSummaryView(v.Key.ToString(), v.Gateways, v.Destinations))
+                .ToList());
         api.MapGet("/virtualservices/{ns}/{name}", async (string ns, string name) =>
         {
             var key = new ObjectKey(ns, name);
             var state = await Ask<VirtualServiceRegion, VirtualServiceState>(new GetVirtualServiceState(key));
             var known = (await Ask<SourceSingleton, SourceStatus>(GetSourceStatus.Instance)).VirtualServices.Any(v => v.Key == key);
             return known || state.SequenceNr > 0
-                ? Results.Ok(state)
-                : Results.NotFound(new { error = $"no VirtualService {key} is known (canal-cmd canal vs list shows them)" });
+                ? Results.Ok(View(state))
+                : Results.NotFound(new ErrorAnswer($"no VirtualService {key} is known (canal-cmd canal vs list shows them)"));
         });
-        api.MapGet("/namespaces", async () => (await Ask<DnsWriterSingleton, NamespaceSummaries>(GetNamespaceSummaries.Instance)).Namespaces);
+        api.MapGet("/namespaces", async () => (await Ask<DnsWriterSingleton, NamespaceSummaries>(GetNamespaceSummaries.Instance)).Namespaces
+            .Select(n => new NamespaceSummaryView(n.Namespace, n.Claimers, n.Hosts, n.Version))
+            .ToList());
         api.MapGet("/namespaces/{ns}", async (string ns) =>
         {
             var known = (await Ask<DnsWriterSingleton, NamespaceSummaries>(GetNamespaceSummaries.Instance)).Namespaces.Any(n => n.Namespace == ns);
             return known
-                ? Results.Ok(await Ask<NamespaceRegion, NamespaceClaims>(new ReportClaims(ns)))
-                : Results.NotFound(new { error = $"no VirtualService claims a host in namespace {ns} (canal-cmd canal ns list shows those that do)" });
+                ? Results.Ok(View(await Ask<NamespaceRegion, NamespaceClaims>(new ReportClaims(ns))))
+                : Results.NotFound(new ErrorAnswer($"no VirtualService claims a host in namespace {ns} (canal-cmd canal ns list shows those that do)"));
         });
-        api.MapGet("/hosts", async () => (await Ask<DnsWriterSingleton, HostDecisions>(GetHostDecisions.Instance)).Decisions);
-        api.MapGet("/gateways", async () => (await Ask<DnsWriterSingleton, CanalGatewayList>(GetCanalGateways.Instance)).Gateways);
-        api.MapGet("/dns", () => Ask<DnsWriterSingleton, DnsWriterStatus>(GetDnsWriterStatus.Instance));
-        api.MapGet("/dns/diff", () => Ask<DnsWriterSingleton, DnsDiff>(GetDnsDiff.Instance));
-        api.MapPost("/dns/restore", () => Ask<DnsWriterSingleton, BackupRestored>(RestoreBackup.Instance));
+        api.MapGet("/hosts", async () => (await Ask<DnsWriterSingleton, HostDecisions>(GetHostDecisions.Instance)).Decisions
+            .Select(d => new HostView(d.Host, d.Status.ToString().ToLowerInvariant(), d.Reason, d.Gateway?.ToString(), [.. d.Claimers.Select(c => c.ToString())]))
+            .ToList());
+        api.MapGet("/gateways", async () => (await Ask<DnsWriterSingleton, CanalGatewayList>(GetCanalGateways.Instance)).Gateways
+            .Select(g => new GatewayView(g.Gateway.ToString(), g.Selector, g.Ports, g.Service.ToString(), g.ServiceFqdn, g.ClusterIPs, g.ReadyEndpoints, g.Withdrawn))
+            .ToList());
+        api.MapGet("/dns", async () => View(await Ask<DnsWriterSingleton, DnsWriterStatus>(GetDnsWriterStatus.Instance)));
+        api.MapGet("/dns/diff", async () =>
+        {
+            var diff = await Ask<DnsWriterSingleton, DnsDiff>(GetDnsDiff.Instance);
+            return new DnsDiffView(diff.Current, diff.Wanted, diff.Error);
+        });
+        api.MapPost("/dns/restore", async () =>
+        {
+            var restored = await Ask<DnsWriterSingleton, BackupRestored>(RestoreBackup.Instance);
+            return new RestoreAnswer(restored.Restored, restored.Message);
+        });
         api.MapPost("/dns/resume", async () =>
         {
             await Ask<DnsWriterSingleton, WritesResumed>(ResumeWrites.Instance);
-            return new { message = "writing resumed" };
+            return new MessageAnswer("writing resumed");
         });
     }
+
+    private static ActorNodeView View(ActorNode node) => new(node.Path, node.Name, [.. node.Children.Select(View)]);
+
+    private static VirtualServiceView View(VirtualServiceState state) => new(
+        state.Key.ToString(), state.Version, state.Removed, state.ResourceVersion, state.Generation, state.SequenceNr,
+        [.. state.Gateways.Select(g => g.ToString())],
+        [.. state.Claims.Select(c => new ClaimView(c.Namespace, c.Hosts))],
+        [.. state.Skipped.Select(s => new SkippedView(s.Host, s.Path, s.Reason))]);
+
+    private static NamespaceView View(NamespaceClaims claims) => new(
+        claims.Namespace, claims.Version,
+        [.. claims.Claims.Select(c => new NamespaceClaimView(c.Claimer.ToString(), c.Version, [.. c.Gateways.Select(g => g.ToString())], c.Hosts))]);
+
+    private static DnsView View(DnsWriterStatus status) => new(
+        status.Store, status.Phase.ToString(), status.Mode?.ToString().ToLowerInvariant(), status.AppliedVersion, status.LastWrite,
+        status.Writes, status.Conflicts, status.Redirected, status.Namespaces, status.ChangesPending, status.Paused, status.LastError, status.Section);
 
     private static void MapHealth(WebApplication app, Cluster cluster, ActorRegistry registry)
     {
@@ -189,5 +221,4 @@ internal static class ManagementApi
         });
     }
 
-    private sealed record MemberRequest(string? Address);
 }

@@ -1,5 +1,7 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
+using Canal.Contracts;
 using Canal.Tests.Support;
+using YamlDotNet.RepresentationModel;
 
 namespace Canal.Tests.Cmd;
 
@@ -64,12 +66,12 @@ public sealed class CanalCmdTests(LocalNode node) : IClassFixture<LocalNode>
     [InlineData(new[] { "canal", "vs", "show", "default/helloworld" }, "sequenceNr: 1", "helloworld.default.svc.cluster.local")]
     [InlineData(new[] { "canal", "ns", "list" }, "NAMESPACE", "shop")]
     [InlineData(new[] { "canal", "ns", "show", "shop" }, "reviews.shop.svc.cluster.local", "shop/reviews")]
-    [InlineData(new[] { "canal", "hosts" }, "redirected", "reviews.shop.svc.cluster.local")]
+    [InlineData(new[] { "canal", "hosts" }, "redirected", "-> canal.istio-system.svc.cluster.local via gateway istio-system/canal")]
     [InlineData(new[] { "canal", "gateways" }, "istio-system/canal", "5000")]
     [InlineData(new[] { "canal", "dns", "show" }, "phase: Ready", "rewrite name exact helloworld.default.svc.cluster.local")]
     [InlineData(new[] { "canal", "dns", "diff" }, "no changes", "")]
     [InlineData(new[] { "version" }, "canal-cmd ", "canal ")]
-    [InlineData(new[] { "help" }, "cluster leave <address>", "canal dns restore")]
+    [InlineData(new[] { "help" }, "cluster", "sharding")]
     public async Task Every_read_command_answers_as_a_table(string[] command, string expected, string alsoExpected)
     {
         var cmd = await Cmd(command);
@@ -78,39 +80,113 @@ public sealed class CanalCmdTests(LocalNode node) : IClassFixture<LocalNode>
         Assert.Contains(alsoExpected, cmd.Output);
     }
 
-    [Theory]
-    [InlineData(new[] { "cluster", "show" }, "members")]
-    [InlineData(new[] { "sharding", "regions" }, "[0].type")]
-    [InlineData(new[] { "canal", "vs", "list" }, "[0].key")]
-    [InlineData(new[] { "canal", "vs", "show", "shop/reviews" }, "claims")]
-    [InlineData(new[] { "canal", "ns", "show", "default" }, "claims")]
-    [InlineData(new[] { "canal", "hosts" }, "[0].status")]
-    [InlineData(new[] { "canal", "gateways" }, "[0].serviceFqdn")]
-    [InlineData(new[] { "canal", "dns", "show" }, "section")]
-    [InlineData(new[] { "canal", "dns", "diff" }, "wanted")]
-    public async Task Every_read_command_answers_as_JSON_for_scripts(string[] command, string field)
+    public static TheoryData<string[], Type> JsonAnswers() => new()
     {
-        var cmd = await Cmd(["-o", "json", .. command]);
-        Assert.True(cmd.ExitCode == 0, cmd.Output);
-        var answer = JsonNode.Parse(cmd.Output)!;
-        var node = field.StartsWith("[0].") ? answer.AsArray()[0]![field[4..]] : answer[field];
-        Assert.NotNull(node);
+        { ["cluster", "show"], typeof(ClusterView) },
+        { ["sharding", "regions"], typeof(List<ShardRegionView>) },
+        { ["sharding", "region-stats", "virtualservice"], typeof(RegionStatsView) },
+        { ["sharding", "shard-stats", "namespace"], typeof(ShardStatsView) },
+        { ["actor", "hierarchy", "/user"], typeof(ActorNodeView) },
+        { ["canal", "vs", "list"], typeof(List<VirtualServiceSummaryView>) },
+        { ["canal", "vs", "show", "shop/reviews"], typeof(VirtualServiceView) },
+        { ["canal", "ns", "list"], typeof(List<NamespaceSummaryView>) },
+        { ["canal", "ns", "show", "default"], typeof(NamespaceView) },
+        { ["canal", "hosts"], typeof(List<HostView>) },
+        { ["canal", "gateways"], typeof(List<GatewayView>) },
+        { ["canal", "dns", "show"], typeof(DnsView) },
+        { ["canal", "dns", "diff"], typeof(DnsDiffView) },
+        { ["version"], typeof(VersionInfo) },
+    };
+
+    // Read strictly (every field the contract names must be there), so a field the table prints cannot go
+    // missing from the server's answer without failing here.
+    [Theory]
+    [MemberData(nameof(JsonAnswers))]
+    public async Task Every_command_answers_JSON_that_reads_back_into_the_API_contract_with_the_option_before_or_after_it(string[] command, Type contract)
+    {
+        foreach (var args in new string[][] { ["-o", "json", .. command], [.. command, "-o", "json"], [.. command, "--output=json"] })
+        {
+            var cmd = await Cmd(args);
+            Assert.True(cmd.ExitCode == 0, cmd.Output);
+            Assert.NotNull(JsonSerializer.Deserialize(cmd.Output, contract, ManagementJson.Options));
+        }
     }
 
     [Fact]
-    public async Task The_interactive_prompt_runs_each_line_and_keeps_going_after_an_error()
+    public async Task JSON_and_YAML_keep_text_readable()
     {
-        var cmd = CanalProcess.Cmd("canal vs list\nno such command\ncanal hosts\nexit\n", node.Endpoint);
+        var json = await Cmd("canal", "hosts", "-o", "json");
+        Assert.Contains("\"reason\": \"-> canal.istio-system.svc.cluster.local", json.Output);
+        Assert.DoesNotContain("\\u003E", json.Output);
+
+        var yaml = await Cmd("canal", "hosts", "-o", "yaml");
+        Assert.True(yaml.ExitCode == 0, yaml.Output);
+        var hosts = (YamlSequenceNode)Yaml(yaml.Output);
+        Assert.Contains(hosts.Cast<YamlMappingNode>(), h => h["host"].ToString() == "reviews.shop.svc.cluster.local" && h["status"].ToString() == "redirected");
+    }
+
+    private static YamlNode Yaml(string text)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(text));
+        return stream.Documents[0].RootNode;
+    }
+
+    [Theory]
+    [InlineData(new[] { "canal", "hosts", "--frobnicate" }, "--frobnicate", "canal-cmd canal hosts [options]")]
+    [InlineData(new[] { "canal", "hosts", "extra" }, "extra", "canal-cmd canal hosts [options]")]
+    [InlineData(new[] { "canal", "vs", "show" }, "Required argument 'namespace/name' missing", "canal-cmd canal vs show <namespace/name>")]
+    [InlineData(new[] { "canal", "vs", "show", "helloworld" }, "helloworld is not namespace/name", "canal-cmd canal vs show <namespace/name>")]
+    [InlineData(new[] { "canal", "hosts", "-o", "xml" }, "xml", "table|json|yaml")]
+    [InlineData(new[] { "actor", "hierarchy", "--depth", "99" }, "--depth must be between 1 and 10", "canal-cmd actor hierarchy [<path>] [options]")]
+    [InlineData(new[] { "no-such-palette" }, "no-such-palette", "Commands:")]
+    public async Task Misuse_exits_2_with_what_is_wrong_and_the_usage_of_that_command(string[] command, string problem, string usage)
+    {
+        var cmd = await Cmd(command);
+
+        Assert.Equal(2, cmd.ExitCode);
+        Assert.Contains(problem, cmd.Output);
+        Assert.Contains(usage, cmd.Output);
+    }
+
+    [Fact]
+    public async Task Every_level_has_help()
+    {
+        var vs = await Cmd("canal", "vs", "--help");
+        Assert.Equal(0, vs.ExitCode);
+        Assert.Contains("list", vs.Output);
+        Assert.Contains("show", vs.Output);
+        var show = await Cmd("canal", "vs", "show", "--help");
+        Assert.Equal(0, show.ExitCode);
+        Assert.Contains("<namespace/name>", show.Output);
+        Assert.Contains("-o, --output <table|json|yaml>", show.Output);
+    }
+
+    [Fact]
+    public async Task Shells_complete_through_the_suggest_directive()
+    {
+        // As dotnet-suggest asks: the directive first, then the line typed so far and the cursor position.
+        var cmd = CanalProcess.Cmd(null, "[suggest:8]", "canal dn");
+        await cmd.WaitForExit();
+        Assert.Equal(0, cmd.ExitCode);
+        Assert.Equal(["dns"], cmd.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    [Fact]
+    public async Task The_prompt_parses_each_line_as_the_command_line_does_and_keeps_going_after_an_error()
+    {
+        var cmd = CanalProcess.Cmd("canal vs list\nno such command\n-o json canal hosts\ncanal gateways --output yaml\nexit\n", node.Endpoint);
         await cmd.WaitForExit();
         Assert.Equal(0, cmd.ExitCode);
         Assert.Contains("canal> ", cmd.Output);
         Assert.Contains("default/helloworld", cmd.Output);
-        Assert.Contains("unknown palette no", cmd.Output);
-        Assert.Contains("redirected", cmd.Output);
+        Assert.Contains("error: Unrecognized command or argument 'no'", cmd.Output);
+        Assert.Contains("\"status\": \"redirected\"", cmd.Output);
+        Assert.Contains("serviceFqdn: canal.istio-system.svc.cluster.local", cmd.Output);
     }
 
     [Fact]
-    public async Task Unknown_objects_are_404_with_a_message_and_misuse_exits_2()
+    public async Task Unknown_objects_are_404_with_a_message()
     {
         var missing = await Cmd("canal", "vs", "show", "default/nope");
         Assert.Equal(1, missing.ExitCode);
@@ -118,9 +194,6 @@ public sealed class CanalCmdTests(LocalNode node) : IClassFixture<LocalNode>
         var region = await Cmd("sharding", "region-stats", "nope");
         Assert.Equal(1, region.ExitCode);
         Assert.Contains("no shard region nope", region.Output);
-        var misuse = await Cmd("canal", "vs", "show");
-        Assert.Equal(2, misuse.ExitCode);
-        Assert.Contains("missing namespace/name", misuse.Output);
     }
 
     [Fact]
@@ -151,6 +224,34 @@ public sealed class CanalCmdTests(LocalNode node) : IClassFixture<LocalNode>
         await cmd.WaitForExit();
         Assert.Equal(1, cmd.ExitCode);
         Assert.Contains("cannot reach canal at 127.0.0.1:", cmd.Output);
+    }
+
+    [Fact]
+    public async Task A_second_canal_run_on_a_port_in_use_says_which_port_and_how_to_pick_another()
+    {
+        var temp = Directory.CreateTempSubdirectory("canal-busy-");
+        using var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port;
+        try
+        {
+            string[] Run(params string[] ports) =>
+                ["run", "--manifests", temp.FullName, "--corefile", Path.Combine(temp.FullName, "Corefile"), "--data", Path.Combine(temp.FullName, "data"), .. ports];
+
+            var management = CanalProcess.Start(temp.FullName, Run("--management-port", port.ToString()));
+            await management.WaitForExit();
+            Assert.Equal(2, management.ExitCode);
+            Assert.Equal($"error: the management API cannot listen on 127.0.0.1:{port} (address already in use); pick a free port with --management-port (or Canal__ManagementPort)", management.Output.Trim());
+
+            var remoting = CanalProcess.Start(temp.FullName, Run("--management-port", Ports.Free().ToString(), "--port", port.ToString()));
+            await remoting.WaitForExit();
+            Assert.Equal(2, remoting.ExitCode);
+            Assert.Equal($"error: Akka remoting cannot listen on 127.0.0.1:{port} (address already in use); pick a free port with --port (or Canal__Port), or 0 for any", remoting.Output.Trim());
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
     }
 
     [Fact]

@@ -1,4 +1,5 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
+using Canal.Contracts;
 using Canal.Tests.Support;
 
 namespace Canal.Tests.Cmd;
@@ -39,18 +40,18 @@ public sealed class ClusterMembershipTests(PostgresServer postgres) : IClassFixt
         return (node, address, $"127.0.0.1:{management}");
     }
 
-    private static async Task<JsonArray> Members(string management)
+    private static async Task<IReadOnlyList<MemberView>> Members(string management)
     {
         var cmd = CanalProcess.Cmd(null, management, "-o", "json", "cluster", "show");
         await cmd.WaitForExit();
-        return cmd.ExitCode == 0 ? JsonNode.Parse(cmd.Output)!["members"]!.AsArray() : [];
+        return cmd.ExitCode == 0 ? JsonSerializer.Deserialize<ClusterView>(cmd.Output, ManagementJson.Options)!.Members : [];
     }
 
     private static Task UpMembers(string management, params string[] addresses) =>
         Eventually.True(() =>
         {
             var members = Members(management).Result;
-            return members.Count == addresses.Length && addresses.All(a => members.Any(m => (string?)m!["address"] == a && (string?)m["status"] == "Up"));
+            return members.Count == addresses.Length && addresses.All(a => members.Any(m => m.Address == a && m.Status == "Up"));
         }, $"exactly [{string.Join(", ", addresses)}] to be Up", TimeSpan.FromSeconds(60));
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Canal.Contracts;
 using Canal.Dns;
 using Canal.Tests.KubernetesMode;
 using Canal.Tests.Support;
@@ -79,15 +80,15 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
         await using var _ = cluster;
         // Shards are placed when first used: wait until every node's region has registered, or the first
         // ones take them all and only a later rebalance spreads them.
-        await Eventually.True(() => ReplicaSet.Ask(set.Replicas[0].Management, "sharding", "regions").Result?.AsArray()
-            .All(r => (int?)r!["nodes"] == 3) == true, "every node's shard regions to register", TimeSpan.FromSeconds(60));
+        await Eventually.True(() => ReplicaSet.Ask<List<ShardRegionView>>(set.Replicas[0].Management, "sharding", "regions").Result?
+            .All(r => r.Nodes == 3) == true, "every node's shard regions to register", TimeSpan.FromSeconds(60));
         for (var i = 0; i < 60; i++)
             set.Apply($"team-{i % 10}", $"vs-{i}", $"svc-{i}");
         await set.Converged();
         await Eventually.True(() =>
         {
-            var stats = ReplicaSet.Ask(set.Replicas[0].Management, "sharding", "shard-stats", "virtualservice").Result?.AsObject();
-            return stats?.Count == 3 && stats.All(node => node.Value!.AsObject().Sum(s => (int)s.Value!) > 0);
+            var stats = ReplicaSet.Ask<ShardStatsView>(set.Replicas[0].Management, "sharding", "shard-stats", "virtualservice").Result?.Nodes;
+            return stats?.Count == 3 && stats.All(node => node.Value.Values.Sum() > 0);
         }, "virtualservice entities on all three nodes", TimeSpan.FromSeconds(60));
     }
 
@@ -126,7 +127,7 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
             output.WriteLine($"SIGTERM of {replica.Address}: the next change was written {handOver.Elapsed.TotalSeconds:F1} s later; "
                 + string.Join(" | ", set.Replicas.SelectMany(r => r.Process.Lines.Where(l => l.Contains("sync barrier passed")).TakeLast(1))));
             var fresh = await set.Start();
-            await Eventually.True(() => ReplicaSet.Ask(fresh.Management, "cluster", "show").Result?["members"]?.AsArray().Count(m => (string?)m!["status"] == "Up") == 3,
+            await Eventually.True(() => ReplicaSet.Ask<ClusterView>(fresh.Management, "cluster", "show").Result?.Members.Count(m => m.Status == "Up") == 3,
                 "the restarted node to be Up with the others", TimeSpan.FromSeconds(60));
         }
         await stop.CancelAsync();

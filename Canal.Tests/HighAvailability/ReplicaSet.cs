@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Canal.Contracts;
 using Canal.Dns;
 using Canal.Istio;
 using Canal.Tests.KubernetesMode;
@@ -31,19 +32,20 @@ internal sealed class ReplicaSet(KubeCluster cluster, string journal)
         return replica;
     }
 
-    public static async Task<JsonNode?> Ask(string management, params string[] command)
+    /// <summary>A canal-cmd answer read into the API's own type, or null when the command failed.</summary>
+    public static async Task<T?> Ask<T>(string management, params string[] command) where T : class
     {
         var cmd = CanalProcess.Cmd(null, [management, "-o", "json", .. command]);
         await cmd.WaitForExit();
-        return cmd.ExitCode == 0 ? JsonNode.Parse(cmd.Output) : null;
+        return cmd.ExitCode == 0 ? JsonSerializer.Deserialize<T>(cmd.Output, ManagementJson.Options) : null;
     }
 
     public static Task AllUp(Replica observer, params Replica[] replicas) =>
         Eventually.True(() =>
         {
-            var members = Ask(observer.Management, "cluster", "show").Result?["members"]?.AsArray() ?? [];
+            var members = Ask<ClusterView>(observer.Management, "cluster", "show").Result?.Members ?? [];
             return members.Count == replicas.Length
-                && replicas.All(r => members.Any(m => (string?)m!["address"] == r.Address && (string?)m["status"] == "Up"));
+                && replicas.All(r => members.Any(m => m.Address == r.Address && m.Status == "Up"));
         }, () => $"exactly [{string.Join(", ", replicas.Select(r => r.Address))}] to be Up", TimeSpan.FromSeconds(60));
 
     /// <summary>The Corefile canal render gives for every VirtualService, Gateway and Service the emulator holds now.</summary>
