@@ -6,9 +6,11 @@ WORKDIR /src
 # Project files first: the restore layer is reused until a dependency changes.
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY Canal.Actors/Canal.Actors.csproj Canal.Actors/
+COPY Canal.Contracts/Canal.Contracts.csproj Canal.Contracts/
 COPY Canal.Node/Canal.Node.csproj Canal.Node/
 RUN dotnet restore Canal.Node/Canal.Node.csproj
 COPY Canal.Actors/ Canal.Actors/
+COPY Canal.Contracts/ Canal.Contracts/
 COPY Canal.Node/ Canal.Node/
 RUN dotnet publish Canal.Node/Canal.Node.csproj -c Release --no-restore -o /app -p:UseAppHost=false
 
