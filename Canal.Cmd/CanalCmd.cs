@@ -104,7 +104,6 @@ internal sealed class CanalCmd
     private Command Cluster()
     {
         var address = new Argument<string>("address") { Description = "A member's address, as 'canal-cmd cluster show' lists it." };
-        var addressToo = new Argument<string>("address") { Description = "A member's address, as 'canal-cmd cluster show' lists it." };
         return new Command("cluster", "Cluster membership.")
         {
             Leaf("show", "Members, their status and roles, the leader, unreachable members", async call =>
@@ -113,8 +112,8 @@ internal sealed class CanalCmd
                 call.Show(await call.Client.Post<MessageAnswer>("api/cluster/leave", new MemberRequest(call.Parsed.GetValue(address)!), call.Cancellation), Views.Message),
                 address),
             Leaf("down", "Mark a member down (it is removed without leaving)", async call =>
-                call.Show(await call.Client.Post<MessageAnswer>("api/cluster/down", new MemberRequest(call.Parsed.GetValue(addressToo)!), call.Cancellation), Views.Message),
-                addressToo),
+                call.Show(await call.Client.Post<MessageAnswer>("api/cluster/down", new MemberRequest(call.Parsed.GetValue(address)!), call.Cancellation), Views.Message),
+                address),
             Leaf("tail", "Follow membership events until interrupted (Ctrl+C)", async call =>
             {
                 await foreach (var line in call.Client.Lines("api/cluster/tail", call.Cancellation))
@@ -126,23 +125,21 @@ internal sealed class CanalCmd
 
     private Command Sharding()
     {
-        Argument<string> Type() => new("type")
+        var type = new Argument<string>("type")
         {
             Description = "A shard region: virtualservice or namespace.",
             CompletionSources = { "virtualservice", "namespace" },
         };
-        var regionType = Type();
-        var shardType = Type();
         return new Command("sharding", "Cluster sharding: regions, shards and entities.")
         {
             Leaf("regions", "Shard regions with their nodes, shards and entities", async call =>
                 call.Show(await call.Client.Get<List<ShardRegionView>>("api/sharding/regions", call.Cancellation), Views.Regions)),
             Leaf("region-stats", "Shards of this node's region and their entity counts", async call =>
-                call.Show(await call.Client.Get<RegionStatsView>($"api/sharding/{Uri.EscapeDataString(call.Parsed.GetValue(regionType)!)}/region-stats", call.Cancellation), Views.RegionStats),
-                regionType),
+                call.Show(await call.Client.Get<RegionStatsView>($"api/sharding/{Uri.EscapeDataString(call.Parsed.GetValue(type)!)}/region-stats", call.Cancellation), Views.RegionStats),
+                type),
             Leaf("shard-stats", "Shards of the region on every node", async call =>
-                call.Show(await call.Client.Get<ShardStatsView>($"api/sharding/{Uri.EscapeDataString(call.Parsed.GetValue(shardType)!)}/shard-stats", call.Cancellation), Views.ShardStats),
-                shardType),
+                call.Show(await call.Client.Get<ShardStatsView>($"api/sharding/{Uri.EscapeDataString(call.Parsed.GetValue(type)!)}/shard-stats", call.Cancellation), Views.ShardStats),
+                type),
         };
     }
 

@@ -207,13 +207,15 @@ public sealed class CanalCmdTests(LocalNode node) : IClassFixture<LocalNode>
         Assert.Contains("401: missing bearer token", anonymous.Output);
         Assert.Equal(before, File.ReadAllText(node.CorefilePath));
 
-        var restored = await Cmd("--token-file", node.TokenFile, "canal", "dns", "restore");
+        var restored = await Cmd("canal", "dns", "restore", "--token-file", node.TokenFile, "-o", "json");
         Assert.True(restored.ExitCode == 0, restored.Output);
+        Assert.True(JsonSerializer.Deserialize<RestoreAnswer>(restored.Output, ManagementJson.Options)!.Restored, restored.Output);
         Assert.DoesNotContain("canal:begin", File.ReadAllText(node.CorefilePath));
         Assert.Contains("paused: true", (await Cmd("canal", "dns", "show")).Output);
 
-        var resumed = await Cmd("--token-file", node.TokenFile, "canal", "dns", "resume");
+        var resumed = await Cmd("--token-file", node.TokenFile, "-o", "json", "canal", "dns", "resume");
         Assert.True(resumed.ExitCode == 0, resumed.Output);
+        Assert.Equal("writing resumed", JsonSerializer.Deserialize<MessageAnswer>(resumed.Output, ManagementJson.Options)!.Message);
         await Eventually.True(() => File.ReadAllText(node.CorefilePath) == before, "the section to come back after resume");
     }
 
