@@ -46,35 +46,39 @@ internal sealed class ListWatch<T>(
                 continue;
             }
 
-            var relistAt = DateTime.UtcNow + resync;
-            while (!cancellationToken.IsCancellationRequested && DateTime.UtcNow < relistAt)
+            // The re-list is due on its own timer: on a quiet cluster no event arrives to notice it.
+            using var relist = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            relist.CancelAfter(resync);
+            while (!relist.IsCancellationRequested)
             {
                 try
                 {
                     Exception? reported = null;
-                    await foreach (var (type, obj) in watch(resourceVersion, e => reported ??= e, cancellationToken))
+                    await foreach (var (type, obj) in watch(resourceVersion, e => reported ??= e, relist.Token))
                     {
                         resourceVersion = resourceVersionOf(obj) ?? resourceVersion;
                         if (type != WatchEventType.Bookmark)
                             onEvent(type, obj);
                         failures = 0;
-                        if (DateTime.UtcNow >= relistAt)
-                            break;
                     }
                     if (reported != null && !IsQuietEnd(reported))
                         throw reported;
+                }
+                catch (Exception) when (relist.IsCancellationRequested)
+                {
+                    // Stopping, or the re-list is due: however the cancelled watch ended.
                 }
                 catch (Exception e) when (IsQuietEnd(e))
                 {
                     // The server closed a watch that had nothing to say (its timeout): open it again.
                 }
-                catch (Exception e) when (IsGone(e) && !cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (IsGone(e))
                 {
                     WatchRestarts.Count();
                     logger.LogInformation("watch of {What} expired (410 Gone); listing again", what);
                     break;
                 }
-                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (!relist.IsCancellationRequested)
                 {
                     WatchRestarts.Count();
                     logger.LogWarning("watch of {What} failed ({Error}); resuming from resourceVersion {ResourceVersion}", what, Describe(e), resourceVersion);

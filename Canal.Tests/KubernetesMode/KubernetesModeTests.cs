@@ -44,6 +44,21 @@ public sealed class KubernetesModeTests
     }
 
     [Fact]
+    public async Task A_due_resync_lists_again_on_a_quiet_cluster_without_waiting_for_watch_traffic()
+    {
+        await using var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        File.WriteAllText(Path.Combine(cluster.Temp.FullName, "appsettings.json"), """{ "Canal": { "Resync": "00:00:02" } }""");
+        var canal = cluster.StartCanal();
+        await cluster.Redirects([Helloworld]);
+
+        // Nothing changes and the watches stay open (their timeout is 300 s): only the resync timer can list again.
+        await Eventually.True(() => cluster.Api.RequestLog.Count(r => r.Verb == "list" && r.Resource == "virtualservices") >= 3,
+            "two more listings of VirtualServices on a quiet cluster", TimeSpan.FromSeconds(30));
+        await canal.Stop();
+    }
+
+    [Fact]
     public async Task A_VirtualService_the_gateway_would_not_route_stays_direct_and_its_Event_says_why()
     {
         await using var cluster = await KubeCluster.Start();
