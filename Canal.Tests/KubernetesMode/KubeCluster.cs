@@ -30,9 +30,9 @@ internal sealed class KubeCluster : IAsyncDisposable
     public DirectoryInfo Temp { get; }
     public string Kubeconfig { get; }
 
-    public static async Task<KubeCluster> Start(string corefile = "")
+    public static async Task<KubeCluster> Start(string corefile = "", KubeApiOptions? options = null)
     {
-        var api = await KubeApiServer.StartAsync();
+        var api = await KubeApiServer.StartAsync(options);
         var cluster = new KubeCluster(api, Directory.CreateTempSubdirectory("canal-kube-"));
         api.Apply(ConfigMap("coredns", new JsonObject { ["Corefile"] = corefile.Length > 0 ? corefile : Kubeadm }));
         return cluster;

@@ -46,7 +46,8 @@ public sealed class KubernetesModeTests
     [Fact]
     public async Task A_due_resync_lists_again_on_a_quiet_cluster_without_waiting_for_watch_traffic()
     {
-        await using var cluster = await KubeCluster.Start();
+        // Bookmarks as rare as a real server's (about a minute), so no watch traffic arrives while the test runs.
+        await using var cluster = await KubeCluster.Start(options: new KubeApiOptions { BookmarkInterval = TimeSpan.FromMinutes(5) });
         cluster.ApplySample();
         File.WriteAllText(Path.Combine(cluster.Temp.FullName, "appsettings.json"), """{ "Canal": { "Resync": "00:00:02" } }""");
         var canal = cluster.StartCanal();
