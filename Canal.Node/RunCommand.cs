@@ -37,6 +37,7 @@ internal static class RunCommand
         var gatewayNamespaces = new Option<string[]>("--gateway-namespace") { Description = "Kubernetes mode: namespace of canal Gateways (repeatable; default istio-system; * for all)." };
         var coreDnsNamespace = new Option<string>("--coredns-namespace") { Description = "Kubernetes mode: namespace of CoreDNS's ConfigMap (default kube-system)." };
         var coreDnsConfigMap = new Option<string>("--coredns-configmap") { Description = "Kubernetes mode: name of CoreDNS's ConfigMap (default coredns)." };
+        var events = new Option<bool?>("--events") { Description = "Kubernetes mode: post Events on VirtualServices saying what happened to each host (default true; --events false turns them off)." };
         var readinessGrace = new Option<int?>("--readiness-grace-s") { Description = "Kubernetes mode: seconds a canal gateway may have no ready endpoints before its redirects are withdrawn (default 30)." };
         var data = new Option<string>("--data") { Description = "Directory of the embedded SQLite journal (default .canal)." };
         var postgres = new Option<string>("--postgres") { Description = "PostgreSQL connection string: a journal shared by several replicas, instead of SQLite." };
@@ -54,7 +55,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Run the controller until stopped: watch manifests, keep the Corefile's canal section up to date.")
         {
-            manifests, corefile, kubeconfig, context, namespaces, gatewayNamespaces, coreDnsNamespace, coreDnsConfigMap, readinessGrace,
+            manifests, corefile, kubeconfig, context, namespaces, gatewayNamespaces, coreDnsNamespace, coreDnsConfigMap, readinessGrace, events,
             data, postgres, mode, clusterDomain, selector, defaultExportTo, debounce, maxDelay, port, seeds, managementHost, managementPort, managementToken,
         };
         command.SetAction(async (result, cancellationToken) =>
@@ -72,6 +73,7 @@ internal static class RunCommand
             Flag(coreDnsNamespace, "CoreDnsNamespace", v => v);
             Flag(coreDnsConfigMap, "CoreDnsConfigMap", v => v);
             Flag(readinessGrace, "ReadinessGrace", v => TimeSpan.FromSeconds(v!.Value).ToString());
+            Flag(events, "Events", v => v!.Value ? "true" : "false");
             Flag(data, "Data", v => v);
             Flag(postgres, "Postgres", v => v);
             Flag(mode, "Mode", v => v);
@@ -172,10 +174,10 @@ internal static class RunCommand
                 var store = custom
                     ? new ConfigMapStore(client, kube.CoreDnsNamespace, kube.CustomConfigMap, kube.CustomKey, ownsKey: true, backupName: null, logger)
                     : new ConfigMapStore(client, kube.CoreDnsNamespace, kube.CoreDnsConfigMap, kube.CorefileKey, ownsKey: false, kube.BackupConfigMap, logger);
-                var events = new VirtualServiceEvents(client, logger);
+                var events = options.Events ? new VirtualServiceEvents(client, logger) : null;
                 akka.WithCanal(options, settings, store,
-                    () => new KubernetesSource(client, kube, storeName, logger, events.Invalid),
-                    system => system.EventStream.Subscribe(system.ActorOf(Akka.Actor.Props.Create(() => new PlanEvents(events)), "plan-events"), typeof(PlanApplied)));
+                    () => new KubernetesSource(client, kube, storeName, logger, events == null ? null : events.Invalid),
+                    events == null ? null : system => system.EventStream.Subscribe(system.ActorOf(Akka.Actor.Props.Create(() => new PlanEvents(events)), "plan-events"), typeof(PlanApplied)));
             });
             (watching, writing) = (client.BaseUri.ToString(), $"{kube.CoreDnsNamespace}/{storeName}");
         }

@@ -37,6 +37,9 @@ internal sealed class CanalNodeOptions
     public string ClusterDomain { get; set; } = "cluster.local";
     public string GatewaySelector { get; set; } = "app=canal-gateway";
 
+    /// <summary>Kubernetes mode: post Events on VirtualServices (what happened to each host).</summary>
+    public bool Events { get; set; } = true;
+
     /// <summary>The mesh's defaultVirtualServiceExportTo, comma-separated.</summary>
     public string DefaultExportTo { get; set; } = "*";
     public TimeSpan Debounce { get; set; } = TimeSpan.FromMilliseconds(200);

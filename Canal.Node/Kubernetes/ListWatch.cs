@@ -41,7 +41,8 @@ internal sealed class ListWatch<T>(
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                logger.LogWarning("listing {What} failed ({Error}); retrying", what, Describe(e));
+                if (!ApiRefusals.Report(e, logger))
+                    logger.LogWarning("listing {What} failed ({Error}); retrying", what, Describe(e));
                 await Backoff(failures++, cancellationToken);
                 continue;
             }
@@ -81,7 +82,8 @@ internal sealed class ListWatch<T>(
                 catch (Exception e) when (!relist.IsCancellationRequested)
                 {
                     WatchRestarts.Count();
-                    logger.LogWarning("watch of {What} failed ({Error}); resuming from resourceVersion {ResourceVersion}", what, Describe(e), resourceVersion);
+                    if (!ApiRefusals.Report(e, logger))
+                        logger.LogWarning("watch of {What} failed ({Error}); resuming from resourceVersion {ResourceVersion}", what, Describe(e), resourceVersion);
                     await Backoff(failures++, cancellationToken);
                 }
             }

@@ -1,38 +1,58 @@
-using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Canal.Istio;
 using k8s;
+using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace Canal.Node.Kubernetes;
 
 /// <summary>
-/// Kubernetes Events on VirtualServices, so <c>kubectl describe virtualservice</c> says what Canal did with
-/// each host: Redirected (Normal), Skipped or Blocked (Warning), Invalid (Warning). The same news is posted
-/// once; posting is paced and queued (oldest dropped past a bound) so a large first sync cannot flood the API.
+/// Kubernetes Events on VirtualServices, so <c>kubectl describe virtualservice</c> says what Canal did with each
+/// host: Redirected (Normal), Skipped or Blocked (Warning), Invalid (Warning). As controllers are meant to:
+/// <list type="bullet">
+/// <item>one Event per change of a host's outcome, never one per start: before the first post, the Events Canal
+/// posted earlier (any replica, any life) are read back, so a restart or fail-over with nothing changed posts nothing;</item>
+/// <item>an outcome seen before on the same VirtualService counts up that Event (count, lastTimestamp) instead of a new one;</item>
+/// <item>rate-limited per VirtualService (<see cref="PerObjectBurst"/>, then one per <see cref="PerObjectRefill"/>) and overall
+/// (<see cref="OverallPerSecond"/> a second): news waits, only the latest outcome of a host is kept, and nothing is dropped.</item>
+/// </list>
 /// </summary>
 internal sealed class VirtualServiceEvents : IDisposable
 {
-    private const int QueueBound = 10_000;
-    private const int MaxRemembered = 200_000;
-    private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(50);
+    public const string Component = "canal";
+    public const string HostAnnotation = "canal.io/host";
+    public const int PerObjectBurst = 10;
+    public static readonly TimeSpan PerObjectRefill = TimeSpan.FromSeconds(30);
+    public const int OverallPerSecond = 20;
 
     private readonly IKubernetes _client;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<(ObjectKey, string), string> _posted = new();
-    private readonly Channel<(ObjectKey VirtualService, string Type, string Reason, string Message)> _queue =
-        Channel.CreateBounded<(ObjectKey, string, string, string)>(new BoundedChannelOptions(QueueBound) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly TimeProvider _clock;
+    private readonly TokenBucket _overall;
+    private readonly object _gate = new();
+    private readonly Dictionary<ObjectKey, TokenBucket> _perObject = [];
+    // What each VirtualService's Events say now, per host ("" for the object itself), and the Event behind each text.
+    private readonly Dictionary<(ObjectKey, string), News> _told = [];
+    private readonly Dictionary<(ObjectKey, string Reason, string Message), Posted> _posted = [];
+    private readonly Dictionary<(ObjectKey, string), News> _pending = [];
+    private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stopping = new();
+    private bool _failedBefore;
 
-    public VirtualServiceEvents(IKubernetes client, ILogger logger)
+    public VirtualServiceEvents(IKubernetes client, ILogger logger, TimeProvider? clock = null)
     {
         _client = client;
         _logger = logger;
+        _clock = clock ?? TimeProvider.System;
+        _overall = new TokenBucket(OverallPerSecond, TimeSpan.FromSeconds(1.0 / OverallPerSecond), _clock);
         _ = Task.Run(Post);
     }
 
-    /// <summary>One event per VirtualService and host whose verdict changed since it was last told.</summary>
+    private sealed record News(ObjectKey VirtualService, string Host, string Type, string Reason, string Message);
+
+    private sealed record Posted(string Name, int Count);
+
+    /// <summary>Every host whose outcome differs from what its VirtualService's Events say.</summary>
     public void Observe(RedirectPlan plan)
     {
         foreach (var decision in plan.Decisions)
@@ -44,64 +64,186 @@ internal sealed class VirtualServiceEvents : IDisposable
                 _ => ("Warning", "Skipped"),
             };
             foreach (var claimer in decision.Claimers)
-                Report(claimer, decision.Host, type, reason, $"{HostName.Quote(decision.Host)}: {decision.Reason}");
+                Report(new News(claimer, decision.Host, type, reason, $"{HostName.Quote(decision.Host)}: {decision.Reason}"));
         }
     }
 
     public void Invalid(ManifestError error, ObjectKey virtualService) =>
-        Report(virtualService, "", "Warning", "Invalid", $"{error.Field}: {error.Message} (Canal keeps its last good version, if any)");
+        Report(new News(virtualService, "", "Warning", "Invalid", $"{error.Field}: {error.Message} (Canal keeps its last good version, if any)"));
 
     public void Dispose()
     {
         _stopping.Cancel();
-        _queue.Writer.TryComplete();
+        _wake.Release();
     }
 
-    private void Report(ObjectKey virtualService, string subject, string type, string reason, string message)
+    private void Report(News news)
     {
-        var news = $"{reason}:{message}";
-        if (_posted.TryGetValue((virtualService, subject), out var told) && told == news)
-            return;
-        if (_posted.Count > MaxRemembered)
-            _posted.Clear();
-        _posted[(virtualService, subject)] = news;
-        _queue.Writer.TryWrite((virtualService, type, reason, message));
+        news = news with { Message = news.Message.Length > 1000 ? news.Message[..1000] : news.Message };
+        lock (_gate)
+            _pending[(news.VirtualService, news.Host)] = news;
+        _wake.Release();
     }
 
     private async Task Post()
     {
         try
         {
-            await foreach (var (vs, type, reason, message) in _queue.Reader.ReadAllAsync(_stopping.Token))
+            await ReadBack(_stopping.Token);
+            while (!_stopping.IsCancellationRequested)
             {
-                var now = DateTime.UtcNow;
-                var @event = new Corev1Event
-                {
-                    Metadata = new V1ObjectMeta { GenerateName = $"{vs.Name}.", NamespaceProperty = vs.Namespace },
-                    InvolvedObject = new V1ObjectReference { ApiVersion = $"{ManifestDecoder.IstioGroup}/v1", Kind = "VirtualService", Name = vs.Name, NamespaceProperty = vs.Namespace },
-                    Type = type,
-                    Reason = reason,
-                    Message = message.Length > 1000 ? message[..1000] : message,
-                    Source = new V1EventSource { Component = "canal" },
-                    ReportingComponent = "canal",
-                    ReportingInstance = Environment.MachineName,
-                    FirstTimestamp = now,
-                    LastTimestamp = now,
-                    Count = 1,
-                };
-                try
-                {
-                    await _client.CoreV1.CreateNamespacedEventAsync(@event, vs.Namespace, cancellationToken: _stopping.Token);
-                }
-                catch (Exception e) when (!_stopping.IsCancellationRequested)
-                {
-                    _logger.LogDebug("event for {VirtualService} not posted: {Error}", vs, e.Message);
-                }
-                await Task.Delay(Pace, _stopping.Token);
+                // New news wakes it; waiting news is looked at again every second, for buckets that have refilled.
+                await _wake.WaitAsync(TimeSpan.FromSeconds(1), _stopping.Token);
+                foreach (var news in Due())
+                    await Send(news);
             }
         }
         catch (OperationCanceledException)
         {
         }
     }
+
+    /// <summary>The news that changes what a VirtualService's Events say and that the rate limits let through now.</summary>
+    private List<News> Due()
+    {
+        var due = new List<News>();
+        lock (_gate)
+        {
+            foreach (var (key, news) in _pending.ToList())
+            {
+                if (_told.TryGetValue(key, out var told) && told.Reason == news.Reason && told.Message == news.Message)
+                {
+                    _pending.Remove(key);
+                    continue;
+                }
+                if (!_perObject.TryGetValue(news.VirtualService, out var bucket))
+                    _perObject[news.VirtualService] = bucket = new TokenBucket(PerObjectBurst, PerObjectRefill, _clock);
+                if (!_overall.TryTake())
+                    break;
+                if (!bucket.TryTake())
+                    continue;
+                _pending.Remove(key);
+                due.Add(news);
+            }
+        }
+        return due;
+    }
+
+    private async Task Send(News news)
+    {
+        var key = (news.VirtualService, news.Reason, news.Message);
+        Posted? earlier;
+        lock (_gate)
+            earlier = _posted.GetValueOrDefault(key);
+        var now = _clock.GetUtcNow().UtcDateTime;
+        try
+        {
+            if (earlier != null)
+            {
+                var patch = new V1Patch(new { count = earlier.Count + 1, lastTimestamp = now }, V1Patch.PatchType.MergePatch);
+                await _client.CoreV1.PatchNamespacedEventAsync(patch, earlier.Name, news.VirtualService.Namespace, cancellationToken: _stopping.Token);
+                Told(news, earlier with { Count = earlier.Count + 1 });
+                return;
+            }
+            var created = await _client.CoreV1.CreateNamespacedEventAsync(new Corev1Event
+            {
+                Metadata = new V1ObjectMeta
+                {
+                    GenerateName = $"{news.VirtualService.Name}.",
+                    NamespaceProperty = news.VirtualService.Namespace,
+                    Annotations = new Dictionary<string, string> { [HostAnnotation] = news.Host },
+                },
+                InvolvedObject = new V1ObjectReference { ApiVersion = $"{ManifestDecoder.IstioGroup}/v1", Kind = "VirtualService", Name = news.VirtualService.Name, NamespaceProperty = news.VirtualService.Namespace },
+                Type = news.Type,
+                Reason = news.Reason,
+                Message = news.Message,
+                Source = new V1EventSource { Component = Component },
+                ReportingComponent = Component,
+                ReportingInstance = Environment.MachineName,
+                FirstTimestamp = now,
+                LastTimestamp = now,
+                Count = 1,
+            }, news.VirtualService.Namespace, cancellationToken: _stopping.Token);
+            Told(news, new Posted(created.Metadata.Name, 1));
+        }
+        catch (HttpOperationException e) when (earlier != null && e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            // The Event expired (the API server keeps them an hour by default): the next look posts a new one.
+            lock (_gate)
+            {
+                _posted.Remove(key);
+                _pending.TryAdd((news.VirtualService, news.Host), news);
+            }
+        }
+        catch (Exception e) when (!_stopping.IsCancellationRequested)
+        {
+            Failed(e);
+        }
+    }
+
+    private void Told(News news, Posted posted)
+    {
+        lock (_gate)
+        {
+            _told[(news.VirtualService, news.Host)] = news;
+            _posted[(news.VirtualService, news.Reason, news.Message)] = posted;
+        }
+    }
+
+    /// <summary>What Canal's Events already say, so that a restart repeats none of it: the newest Event per VirtualService and host.</summary>
+    private async Task ReadBack(CancellationToken cancellationToken)
+    {
+        var newest = new Dictionary<(ObjectKey, string), DateTime>();
+        string? next = null;
+        try
+        {
+            do
+            {
+                var page = await _client.CoreV1.ListEventForAllNamespacesAsync(fieldSelector: $"source={Component}", continueParameter: next, limit: 500, cancellationToken: cancellationToken);
+                foreach (var e in page.Items.Where(e => e.InvolvedObject?.Kind == "VirtualService" && e.Metadata?.Name != null))
+                {
+                    var vs = new ObjectKey(e.InvolvedObject.NamespaceProperty ?? e.Metadata.NamespaceProperty ?? "", e.InvolvedObject.Name ?? "");
+                    var host = e.Metadata.Annotations != null && e.Metadata.Annotations.TryGetValue(HostAnnotation, out var h) ? h : "";
+                    var news = new News(vs, host, e.Type ?? "", e.Reason ?? "", e.Message ?? "");
+                    var at = e.LastTimestamp ?? e.FirstTimestamp ?? e.Metadata.CreationTimestamp ?? DateTime.MinValue;
+                    lock (_gate)
+                    {
+                        _posted[(vs, news.Reason, news.Message)] = new Posted(e.Metadata.Name, e.Count ?? 1);
+                        if (!newest.TryGetValue((vs, host), out var seen) || at >= seen)
+                        {
+                            newest[(vs, host)] = at;
+                            _told[(vs, host)] = news;
+                        }
+                    }
+                }
+                next = string.IsNullOrEmpty(page.Metadata?.ContinueProperty) ? null : page.Metadata.ContinueProperty;
+            }
+            while (next != null);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Without them Canal may repeat an Event once; it still posts what changes.
+            if (!ApiRefusals.Report(e, _logger))
+                _logger.LogWarning("the Events Canal posted before could not be read ({Error}); outcomes unchanged since then may be posted again", e.Message);
+        }
+    }
+
+    private void Failed(Exception e)
+    {
+        EventFailures.Count();
+        if (ApiRefusals.Report(e, _logger) || _failedBefore)
+            return;
+        _failedBefore = true;
+        _logger.LogWarning("posting an Event failed ({Error}); further failures are counted in canal_events_failed_total", e.Message);
+    }
+}
+
+/// <summary>Events Canal could not post, for metrics.</summary>
+internal static class EventFailures
+{
+    private static long _total;
+
+    public static long Total => Interlocked.Read(ref _total);
+
+    public static void Count() => Interlocked.Increment(ref _total);
 }

@@ -60,6 +60,9 @@ internal static class Metrics
             Metric("canal_hosts", "gauge", "Hosts by status at the last check of the store.",
                 Enum.GetValues<HostStatus>().Select(s => ($"status=\"{s.ToString().ToLowerInvariant()}\"", (double)decisions.Count(d => d.Status == s))));
             Metric("canal_dns_writes_total", "counter", "Writes of the DNS configuration.", [("", status.Writes)]);
+            Metric("canal_api_refused_total", "counter", "Requests the Kubernetes API server refused with 401 or 403, by verb, resource and code.",
+                ApiRefusals.Totals.OrderBy(t => t.Key).Select(t => ($"verb=\"{t.Key.Verb}\",resource=\"{t.Key.Resource}\",code=\"{t.Key.Code}\"", (double)t.Value)));
+            Metric("canal_events_failed_total", "counter", "Kubernetes Events that could not be posted.", [("", EventFailures.Total)]);
             Metric("canal_dns_conflicts_total", "counter", "Writes refused because someone else changed the configuration first.", [("", status.Conflicts)]);
             Metric("canal_dns_oversized_total", "counter", "Renders not written because the Corefile would exceed the ConfigMap size limit.", [("", status.Oversized)]);
             Metric("canal_dns_write_latency_seconds_sum", "counter", "From the first change a write carried to the store's answer, summed over writes.", [("", status.WriteLatencySecondsSum)]);

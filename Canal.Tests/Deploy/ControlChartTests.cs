@@ -42,6 +42,20 @@ public sealed class ControlChartTests
     }
 
     [Fact]
+    public void The_bootstrap_rbac_template_is_rendered_only_for_several_replicas_and_grants_what_the_ha_overlay_grants()
+    {
+        var template = Template("rbac-bootstrap.yaml");
+        var rendered = ChartTemplate.RenderPlain(template, Charts.Values(Chart), release: "canal-control", releaseNamespace: "istio-system");
+        var chart = Rbac.GrantedTo(Yaml.Documents(rendered), "istio-system", "canal-control");
+        var overlay = Rbac.GrantedTo(Yaml.Documents(File.ReadAllText(Path.Combine(Kustomize.K8s, "overlays", "ha", "bootstrap-rbac.yaml"))), "istio-system", "canal-control");
+
+        Assert.Equal("if gt (int .Values.replicas) 1", ChartTemplate.Actions(template).First(a => !a.StartsWith("/*", StringComparison.Ordinal)));
+        Assert.Equal(overlay.Select(g => g.ToString()).Order(), chart.Select(g => g.ToString()).Order());
+        Assert.DoesNotContain(Rbac.GrantedTo(Yaml.Documents(ChartTemplate.RenderPlain(Template("rbac.yaml"), Charts.Values(Chart), "canal-control", "istio-system")), "istio-system", "canal-control"),
+            g => g.Resource == "pods");
+    }
+
+    [Fact]
     public async Task The_deployment_template_sets_only_settings_of_canal_run_and_every_one_the_ha_overlay_sets()
     {
         // A list's entries come from `range`: Canal__Namespaces__{{ $i }} stands for every index.

@@ -124,7 +124,7 @@ internal sealed class ApiHandler(
                 var limit = int.TryParse(query["limit"], CultureInfo.InvariantCulture, out var l) && l > 0 ? l : (int?)null;
                 var continueToken = string.IsNullOrEmpty(query["continue"]) ? null : (string?)query["continue"];
                 return (200, registry.List(type, version, target.Namespace,
-                    new ListQuery(LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]), limit, continueToken)));
+                    new ListQuery(LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"], type.Resource), limit, continueToken)));
             case "create":
                 return (201, registry.Create(type, version, ns, await ReadObject(context, type, objectBody: true) ?? throw NoBody()));
             case "delete":
@@ -155,7 +155,7 @@ internal sealed class ApiHandler(
             throw Status.WatchListForbidden();
         var watchQuery = new WatchQuery(
             LabelSelector.Parse(query["labelSelector"]),
-            FieldSelector.Parse(query["fieldSelector"]),
+            FieldSelector.Parse(query["fieldSelector"], type.Resource),
             ParseResourceVersion(query["resourceVersion"]),
             Bool(query["allowWatchBookmarks"]));
         if (watchQuery.ResourceVersion is { } wanted && wanted > store.ResourceVersion)

@@ -149,20 +149,50 @@ internal sealed class LabelSelector
     }
 }
 
-/// <summary>A field selector; every emulated resource supports metadata.name and metadata.namespace, as the real ones do.</summary>
+/// <summary>
+/// A field selector: every emulated resource supports metadata.name and metadata.namespace, as the real ones do;
+/// Events and Pods also the fields their real registries select on.
+/// </summary>
 internal sealed class FieldSelector
 {
-    private readonly List<(string Field, bool Equal, string Value)> _terms;
+    private static readonly IReadOnlyDictionary<string, Func<JsonObject, string?>> Common = new Dictionary<string, Func<JsonObject, string?>>
+    {
+        ["metadata.name"] = o => (string?)o["metadata"]?["name"],
+        ["metadata.namespace"] = o => (string?)o["metadata"]?["namespace"],
+    };
 
-    private FieldSelector(List<(string, bool, string)> terms) => _terms = terms;
+    private static readonly IReadOnlyDictionary<string, IReadOnlyDictionary<string, Func<JsonObject, string?>>> ByResource = new Dictionary<string, IReadOnlyDictionary<string, Func<JsonObject, string?>>>
+    {
+        ["events"] = new Dictionary<string, Func<JsonObject, string?>>(Common)
+        {
+            ["involvedObject.kind"] = o => (string?)o["involvedObject"]?["kind"],
+            ["involvedObject.namespace"] = o => (string?)o["involvedObject"]?["namespace"],
+            ["involvedObject.name"] = o => (string?)o["involvedObject"]?["name"],
+            ["reason"] = o => (string?)o["reason"],
+            ["type"] = o => (string?)o["type"],
+            ["reportingComponent"] = o => (string?)o["reportingComponent"],
+            // The real registry falls back to the reporting controller when source.component is empty.
+            ["source"] = o => (string?)o["source"]?["component"] is { Length: > 0 } component ? component : (string?)o["reportingComponent"],
+        },
+        ["pods"] = new Dictionary<string, Func<JsonObject, string?>>(Common)
+        {
+            ["spec.nodeName"] = o => (string?)o["spec"]?["nodeName"],
+            ["status.phase"] = o => (string?)o["status"]?["phase"],
+        },
+    };
+
+    private readonly List<(Func<JsonObject, string?> Field, bool Equal, string Value)> _terms;
+
+    private FieldSelector(List<(Func<JsonObject, string?>, bool, string)> terms) => _terms = terms;
 
     public bool IsEmpty => _terms.Count == 0;
 
-    public bool Matches(JsonObject obj) => _terms.All(t => (Field(obj, t.Field) == t.Value) == t.Equal);
+    public bool Matches(JsonObject obj) => _terms.All(t => ((t.Field(obj) ?? "") == t.Value) == t.Equal);
 
-    public static FieldSelector Parse(string? text)
+    public static FieldSelector Parse(string? text, string resource = "")
     {
-        var terms = new List<(string, bool, string)>();
+        var fields = ByResource.GetValueOrDefault(resource) ?? Common;
+        var terms = new List<(Func<JsonObject, string?>, bool, string)>();
         foreach (var term in (text ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var (field, equal, value) = term.IndexOf("!=", StringComparison.Ordinal) is var ne and >= 0
@@ -171,13 +201,10 @@ internal sealed class FieldSelector
                     ? (term[..eq], true, term[(eq + 1)..].TrimStart('='))
                     : throw Status.BadRequest($"invalid selector: '{text}'; can't understand '{term}'");
             field = field.Trim();
-            if (field is not ("metadata.name" or "metadata.namespace"))
+            if (!fields.TryGetValue(field, out var read))
                 throw Status.BadRequest($"field label not supported: {field}");
-            terms.Add((field, equal, value.Trim()));
+            terms.Add((read, equal, value.Trim()));
         }
         return new FieldSelector(terms);
     }
-
-    private static string Field(JsonObject obj, string field) =>
-        (string?)obj["metadata"]?[field == "metadata.name" ? "name" : "namespace"] ?? "";
 }
