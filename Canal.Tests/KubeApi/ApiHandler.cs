@@ -87,8 +87,8 @@ internal sealed class ApiHandler(
             await Task.Delay(faults.Delay, context.RequestAborted);
         if (faults.FailureFor(verb, type.Resource) is { } failure)
         {
-            record(failure);
-            await WriteFailure(context, failure);
+            record(failure switch { Faults.StartingStorage => 429, Faults.StartingRbac => 403, _ => failure });
+            await WriteFailure(context, failure, verb, type, target.Namespace);
             return;
         }
         try
@@ -256,8 +256,29 @@ internal sealed class ApiHandler(
     /// <summary>Go's strconv.ParseBool, which the real server uses for query flags.</summary>
     private static bool Bool(string? value) => value is "1" or "t" or "T" or "true" or "TRUE" or "True";
 
-    private static async Task WriteFailure(HttpContext context, int code)
+    private static async Task WriteFailure(HttpContext context, int code, string verb, ResourceType type, string? ns)
     {
+        // As the real server words them: RBAC names the user, verb, resource, group and namespace.
+        const string user = "system:serviceaccount:istio-system:canal-control";
+        var where = ns != null ? $" in the namespace \"{ns}\"" : " at the cluster scope";
+        var forbidden = $"{type.QualifiedResource} is forbidden: User \"{user}\" cannot {verb} resource \"{type.Resource}\" in API group \"{type.Group}\"{where}";
+        var details = new JsonObject { ["group"] = type.Group, ["kind"] = type.Resource };
+        switch (code)
+        {
+            case 403:
+                await Write(context, 403, Status.Failure(403, "Forbidden", forbidden, details));
+                return;
+            case Faults.StartingRbac:
+                await Write(context, 403, Status.Failure(403, "Forbidden", $"{forbidden}: RBAC: clusterrole.rbac.authorization.k8s.io \"canal-control\" not found", details));
+                return;
+            case Faults.StartingStorage:
+                context.Response.Headers.RetryAfter = "1";
+                await Write(context, 429, Status.Failure(429, "TooManyRequests", "storage is (re)initializing", new JsonObject { ["retryAfterSeconds"] = 1 }));
+                return;
+            case 401:
+                await Write(context, 401, Status.Failure(401, "Unauthorized", "Unauthorized"));
+                return;
+        }
         if (code == 429)
         {
             // The flow-control filter answers in plain text, not with a Status.

@@ -17,6 +17,7 @@ public sealed class Faults : IDisposable
     private TimeSpan _delay;
     private Timer? _dropTimer;
     private TimeSpan? _dropEvery;
+    private Startup _starting;
 
     internal Faults(Action dropWatches) => _dropWatches = dropWatches;
 
@@ -50,14 +51,15 @@ public sealed class Faults : IDisposable
     }
 
     /// <summary>
-    /// Answers this fraction of requests with <paramref name="statusCode"/>: 500 (an InternalError Status) or 429
-    /// (the flow-control filter's plain-text answer with Retry-After: 1), optionally only for one RBAC verb
+    /// Answers this fraction of requests with <paramref name="statusCode"/>: 500 (an InternalError Status), 429
+    /// (the flow-control filter's plain-text answer with Retry-After: 1), 403 (RBAC's Forbidden, naming the user,
+    /// verb and resource as the real server does) or 401 (Unauthorized), optionally only for one RBAC verb
     /// (get, list, watch, create, update, patch, delete) and/or one resource (plural, e.g. "configmaps").
     /// </summary>
     public void FailRequests(double fraction, int statusCode, string? verb = null, string? resource = null)
     {
-        if (statusCode is not (500 or 429))
-            throw new ArgumentOutOfRangeException(nameof(statusCode), "500 or 429");
+        if (statusCode is not (500 or 429 or 403 or 401))
+            throw new ArgumentOutOfRangeException(nameof(statusCode), "500, 429, 403 or 401");
         lock (_gate)
             _failures.Add(new FailureRule(fraction, statusCode, verb, resource));
     }
@@ -66,6 +68,17 @@ public sealed class Faults : IDisposable
     {
         lock (_gate)
             _failures.Clear();
+    }
+
+    /// <summary>
+    /// Answers every request as a real API server does while it restarts: <see cref="Startup.Storage"/> is its 429
+    /// "storage is (re)initializing", <see cref="Startup.Rbac"/> its 403 while the RBAC cache is not loaded yet
+    /// ("clusterrole … not found"), <see cref="Startup.Ready"/> answers normally.
+    /// </summary>
+    public Startup Starting
+    {
+        get { lock (_gate) return _starting; }
+        set { lock (_gate) _starting = value; }
     }
 
     /// <summary>The next watch of this resource that names a resourceVersion gets 410 Expired, as after a compaction.</summary>
@@ -115,6 +128,8 @@ public sealed class Faults : IDisposable
     {
         lock (_gate)
         {
+            if (_starting != Startup.Ready)
+                return _starting == Startup.Storage ? StartingStorage : StartingRbac;
             return _failures.FirstOrDefault(f =>
                 (f.Verb == null || f.Verb == verb) && (f.Resource == null || f.Resource == resource) && Random.Shared.NextDouble() < f.Fraction)?.StatusCode;
         }
@@ -138,8 +153,15 @@ public sealed class Faults : IDisposable
             return [.. _hooks.Where(h => h.Target == target).Select(h => h.Edit)];
     }
 
+    /// <summary>Status codes of their own for the start-up answers (a real one is 429 or 403 on the wire).</summary>
+    internal const int StartingStorage = 4290;
+    internal const int StartingRbac = 4030;
+
     private sealed class Removal(Action remove) : IDisposable
     {
         public void Dispose() => remove();
     }
 }
+
+/// <summary>Where a restarting API server is: see <see cref="Faults.Starting"/>.</summary>
+public enum Startup { Ready, Storage, Rbac }

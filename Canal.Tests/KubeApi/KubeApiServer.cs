@@ -130,6 +130,14 @@ public sealed class KubeApiServer : IAsyncDisposable
         return _store.Get(type, ns ?? "", name) is { } obj ? type.Serve(obj, version) : null;
     }
 
+    /// <summary>Every object of a resource (in <paramref name="ns"/>, or everywhere), as a list request would serve them.</summary>
+    public IReadOnlyList<JsonObject> List(string group, string version, string resource, string? ns)
+    {
+        var type = _catalog.Find(group, version, resource) ?? throw new ArgumentException($"{resource} at {group}/{version} is not served");
+        var list = _registry.List(type, version, ns, new ListQuery(LabelSelector.Parse(null), FieldSelector.Parse(null), null, null));
+        return [.. list["items"]!.AsArray().OfType<JsonObject>()];
+    }
+
     /// <summary>Every revision ever stored for the object, oldest first, as the JSON text that was stored.</summary>
     public IReadOnlyList<string> Revisions(string group, string resource, string? ns, string name) =>
         _store.Revisions(Type(group, resource), ns ?? "", name);

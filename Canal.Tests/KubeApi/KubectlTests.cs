@@ -31,6 +31,24 @@ public sealed class KubectlTests
         Assert.Contains(new RequestRecord("list", "networking.istio.io", "virtualservices", null, null, 200), server.RequestLog);
     }
 
+    [Theory]
+    [InlineData(Startup.Storage, "Error from server (TooManyRequests): storage is (re)initializing")]
+    [InlineData(Startup.Rbac, "Error from server (Forbidden): virtualservices.networking.istio.io is forbidden: User \"system:serviceaccount:istio-system:canal-control\" cannot list resource \"virtualservices\" in API group \"networking.istio.io\" in the namespace \"default\": RBAC: clusterrole.rbac.authorization.k8s.io \"canal-control\" not found")]
+    public async Task A_restarting_server_answers_as_a_real_one_does_and_kubectl_reads_it(Startup phase, string expected)
+    {
+        await using var server = await KubeApiServer.StartAsync();
+        using var kubectl = new Kubectl(server);
+        await kubectl.Ok("get", "virtualservices", "-n", "default");
+
+        server.Faults.Starting = phase;
+        var refused = await kubectl.Run("get", "virtualservices", "-n", "default");
+
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains(expected, refused.Error);
+        server.Faults.Starting = Startup.Ready;
+        await kubectl.Ok("get", "virtualservices", "-n", "default");
+    }
+
     [Fact]
     public async Task Apply_creates_the_helloworld_sample_and_a_second_apply_changes_nothing()
     {

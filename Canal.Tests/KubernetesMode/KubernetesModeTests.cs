@@ -44,6 +44,67 @@ public sealed class KubernetesModeTests
     }
 
     [Fact]
+    public async Task Started_while_the_API_server_restarts_Canal_waits_out_its_429s_and_403s_and_redirects_once_it_is_ready()
+    {
+        await using var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        cluster.Api.Faults.Starting = Startup.Storage;
+        var canal = cluster.StartCanal();
+        await Eventually.True(() => cluster.Api.RequestLog.Count(r => r.StatusCode == 429) >= 3, "Canal to keep asking through \"storage is (re)initializing\"");
+        cluster.Api.Faults.Starting = Startup.Rbac;
+        await Eventually.True(() => cluster.Api.RequestLog.Count(r => r.StatusCode == 403) >= 3, "Canal to keep asking while RBAC is not loaded");
+        cluster.Api.Faults.Starting = Startup.Ready;
+
+        await cluster.Redirects([Helloworld]);
+        Assert.False(canal.HasExited);
+        await canal.Stop();
+    }
+
+    [Fact]
+    public async Task A_missing_permission_is_one_warning_that_names_it_then_a_count_in_the_metrics()
+    {
+        await using var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        cluster.Api.Faults.FailRequests(1.0, 403, "create", "events");
+        var management = Ports.Free();
+        var canal = cluster.StartCanal("--management-port", management.ToString());
+        await cluster.Redirects([Helloworld]);
+        cluster.Api.Apply(KubeCluster.VirtualService("default", "second", "reviews"));
+        await cluster.Redirects([Helloworld, Fqdn("reviews")]);
+        await Eventually.True(() => cluster.Api.RequestLog.Count(r => r.Verb == "create" && r.Resource == "events" && r.StatusCode == 403) >= 2, "two Events refused");
+
+        var warning = Assert.Single(canal.Lines, l => l.Contains("refused to create events"));
+        Assert.Contains("grant the ServiceAccount verb create on resource events in API group \"\"", warning);
+        using var http = new HttpClient();
+        await Eventually.True(() => http.GetStringAsync($"http://127.0.0.1:{management}/metrics").Result
+                .Split('\n').Any(l => l.StartsWith("canal_api_refused_total{verb=\"create\",resource=\"events\",code=\"403\"} ") && double.Parse(l.Split(' ')[1]) >= 2),
+            "the refusals to be counted in /metrics");
+        await canal.Stop();
+    }
+
+    [Fact]
+    public async Task A_restart_with_nothing_changed_posts_no_Event_and_a_change_posts_one()
+    {
+        await using var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        var canal = cluster.StartCanal();
+        await cluster.Redirects([Helloworld]);
+        int Created() => cluster.Api.RequestLog.Count(r => r.Verb == "create" && r.Resource == "events" && r.StatusCode == 201);
+        await Eventually.True(() => Created() == 1, "the Redirected Event of helloworld");
+        await canal.Stop();
+
+        var restarted = cluster.StartCanal();
+        await restarted.WaitForLine(l => l.Contains("is up to date"), "the restart to find nothing to write");
+        // A change after the restart is posted: once its Event is there, the restart's own plan was looked at too.
+        cluster.Api.Apply(KubeCluster.VirtualService("default", "second", "reviews"));
+        await Eventually.True(() => cluster.Api.List("", "v1", "events", "default").Any(e => (string?)e["involvedObject"]?["name"] == "second"), "the Event of default/second");
+        Assert.Equal(2, Created());
+        Assert.DoesNotContain(cluster.Api.RequestLog, r => r.Resource == "events" && r.Verb == "patch");
+        Assert.Contains(cluster.Api.RequestLog, r => r.Resource == "events" && r.Verb == "list");
+        await restarted.Stop();
+    }
+
+    [Fact]
     public async Task A_due_resync_lists_again_on_a_quiet_cluster_without_waiting_for_watch_traffic()
     {
         // Bookmarks as rare as a real server's (about a minute), so no watch traffic arrives while the test runs.
