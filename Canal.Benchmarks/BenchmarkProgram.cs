@@ -29,7 +29,7 @@ internal static class BenchmarkProgram
           --no-report          print only; leave BENCHMARKS.md alone
         """;
 
-    private static readonly string[] ScaleScenarios = ["initial-sync", "steady-change", "churn", "restart"];
+    private static readonly string[] ScaleScenarios = ["initial-sync", "steady-change", "churn", "restart", "events"];
 
     public static async Task<int> Main(string[] args)
     {

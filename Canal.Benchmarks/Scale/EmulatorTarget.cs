@@ -129,6 +129,23 @@ internal sealed class EmulatorTarget : ICanalTarget
         _canal = null;
     }
 
+    /// <summary>Events created and counted up (each a request that changed what Events say) so far.</summary>
+    public int EventRequests() =>
+        _api.RequestLog.Count(r => r.Resource == "events" && r.StatusCode is 200 or 201 && r.Verb is "create" or "patch");
+
+    /// <summary>The moment at least <paramref name="count"/> Event requests were seen.</summary>
+    public async Task<long> EventsPosted(int count, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (EventRequests() < count)
+        {
+            if (Stopwatch.GetTimestamp() > deadline)
+                throw new TimeoutException($"{EventRequests()} of {count} Events after {timeout.TotalSeconds:F0} s");
+            await Task.Delay(50);
+        }
+        return Stopwatch.GetTimestamp();
+    }
+
     public long Create(VirtualServiceSpec vs)
     {
         _api.Apply(Workload.VirtualServiceJson(vs));

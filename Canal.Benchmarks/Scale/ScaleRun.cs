@@ -32,8 +32,9 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
     public Table SteadyChange { get; } = new("steady-change", "target", "N", "samples", "p50 ms", "p99 ms", "max ms", "writes");
     public Table Churn { get; } = new("churn", "target", "N", "rate/s", "achieved/s", "changes", "p50 lag ms", "p99 lag ms", "max lag ms", "writes", "bounded");
     public Table Restart { get; } = new("restart", "target", "N", "listing s", "start→barrier s", "start→first check s", "writes");
+    public Table Events { get; } = new("events", "target", "N", "first start: Events", "posted in s", "restart, nothing changed: Events", "one change: Events");
 
-    public IEnumerable<Table> Tables => [InitialSync, SteadyChange, Churn, Restart];
+    public IEnumerable<Table> Tables => [InitialSync, SteadyChange, Churn, Restart, Events];
 
     public async Task Run()
     {
@@ -41,10 +42,41 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
         {
             foreach (var name in options.Targets)
             {
-                await using ICanalTarget target = name == "memory" ? new MemoryTarget() : await EmulatorTarget.Create();
-                await RunOn(target, n);
+                await using (ICanalTarget target = name == "memory" ? new MemoryTarget() : await EmulatorTarget.Create())
+                    await RunOn(target, n);
+                // Events are Kubernetes objects: only the emulator has them, counted on a Canal of their own.
+                if (name == "emulator" && options.Scenarios.Contains("events"))
+                {
+                    await using var target = await EmulatorTarget.Create();
+                    await PostedEvents(target, n);
+                }
             }
         }
+    }
+
+    /// <summary>Events posted by a first start (one per host and VirtualService), by a restart with nothing changed, and by one change.</summary>
+    private async Task PostedEvents(EmulatorTarget target, int n)
+    {
+        var workload = Workload.Create(n);
+        var change = new VirtualServiceSpec(Workload.Namespace(0), "events-change", ["events-change"]);
+        target.Seed(workload, [(change.Namespace, change.Services[0])]);
+        var expected = workload.VirtualServices.Sum(v => v.Hosts.Count());
+        var started = await target.Start();
+        // The overall rate limit paces a first start: give it that long and then some.
+        var postedAt = await target.EventsPosted(expected, TimeSpan.FromSeconds(120 + expected / 10.0));
+        var first = target.EventRequests();
+        await target.Stop();
+
+        await target.Start();
+        await target.SyncBarrierPassed(TimeSpan.FromSeconds(120 + n / 500));
+        await target.FirstCheck(TimeSpan.FromSeconds(120));
+        target.Create(change);
+        // Once the change's Event is there, the restart's own plan has been through the poster too.
+        await target.EventsPosted(first + 1, TimeSpan.FromSeconds(120));
+        var afterChange = target.EventRequests();
+        Events.Add(target.Name, n, first, Seconds(started, postedAt), afterChange - first - 1, 1);
+        log.WriteLine($"[{target.Name} N={n}] events: {first} at the first start, {afterChange - first - 1} more after a restart, then 1 for one change");
+        await target.Stop();
     }
 
     private async Task RunOn(ICanalTarget target, int n)
