@@ -24,7 +24,7 @@ RUN mkdir -p /var/lib/canal && chown "$APP_UID:$APP_UID" /var/lib/canal
 USER $APP_UID
 ENV Canal__Data=/var/lib/canal
 VOLUME /var/lib/canal
-# Akka remoting, Akka.Management (cluster bootstrap), the management API (health, metrics, canal-cmd).
-EXPOSE 4053 8558 9110
+# Akka remoting (cluster bootstrap finds it as the container port named remoting), the management API (health, metrics, canal-cmd).
+EXPOSE 4053 9110
 ENTRYPOINT ["dotnet", "canal.dll"]
 CMD ["run"]

@@ -177,7 +177,13 @@ internal static class RunCommand
                 var events = options.Events ? new VirtualServiceEvents(client, logger) : null;
                 akka.WithCanal(options, settings, store,
                     () => new KubernetesSource(client, kube, storeName, logger, events == null ? null : events.Invalid),
-                    events == null ? null : system => system.EventStream.Subscribe(system.ActorOf(Akka.Actor.Props.Create(() => new PlanEvents(events)), "plan-events"), typeof(PlanApplied)));
+                    system =>
+                    {
+                        if (events != null)
+                            system.EventStream.Subscribe(system.ActorOf(Akka.Actor.Props.Create(() => new PlanEvents(events)), "plan-events"), typeof(PlanApplied));
+                        if (options.Bootstrap.Enabled)
+                            PodSeeds.Join(system, options.Bootstrap, client, logger);
+                    });
             });
             (watching, writing) = (client.BaseUri.ToString(), $"{kube.CoreDnsNamespace}/{storeName}");
         }
@@ -253,6 +259,8 @@ internal static class RunCommand
             return "--corefile goes with --manifests (local mode); in Kubernetes mode Canal edits the CoreDNS ConfigMap";
         if (!Enum.IsDefined(options.Mode))
             return "--mode must be auto, rewrite, hosts or custom";
+        if (local && options.Bootstrap.Enabled)
+            return "cluster bootstrap (Canal__Bootstrap__Enabled) finds the replicas through the Kubernetes API: it needs Kubernetes mode (no --manifests); use --seed-node locally";
         if (local && options.Mode == DnsMode.Custom)
             return "--mode custom writes the coredns-custom ConfigMap, so it needs Kubernetes mode (no --manifests)";
         if (CanalOptions.Redirects(options.ClusterDomain, options.GatewaySelector, options.DefaultExportTo, out var error) is not { } valid)

@@ -4,9 +4,6 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Configuration;
-using Akka.Discovery.KubernetesApi;
-using Akka.Management;
-using Akka.Management.Cluster.Bootstrap;
 using Akka.Pattern;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
@@ -101,14 +98,7 @@ internal static class CanalAkka
             system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new ChangeLog(logger)), "change-log"), typeof(DnsWriterNotice));
             start?.Invoke(system);
         });
-        if (options.Bootstrap.Enabled)
-        {
-            builder
-                .WithAkkaManagement(hostName: options.Host, port: options.Bootstrap.ManagementPort, bindHostname: "0.0.0.0", bindPort: options.Bootstrap.ManagementPort)
-                .WithClusterBootstrap(serviceName: options.Bootstrap.ServiceName, portName: "management", requiredContactPoints: options.Bootstrap.RequiredContactPoints)
-                .WithKubernetesDiscovery(options.Bootstrap.LabelSelector);
-        }
-        else if (options.SeedNodes.Count == 0)
+        if (!options.Bootstrap.Enabled && options.SeedNodes.Count == 0)
         {
             // Without seed nodes a node never becomes Up: a lone node forms its own cluster.
             builder.AddStartup((system, _) => Cluster.Get(system).Join(Cluster.Get(system).SelfAddress));

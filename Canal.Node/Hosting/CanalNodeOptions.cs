@@ -54,7 +54,7 @@ internal sealed class CanalNodeOptions
     public int ManagementPort { get; set; } = 9110;
     public string? ManagementTokenFile { get; set; }
 
-    /// <summary>In Kubernetes: find the other replicas through Akka.Management cluster bootstrap instead of seed nodes.</summary>
+    /// <summary>In Kubernetes: find the other replicas through the pods API instead of configured seed nodes (Kubernetes/PodSeeds).</summary>
     public BootstrapOptions Bootstrap { get; set; } = new();
 
     /// <summary>Seed nodes (<c>akka.tcp://canal@host:port</c>); none means this node forms a cluster on its own.</summary>
@@ -67,13 +67,15 @@ internal sealed class CanalNodeOptions
 
 /// <summary>
 /// Cluster bootstrap: pods labelled <see cref="LabelSelector"/> in the pod's namespace are found through the
-/// Kubernetes API and contacted on Akka.Management's port; a cluster forms once <see cref="RequiredContactPoints"/> answer.
+/// Kubernetes API, their container port named remoting taken as seed nodes; a cluster forms once
+/// <see cref="RequiredContactPoints"/> of them run.
 /// </summary>
 internal sealed class BootstrapOptions
 {
     public bool Enabled { get; set; }
-    public string ServiceName { get; set; } = "canal-control";
     public string LabelSelector { get; set; } = "app.kubernetes.io/name=canal-control";
     public int RequiredContactPoints { get; set; } = 2;
-    public int ManagementPort { get; set; } = 8558;
+
+    /// <summary>The namespace of the pods; in a pod, the service account's namespace by default.</summary>
+    public string? PodNamespace { get; set; }
 }

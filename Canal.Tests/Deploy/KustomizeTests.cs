@@ -44,7 +44,7 @@ public sealed class KustomizeTests
         var container = Container(deployment);
 
         var ports = container["ports"]!.AsArray().ToDictionary(p => (string)p!["name"]!, p => (long)p!["containerPort"]!);
-        Assert.Equal(new Dictionary<string, long> { ["remoting"] = 4053, ["management"] = 8558, ["api"] = 9110 }, ports);
+        Assert.Equal(new Dictionary<string, long> { ["remoting"] = 4053, ["api"] = 9110 }, ports);
         Assert.Equal("4053", Value(container, "Canal__Port"));
         Assert.Equal("9110", Value(container, "Canal__ManagementPort"));
         Assert.Equal("0.0.0.0", Value(container, "Canal__ManagementHost"));
@@ -76,7 +76,7 @@ public sealed class KustomizeTests
         var service = One(objects, "Service", Name);
         Assert.Equal("None", (string?)service["spec"]!["clusterIP"]);
         Assert.True(Selects(service["spec"]!["selector"], pod["metadata"]!["labels"]));
-        Assert.Contains(service["spec"]!["ports"]!.AsArray(), p => (string?)p!["name"] == "management" && (long)p["port"]! == 8558);
+        Assert.Contains(service["spec"]!["ports"]!.AsArray(), p => (string?)p!["name"] == "remoting" && (long)p["port"]! == 4053);
         Assert.True(Selects(One(objects, "PodDisruptionBudget", Name)["spec"]!["selector"]!["matchLabels"], pod["metadata"]!["labels"]));
     }
 

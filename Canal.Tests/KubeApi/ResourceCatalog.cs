@@ -14,6 +14,8 @@ public sealed class ResourceCatalog
             new("", ["v1"], "configmaps", "configmap", "ConfigMap", true, ["cm"], false),
             new("", ["v1"], "events", "event", "Event", true, ["ev"], false),
             new("", ["v1"], "namespaces", "namespace", "Namespace", false, ["ns"], false),
+            // Pods as cluster bootstrap lists them; their status is written by tests, as kubelet would.
+            new("", ["v1"], "pods", "pod", "Pod", true, ["po"], false),
             new("", ["v1"], "services", "service", "Service", true, ["svc"], false),
             new("discovery.k8s.io", ["v1"], "endpointslices", "endpointslice", "EndpointSlice", true, [], false),
             new(IstioGroup, istioVersions, "gateways", "gateway", "Gateway", true, ["gw"], true),

@@ -46,9 +46,11 @@ internal sealed class KubeCluster : IAsyncDisposable
         ["data"] = data,
     };
 
-    public CanalProcess StartCanal(params string[] extra)
+    public CanalProcess StartCanal(params string[] extra) => StartCanal(new Dictionary<string, string>(), extra);
+
+    public CanalProcess StartCanal(IReadOnlyDictionary<string, string> environment, params string[] extra)
     {
-        var canal = CanalProcess.Start(Temp.FullName, ["run", "--kubeconfig", Kubeconfig, "--data", Path.Combine(Temp.FullName, "data"), .. extra]);
+        var canal = CanalProcess.Start(Temp.FullName, environment, ["run", "--kubeconfig", Kubeconfig, "--data", Path.Combine(Temp.FullName, "data"), .. extra]);
         _processes.Add(canal);
         return canal;
     }

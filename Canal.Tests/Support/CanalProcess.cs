@@ -27,13 +27,16 @@ internal sealed class CanalProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts canal; <c>run</c> gets a free management port unless the test chose one (tests run side by side).</summary>
-    public static CanalProcess Start(string workingDirectory, params string[] args) =>
-        Run("canal.dll", workingDirectory, null, args is ["run", ..] && !args.Contains("--management-port") ? [.. args, "--management-port", Ports.Free().ToString()] : args);
+    public static CanalProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts canal with <paramref name="environment"/> added to its environment (settings such as Canal__Bootstrap__Enabled).</summary>
+    public static CanalProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Run("canal.dll", workingDirectory, null, args is ["run", ..] && !args.Contains("--management-port") ? [.. args, "--management-port", Ports.Free().ToString()] : args, environment);
 
     /// <summary>The real canal-cmd; <paramref name="input"/>, when given, is typed at its prompt and then closed.</summary>
-    public static CanalProcess Cmd(string? input, params string[] args) => Run("canal-cmd.dll", AppContext.BaseDirectory, input, args);
+    public static CanalProcess Cmd(string? input, params string[] args) => Run("canal-cmd.dll", AppContext.BaseDirectory, input, args, new Dictionary<string, string>());
 
-    private static CanalProcess Run(string dll, string workingDirectory, string? input, string[] args)
+    private static CanalProcess Run(string dll, string workingDirectory, string? input, string[] args, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -47,6 +50,8 @@ internal sealed class CanalProcess : IAsyncDisposable
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         var process = Process.Start(start)!;
         if (input != null)
             process.StandardInput.Write(input);
