@@ -10,13 +10,19 @@ internal sealed class TokenBucket(int burst, TimeSpan refill, TimeProvider clock
 
     public TimeSpan Refill => refill;
 
-    /// <summary>Takes a token if one is there.</summary>
-    public bool TryTake()
+    /// <summary>Whether a token is there now, without taking it.</summary>
+    public bool HasToken()
     {
         var now = clock.GetUtcNow();
         _tokens = Math.Min(burst, _tokens + (now - _at) / refill);
         _at = now;
-        if (_tokens < 1)
+        return _tokens >= 1;
+    }
+
+    /// <summary>Takes a token if one is there.</summary>
+    public bool TryTake()
+    {
+        if (!HasToken())
             return false;
         _tokens--;
         return true;

@@ -10,8 +10,9 @@ namespace Canal.Node.Kubernetes;
 /// Kubernetes Events on VirtualServices, so <c>kubectl describe virtualservice</c> says what Canal did with each
 /// host: Redirected (Normal), Skipped or Blocked (Warning), Invalid (Warning). As controllers are meant to:
 /// <list type="bullet">
-/// <item>one Event per change of a host's outcome, never one per start: before the first post, the Events Canal
-/// posted earlier (any replica, any life) are read back, so a restart or fail-over with nothing changed posts nothing;</item>
+/// <item>one Event per change of a host's outcome, never one per start: when plans start to arrive (this node took
+/// the DnsWriter: at start, after a fail-over, after a hand-back) the Events Canal posted earlier, from any replica
+/// and any life, are read back first, so a restart or fail-over with nothing changed posts nothing;</item>
 /// <item>an outcome seen before on the same VirtualService counts up that Event (count, lastTimestamp) instead of a new one;</item>
 /// <item>rate-limited per VirtualService (<see cref="PerObjectBurst"/>, then one per <see cref="PerObjectRefill"/>) and overall
 /// (<see cref="OverallPerSecond"/> a second): news waits, only the latest outcome of a host is kept, and nothing is dropped.</item>
@@ -24,6 +25,9 @@ internal sealed class VirtualServiceEvents : IDisposable
     public const int PerObjectBurst = 10;
     public static readonly TimeSpan PerObjectRefill = TimeSpan.FromSeconds(30);
     public const int OverallPerSecond = 20;
+
+    /// <summary>The DnsWriter checks the store every 30 s; plans stopping longer than this means it ran elsewhere meanwhile.</summary>
+    public static readonly TimeSpan QuietBeforeReadBack = TimeSpan.FromSeconds(90);
 
     private readonly IKubernetes _client;
     private readonly ILogger _logger;
@@ -38,6 +42,8 @@ internal sealed class VirtualServiceEvents : IDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private bool _failedBefore;
+    private DateTimeOffset? _lastPlan;
+    private bool _readBackDue;
 
     public VirtualServiceEvents(IKubernetes client, ILogger logger, TimeProvider? clock = null)
     {
@@ -55,6 +61,14 @@ internal sealed class VirtualServiceEvents : IDisposable
     /// <summary>Every host whose outcome differs from what its VirtualService's Events say.</summary>
     public void Observe(RedirectPlan plan)
     {
+        var now = _clock.GetUtcNow();
+        lock (_gate)
+        {
+            if (_lastPlan == null || now - _lastPlan > QuietBeforeReadBack)
+                _readBackDue = true;
+            _lastPlan = now;
+        }
+        Forget(plan.Decisions.SelectMany(d => d.Claimers).ToHashSet());
         foreach (var decision in plan.Decisions)
         {
             var (type, reason) = decision.Status switch
@@ -77,6 +91,25 @@ internal sealed class VirtualServiceEvents : IDisposable
         _wake.Release();
     }
 
+    /// <summary>
+    /// A plan names every VirtualService that claims a host: what was told of the others (deleted, or claiming
+    /// nothing now) is dropped, so memory follows the VirtualServices that exist.
+    /// </summary>
+    private void Forget(HashSet<ObjectKey> claimers)
+    {
+        lock (_gate)
+        {
+            // A VirtualService with news still waiting keeps its bucket, or forgetting it would lift its rate limit.
+            claimers.UnionWith(_pending.Keys.Select(k => k.Item1));
+            foreach (var key in _told.Keys.Where(k => !claimers.Contains(k.Item1)).ToList())
+                _told.Remove(key);
+            foreach (var key in _posted.Keys.Where(k => !claimers.Contains(k.Item1)).ToList())
+                _posted.Remove(key);
+            foreach (var vs in _perObject.Keys.Where(k => !claimers.Contains(k)).ToList())
+                _perObject.Remove(vs);
+        }
+    }
+
     private void Report(News news)
     {
         news = news with { Message = news.Message.Length > 1000 ? news.Message[..1000] : news.Message };
@@ -89,11 +122,15 @@ internal sealed class VirtualServiceEvents : IDisposable
     {
         try
         {
-            await ReadBack(_stopping.Token);
             while (!_stopping.IsCancellationRequested)
             {
                 // New news wakes it; waiting news is looked at again every second, for buckets that have refilled.
                 await _wake.WaitAsync(TimeSpan.FromSeconds(1), _stopping.Token);
+                bool readBack;
+                lock (_gate)
+                    (readBack, _readBackDue) = (_readBackDue, false);
+                if (readBack)
+                    await ReadBack(_stopping.Token);
                 foreach (var news in Due())
                     await Send(news);
             }
@@ -118,10 +155,11 @@ internal sealed class VirtualServiceEvents : IDisposable
                 }
                 if (!_perObject.TryGetValue(news.VirtualService, out var bucket))
                     _perObject[news.VirtualService] = bucket = new TokenBucket(PerObjectBurst, PerObjectRefill, _clock);
+                if (!bucket.HasToken())
+                    continue;
                 if (!_overall.TryTake())
                     break;
-                if (!bucket.TryTake())
-                    continue;
+                bucket.TryTake();
                 _pending.Remove(key);
                 due.Add(news);
             }

@@ -33,11 +33,11 @@ public sealed class VirtualServiceEventsTests
         await Eventually.True(() => Requests(server, "create") == VirtualServiceEvents.PerObjectBurst, "the burst");
 
         clock.Advance(VirtualServiceEvents.PerObjectRefill);
-        events.Observe(Plan(vs, HostStatus.Redirected));
+        events.Observe(Plan(vs, HostStatus.Redirected, hosts));
         await Eventually.True(() => Requests(server, "create") == VirtualServiceEvents.PerObjectBurst + 1, "one more once a token refilled");
 
         clock.Advance(VirtualServiceEvents.PerObjectRefill * 4);
-        events.Observe(Plan(vs, HostStatus.Redirected));
+        events.Observe(Plan(vs, HostStatus.Redirected, hosts));
         await Eventually.True(() => Requests(server, "create") == hosts.Length, "the rest");
         var told = server.List("", "v1", "events", "default").Select(e => (string?)e["metadata"]?["annotations"]?[VirtualServiceEvents.HostAnnotation]);
         Assert.Equal(hosts.Order(), told.Order());
@@ -66,5 +66,43 @@ public sealed class VirtualServiceEventsTests
         next.Observe(Plan(new ObjectKey("default", "other"), HostStatus.Redirected, host));
         await Eventually.True(() => Requests(server, "create") == 3, "the other VirtualService's Event");
         Assert.Equal(1, Requests(server, "patch"));
+    }
+
+    [Fact]
+    public async Task A_VirtualService_no_plan_names_any_more_is_forgotten_and_a_new_one_of_that_name_gets_its_own_Event()
+    {
+        await using var server = await KubeApiServer.StartAsync();
+        using var events = new VirtualServiceEvents(Client(server), NullLogger.Instance);
+        var vs = new ObjectKey("default", "recreated");
+        const string host = "reviews.default.svc.cluster.local";
+
+        events.Observe(Plan(vs, HostStatus.Redirected, host));
+        await Eventually.True(() => Requests(server, "create") == 1, "the first VirtualService's Event");
+        events.Observe(Plan(new ObjectKey("default", "other"), HostStatus.Redirected, host));
+        await Eventually.True(() => Requests(server, "create") == 2, "the other VirtualService's Event");
+        events.Observe(Plan(vs, HostStatus.Redirected, host));
+
+        await Eventually.True(() => Requests(server, "create") == 3, "an Event of its own for the VirtualService created again");
+        Assert.Equal(0, Requests(server, "patch"));
+    }
+
+    [Fact]
+    public async Task A_replica_that_takes_over_reads_back_what_the_one_before_posted_since_it_started()
+    {
+        await using var server = await KubeApiServer.StartAsync();
+        var vs = new ObjectKey("default", "handed-over");
+        const string host = "reviews.default.svc.cluster.local";
+        // Both replicas run from the start; only the one with the DnsWriter gets plans.
+        using var standby = new VirtualServiceEvents(Client(server), NullLogger.Instance);
+        using (var first = new VirtualServiceEvents(Client(server), NullLogger.Instance))
+        {
+            first.Observe(Plan(vs, HostStatus.Redirected, host));
+            await Eventually.True(() => Requests(server, "create") == 1, "the first replica's Event");
+        }
+
+        standby.Observe(Plan(vs, HostStatus.Redirected, host));
+        standby.Observe(Plan(new ObjectKey("default", "other"), HostStatus.Redirected, host));
+        await Eventually.True(() => Requests(server, "create") == 2, "the other VirtualService's Event, from the replica that took over");
+        Assert.Equal(0, Requests(server, "patch"));
     }
 }
