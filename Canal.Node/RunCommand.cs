@@ -180,7 +180,11 @@ internal static class RunCommand
                     system =>
                     {
                         if (events != null)
-                            system.EventStream.Subscribe(system.ActorOf(Akka.Actor.Props.Create(() => new PlanEvents(events)), "plan-events"), typeof(PlanApplied));
+                        {
+                            var planEvents = system.ActorOf(Akka.Actor.Props.Create(() => new PlanEvents(events)), "plan-events");
+                            system.EventStream.Subscribe(planEvents, typeof(SyncBarrierPassed));
+                            system.EventStream.Subscribe(planEvents, typeof(PlanApplied));
+                        }
                         if (options.Bootstrap.Enabled)
                             PodSeeds.Join(system, options.Bootstrap, client, logger);
                     });

@@ -10,9 +10,9 @@ namespace Canal.Node.Kubernetes;
 /// Kubernetes Events on VirtualServices, so <c>kubectl describe virtualservice</c> says what Canal did with each
 /// host: Redirected (Normal), Skipped or Blocked (Warning), Invalid (Warning). As controllers are meant to:
 /// <list type="bullet">
-/// <item>one Event per change of a host's outcome, never one per start: when plans start to arrive (this node took
-/// the DnsWriter: at start, after a fail-over, after a hand-back) the Events Canal posted earlier, from any replica
-/// and any life, are read back first, so a restart or fail-over with nothing changed posts nothing;</item>
+/// <item>one Event per change of a host's outcome, never one per start: whenever a DnsWriter starts on this node
+/// (<see cref="TookOver"/>: at start, after a fail-over, after a hand-back) the Events Canal posted earlier, from
+/// any replica and any life, are read back before the next post, so a restart or fail-over with nothing changed posts nothing;</item>
 /// <item>an outcome seen before on the same VirtualService counts up that Event (count, lastTimestamp) instead of a new one;</item>
 /// <item>rate-limited per VirtualService (<see cref="PerObjectBurst"/>, then one per <see cref="PerObjectRefill"/>) and overall
 /// (<see cref="OverallPerSecond"/> a second): news waits, only the latest outcome of a host is kept, and nothing is dropped.</item>
@@ -25,9 +25,6 @@ internal sealed class VirtualServiceEvents : IDisposable
     public const int PerObjectBurst = 10;
     public static readonly TimeSpan PerObjectRefill = TimeSpan.FromSeconds(30);
     public const int OverallPerSecond = 20;
-
-    /// <summary>The DnsWriter checks the store every 30 s; plans stopping longer than this means it ran elsewhere meanwhile.</summary>
-    public static readonly TimeSpan QuietBeforeReadBack = TimeSpan.FromSeconds(90);
 
     private readonly IKubernetes _client;
     private readonly ILogger _logger;
@@ -42,7 +39,6 @@ internal sealed class VirtualServiceEvents : IDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private bool _failedBefore;
-    private DateTimeOffset? _lastPlan;
     private bool _readBackDue;
 
     public VirtualServiceEvents(IKubernetes client, ILogger logger, TimeProvider? clock = null)
@@ -61,13 +57,6 @@ internal sealed class VirtualServiceEvents : IDisposable
     /// <summary>Every host whose outcome differs from what its VirtualService's Events say.</summary>
     public void Observe(RedirectPlan plan)
     {
-        var now = _clock.GetUtcNow();
-        lock (_gate)
-        {
-            if (_lastPlan == null || now - _lastPlan > QuietBeforeReadBack)
-                _readBackDue = true;
-            _lastPlan = now;
-        }
         Forget(plan.Decisions.SelectMany(d => d.Claimers).ToHashSet());
         foreach (var decision in plan.Decisions)
         {
@@ -80,6 +69,17 @@ internal sealed class VirtualServiceEvents : IDisposable
             foreach (var claimer in decision.Claimers)
                 Report(new News(claimer, decision.Host, type, reason, $"{HostName.Quote(decision.Host)}: {decision.Reason}"));
         }
+    }
+
+    /// <summary>
+    /// A DnsWriter passed its sync barrier on this node: another replica (or this one's earlier life) may have posted
+    /// since this one last looked, so what Canal's Events say is read back before anything more is posted.
+    /// </summary>
+    public void TookOver()
+    {
+        lock (_gate)
+            _readBackDue = true;
+        _wake.Release();
     }
 
     public void Invalid(ManifestError error, ObjectKey virtualService) =>

@@ -111,6 +111,24 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
     }
 
     [Fact]
+    public async Task A_fail_over_posts_no_Event_for_what_did_not_change()
+    {
+        var (cluster, set, _) = await ThreeNodesWithStableHosts();
+        await using var __ = cluster;
+        int Created() => cluster.Api.RequestLog.Count(r => r.Verb == "create" && r.Resource == "events" && r.StatusCode == 201);
+        bool Told(string vs) => cluster.Api.List("", "v1", "events", null).Any(e => (string?)e["involvedObject"]?["name"] == vs);
+        // helloworld and the ten stable VirtualServices: one Redirected Event each.
+        await Eventually.True(() => Created() == 11, () => $"the first DnsWriter's 11 Events; {Created()} so far");
+
+        await set.Replicas[0].Process.Crash();
+        await Lands(cluster, set, "after-kill", "a change after the kill to land");
+        await Eventually.True(() => Told("after-kill"), "the Event of the change, from the DnsWriter that took over");
+
+        Assert.Equal(12, Created());
+        Assert.DoesNotContain(cluster.Api.RequestLog, r => r.Verb == "patch" && r.Resource == "events");
+    }
+
+    [Fact]
     public async Task A_rolling_restart_under_steady_change_hands_over_in_seconds_and_loses_no_redirect()
     {
         var (cluster, set, stable) = await ThreeNodesWithStableHosts();

@@ -62,6 +62,7 @@ public sealed class VirtualServiceEventsTests
         Assert.Equal(2, (int?)redirected["count"]);
 
         using var next = new VirtualServiceEvents(Client(server), NullLogger.Instance);
+        next.TookOver();
         next.Observe(Plan(vs, HostStatus.Redirected, host));
         next.Observe(Plan(new ObjectKey("default", "other"), HostStatus.Redirected, host));
         await Eventually.True(() => Requests(server, "create") == 3, "the other VirtualService's Event");
@@ -92,7 +93,7 @@ public sealed class VirtualServiceEventsTests
         await using var server = await KubeApiServer.StartAsync();
         var vs = new ObjectKey("default", "handed-over");
         const string host = "reviews.default.svc.cluster.local";
-        // Both replicas run from the start; only the one with the DnsWriter gets plans.
+        // Both replicas run from the start; only the one with the DnsWriter gets plans, after its sync barrier.
         using var standby = new VirtualServiceEvents(Client(server), NullLogger.Instance);
         using (var first = new VirtualServiceEvents(Client(server), NullLogger.Instance))
         {
@@ -100,6 +101,7 @@ public sealed class VirtualServiceEventsTests
             await Eventually.True(() => Requests(server, "create") == 1, "the first replica's Event");
         }
 
+        standby.TookOver();
         standby.Observe(Plan(vs, HostStatus.Redirected, host));
         standby.Observe(Plan(new ObjectKey("default", "other"), HostStatus.Redirected, host));
         await Eventually.True(() => Requests(server, "create") == 2, "the other VirtualService's Event, from the replica that took over");
