@@ -34,7 +34,6 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<ObjectKey, ClusterService> _services = [];
     private readonly Dictionary<ObjectKey, DateTime> _unreadySince = [];
     private HashSet<ObjectKey> _withdrawn = [];
-    private TcpPorts? _tcp;
     private readonly DecisionCache _decisions = new();
 
     private SyncPhase _phase = SyncPhase.WaitingForListing;
@@ -494,12 +493,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         if (!withdrawn.SetEquals(_withdrawn))
             _decisions.Clear();
         _withdrawn = withdrawn;
-        var byHost = claims.ToDictionary(c => c.Key, c => (IReadOnlyList<HostClaimant>)c.Value);
-        var tcp = TcpPorts.Of(byHost);
-        if (!tcp.Equals(_tcp))
-            _decisions.Clear();
-        _tcp = tcp;
-        return _decisions.Decide(byHost, canalGateways, _services.Values, _settings.Redirects, withdrawn, tcp);
+        return _decisions.Decide(claims.ToDictionary(c => c.Key, c => (IReadOnlyList<HostClaimant>)c.Value), canalGateways, _services.Values, _settings.Redirects, withdrawn);
     }
 
     private DnsWriterStatus Status() => new(
