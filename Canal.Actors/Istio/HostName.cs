@@ -44,7 +44,7 @@ public static class HostName
             return HostResolution.Skip($"{Quote(host)}: {labelError}");
 
         if (!absolute && labels.Length == 1)
-            name = $"{name}.{defaultNamespace}.svc.{clusterDomain}";
+            name = ServiceFqdn(new ObjectKey(defaultNamespace, name), clusterDomain);
 
         if (!name.EndsWith("." + clusterDomain, StringComparison.Ordinal))
         {

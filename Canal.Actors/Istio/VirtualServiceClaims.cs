@@ -70,7 +70,7 @@ public sealed record VirtualServiceClaims(
                 .Order()
                 .ToList();
             var hosts = root.Hosts
-                .Select(h => h.Contains('.') || h == "*" ? h.TrimEnd('.') : $"{h}.{root.Key.Namespace}.svc.{options.ClusterDomain}")
+                .Select(h => h.Contains('.') || h == "*" ? h.TrimEnd('.') : HostName.ServiceFqdn(new ObjectKey(root.Key.Namespace, h), options.ClusterDomain))
                 .ToList();
             var exportTo = root.ExportTo.Count > 0 ? root.ExportTo : options.DefaultExportTo;
             // null: exported everywhere. "." is the VirtualService's own namespace; "~" exports to none.

@@ -91,7 +91,7 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
     {
         var releases = release.Claimers
             .Where(c => _claims.TryGetValue(c, out var claim) && !claim.IsRelease && claim.Version < release.Before)
-            .Select(c => _claims[c] with { Version = VersionStamp.Next(_claims[c].Version), Hosts = [], Routes = [] })
+            .Select(c => _claims[c].Released(VersionStamp.Next(_claims[c].Version)))
             .ToList();
         var replyTo = Sender;
         var reply = new ClaimersReleased(_namespace, releases.Count);

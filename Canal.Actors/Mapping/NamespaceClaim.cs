@@ -14,6 +14,9 @@ public sealed record NamespaceClaim(ObjectKey Claimer, long Version, IReadOnlyLi
 {
     public bool IsRelease => Hosts.Count == 0;
 
+    /// <summary>The claim with nothing claimed any more, at <paramref name="version"/>.</summary>
+    public NamespaceClaim Released(long version) => this with { Version = version, Hosts = [], Routes = [] };
+
     /// <summary>How the claimer routes to the host at <paramref name="index"/> of <see cref="Hosts"/>.</summary>
     public HostRoutes RoutesOf(int index) => Routes?[index] ?? HostRoutes.Legacy(Gateways, Claimer.Namespace);
 }

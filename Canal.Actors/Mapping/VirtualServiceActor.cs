@@ -70,7 +70,7 @@ public sealed class VirtualServiceActor : ReceivePersistentActor
                     return new NamespaceHosts(g.Key, [.. hosts.Select(h => h.Host)], [.. hosts.Select(h => h.Routes)]);
                 })
                 .ToList();
-        var released = (_state?.Claims ?? []).Where(old => claimed.All(c => c.Namespace != old.Namespace)).Select(old => old with { Hosts = [], Routes = [] });
+        var released = (_state?.Claims ?? []).Where(old => claimed.All(c => c.Namespace != old.Namespace)).Select(old => old.Released());
         var claims = claimed.Concat(released).OrderBy(c => c.Namespace, StringComparer.Ordinal).ToList();
 
         if (_state == null && claims.Count == 0 && extracted.Skipped.Count == 0)
@@ -122,7 +122,7 @@ public sealed class VirtualServiceActor : ReceivePersistentActor
     private void Apply(VirtualServiceRemoved removed)
     {
         _removed = true;
-        _state = _state! with { Version = removed.Version, Claims = [.. _state.Claims.Select(c => c with { Hosts = [], Routes = [] })] };
+        _state = _state! with { Version = removed.Version, Claims = [.. _state.Claims.Select(c => c.Released())] };
     }
 
     private void Deliver(IActorRef replyTo, bool removal)

@@ -47,7 +47,11 @@ public sealed record VirtualServiceState(
 /// Hosts claimed in one namespace; empty once released (kept so a release lost in a crash is sent again).
 /// <paramref name="Routes"/> says, host by host, where its routes apply; null in states stored before it existed.
 /// </summary>
-public sealed record NamespaceHosts(string Namespace, IReadOnlyList<string> Hosts, IReadOnlyList<HostRoutes>? Routes = null);
+public sealed record NamespaceHosts(string Namespace, IReadOnlyList<string> Hosts, IReadOnlyList<HostRoutes>? Routes = null)
+{
+    /// <summary>The same namespace with nothing claimed in it.</summary>
+    public NamespaceHosts Released() => this with { Hosts = [], Routes = [] };
+}
 
 /// <summary>Persisted whenever the derived claims change: the whole state, so recovery needs only the last one.</summary>
 public sealed record VirtualServiceRecorded(
