@@ -144,6 +144,7 @@ internal static class RunCommand
         builder.Services.ConfigureHttpJsonOptions(json => ManagementJson.Configure(json.SerializerOptions));
 
         var settings = CanalAkka.WriterSettings(options, redirects);
+        var refusals = new ApiRefusals();
         string watching, writing;
         if (options.Manifests.Length > 0)
         {
@@ -157,7 +158,7 @@ internal static class RunCommand
             IKubernetes client;
             try
             {
-                client = KubernetesConnection.Create(options.Kubeconfig, options.Context);
+                client = KubernetesConnection.Create(options.Kubeconfig, options.Context, refusals);
             }
             catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException)
             {
@@ -205,6 +206,7 @@ internal static class RunCommand
         }
 
         await using var host = builder.Build();
+        refusals.Logger = Logger(host.Services);
         ManagementApi.Map(host, access);
         var journal = string.IsNullOrWhiteSpace(options.Postgres) ? Path.GetFullPath(Path.Combine(options.Data, "canal.db")) : "PostgreSQL";
         Logger(host.Services).LogInformation(

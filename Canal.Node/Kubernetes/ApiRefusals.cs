@@ -5,36 +5,50 @@ using Microsoft.Extensions.Logging;
 namespace Canal.Node.Kubernetes;
 
 /// <summary>
-/// 401 and 403 answers of the API server: the first of each verb and resource is a warning that names what to
-/// grant (or that the credentials are refused), later ones are only counted (<c>canal_api_refused_total</c>),
-/// so a missing permission is plain in the log without flooding it.
+/// 401 and 403 answers of the API server, seen for every request of the client it is a handler of: the first of
+/// each verb and resource is a warning that names what to grant (or that the credentials are refused), later ones
+/// are only counted (<c>canal_api_refused_total</c>), so a missing permission is plain in the log without flooding it.
+/// Callers still get their failure, and leave the logging of a refusal to this (<see cref="IsRefusal"/>).
 /// </summary>
-internal static class ApiRefusals
+internal sealed class ApiRefusals : DelegatingHandler
 {
     private static readonly ConcurrentDictionary<(string Verb, string Resource, int Code), long> Counts = new();
 
     /// <summary>Every refusal so far, by verb, resource (<c>resource.group</c>) and status code.</summary>
     public static IReadOnlyDictionary<(string Verb, string Resource, int Code), long> Totals => Counts;
 
-    /// <summary>True when <paramref name="e"/> is a 401 or 403, which is then logged (first time) and counted.</summary>
-    public static bool Report(Exception e, ILogger logger)
+    /// <summary>Where the warnings go; set once the host's logging exists (no request is made before).</summary>
+    public ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    /// <summary>True for the failure a 401 or 403 answer becomes, which this handler has already reported.</summary>
+    public static bool IsRefusal(Exception e) =>
+        e is HttpOperationException { Response.StatusCode: System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden };
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (e is not HttpOperationException { Response.StatusCode: System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden } refused)
-            return false;
-        var code = (int)refused.Response.StatusCode;
-        var (verb, group, resource, ns) = Describe(refused.Request.Method.Method, refused.Request.RequestUri);
+        var response = await base.SendAsync(request, cancellationToken);
+        if (response.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
+        {
+            // Buffered, so the client can still read the Status for its own exception.
+            await response.Content.LoadIntoBufferAsync(cancellationToken);
+            Report(request, (int)response.StatusCode, (await response.Content.ReadAsStringAsync(cancellationToken)).Trim());
+        }
+        return response;
+    }
+
+    private void Report(HttpRequestMessage request, int code, string why)
+    {
+        var (verb, group, resource, ns) = Describe(request.Method.Method, request.RequestUri);
         var qualified = group.Length > 0 ? $"{resource}.{group}" : resource;
         if (Counts.AddOrUpdate((verb, qualified, code), 1, (_, n) => n + 1) > 1)
-            return true;
+            return;
         var where = ns != null ? $" in namespace {ns}" : "";
-        var why = refused.Response.Content is { Length: > 0 } content ? content.Trim() : refused.Response.ReasonPhrase;
         if (code == 401)
-            logger.LogWarning("the API server does not accept Canal's credentials ({Verb} {Resource}{Where}: 401 {Why}); check the ServiceAccount token or the kubeconfig user",
+            Logger.LogWarning("the API server does not accept Canal's credentials ({Verb} {Resource}{Where}: 401 {Why}); check the ServiceAccount token or the kubeconfig user",
                 verb, qualified, where, why);
         else
-            logger.LogWarning("the API server refused to {Verb} {Resource}{Where} (403 {Why}); grant the ServiceAccount verb {Verb2} on resource {Resource2} in API group \"{Group}\" (k8s/base/rbac.yaml lists what Canal needs); further refusals are counted in canal_api_refused_total",
+            Logger.LogWarning("the API server refused to {Verb} {Resource}{Where} (403 {Why}); grant the ServiceAccount verb {Verb2} on resource {Resource2} in API group \"{Group}\" (k8s/base/rbac.yaml lists what Canal needs); further refusals are counted in canal_api_refused_total",
                 verb, qualified, where, why, verb, resource, group);
-        return true;
     }
 
     /// <summary>The RBAC verb, group, resource and namespace of an API request, read from its method and path.</summary>

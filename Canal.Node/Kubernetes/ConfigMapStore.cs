@@ -30,27 +30,7 @@ internal sealed class ConfigMapStore(IKubernetes client, string ns, string name,
 
     public string Description => ownsKey ? $"{ns}/{name} ({key})" : $"{ns}/{name}";
 
-    public Task<DnsConfig> ReadAsync(CancellationToken cancellationToken) => Reporting(() => ReadConfig(cancellationToken));
-
-    public Task<DnsWriteResult> WriteAsync(string content, string expectedVersion, long fence, CancellationToken cancellationToken) =>
-        Reporting(() => Write(content, expectedVersion, fence, cancellationToken));
-
-    public Task<(bool Restored, string Message)> RestoreBackupAsync(CancellationToken cancellationToken) => Reporting(() => Restore(cancellationToken));
-
-    /// <summary>A refusal (401, 403) is also said in the log, naming the permission; the caller still sees the failure.</summary>
-    private async Task<T> Reporting<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (HttpOperationException e) when (ApiRefusals.Report(e, logger))
-        {
-            throw;
-        }
-    }
-
-    private async Task<DnsConfig> ReadConfig(CancellationToken cancellationToken)
+    public async Task<DnsConfig> ReadAsync(CancellationToken cancellationToken)
     {
         var configMap = _lastRead = await Read(cancellationToken);
         if (configMap == null)
@@ -79,7 +59,7 @@ internal sealed class ConfigMapStore(IKubernetes client, string ns, string name,
         return ConfigMapLimit - others - key.Length;
     }
 
-    private async Task<DnsWriteResult> Write(string content, string expectedVersion, long fence, CancellationToken cancellationToken)
+    public async Task<DnsWriteResult> WriteAsync(string content, string expectedVersion, long fence, CancellationToken cancellationToken)
     {
         // The replace carries the resourceVersion, so the API server refuses it (409) if anyone wrote since.
         var current = _lastRead is { } read && read.Metadata.ResourceVersion == expectedVersion ? read : await Read(cancellationToken);
@@ -110,7 +90,7 @@ internal sealed class ConfigMapStore(IKubernetes client, string ns, string name,
     }
 
     /// <summary>The Corefile from the backup ConfigMap; in custom mode, Canal's key removed.</summary>
-    private async Task<(bool Restored, string Message)> Restore(CancellationToken cancellationToken)
+    public async Task<(bool Restored, string Message)> RestoreBackupAsync(CancellationToken cancellationToken)
     {
         string original;
         if (backupName == null)

@@ -41,7 +41,7 @@ internal sealed class ListWatch<T>(
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                if (!ApiRefusals.Report(e, logger))
+                if (!ApiRefusals.IsRefusal(e))
                     logger.LogWarning("listing {What} failed ({Error}); retrying", what, Describe(e));
                 await Backoff(failures++, cancellationToken);
                 continue;
@@ -75,14 +75,14 @@ internal sealed class ListWatch<T>(
                 }
                 catch (Exception e) when (IsGone(e))
                 {
-                    WatchRestarts.Count();
+                    Counters.WatchRestarts.Count();
                     logger.LogInformation("watch of {What} expired (410 Gone); listing again", what);
                     break;
                 }
                 catch (Exception e) when (!relist.IsCancellationRequested)
                 {
-                    WatchRestarts.Count();
-                    if (!ApiRefusals.Report(e, logger))
+                    Counters.WatchRestarts.Count();
+                    if (!ApiRefusals.IsRefusal(e))
                         logger.LogWarning("watch of {What} failed ({Error}); resuming from resourceVersion {ResourceVersion}", what, Describe(e), resourceVersion);
                     await Backoff(failures++, cancellationToken);
                 }
@@ -130,14 +130,4 @@ internal sealed class ListWatch<T>(
         // Jitter keeps a fleet of watchers from reconnecting in lockstep.
         return Task.Delay(delay * (0.5 + Random.Shared.NextDouble() / 2), cancellationToken);
     }
-}
-
-/// <summary>Watch restarts (drops, errors, 410s) of every watch in this process, for metrics.</summary>
-internal static class WatchRestarts
-{
-    private static long _total;
-
-    public static long Total => Interlocked.Read(ref _total);
-
-    public static void Count() => Interlocked.Increment(ref _total);
 }

@@ -49,7 +49,7 @@ internal static class PodSeeds
                 }
                 catch (Exception e) when (!system.WhenTerminated.IsCompleted)
                 {
-                    if (!ApiRefusals.Report(e, logger))
+                    if (!ApiRefusals.IsRefusal(e))
                         logger.LogWarning("listing the pods labelled {Selector} in {Namespace} failed ({Error}); retrying", options.LabelSelector, ns, e.Message);
                 }
                 await Task.Delay(Retry);

@@ -6,10 +6,6 @@ internal sealed class TokenBucket(int burst, TimeSpan refill, TimeProvider clock
     private double _tokens = burst;
     private DateTimeOffset _at = clock.GetUtcNow();
 
-    public int Burst => burst;
-
-    public TimeSpan Refill => refill;
-
     /// <summary>Whether a token is there now, without taking it.</summary>
     public bool HasToken()
     {

@@ -261,27 +261,17 @@ internal sealed class VirtualServiceEvents : IDisposable
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             // Without them Canal may repeat an Event once; it still posts what changes.
-            if (!ApiRefusals.Report(e, _logger))
+            if (!ApiRefusals.IsRefusal(e))
                 _logger.LogWarning("the Events Canal posted before could not be read ({Error}); outcomes unchanged since then may be posted again", e.Message);
         }
     }
 
     private void Failed(Exception e)
     {
-        EventFailures.Count();
-        if (ApiRefusals.Report(e, _logger) || _failedBefore)
+        Counters.EventFailures.Count();
+        if (ApiRefusals.IsRefusal(e) || _failedBefore)
             return;
         _failedBefore = true;
         _logger.LogWarning("posting an Event failed ({Error}); further failures are counted in canal_events_failed_total", e.Message);
     }
-}
-
-/// <summary>Events Canal could not post, for metrics.</summary>
-internal static class EventFailures
-{
-    private static long _total;
-
-    public static long Total => Interlocked.Read(ref _total);
-
-    public static void Count() => Interlocked.Increment(ref _total);
 }

@@ -49,7 +49,7 @@ internal static class Metrics
         Metric("canal_cluster_members", "gauge", "Cluster members by status, as this node sees them.",
             cluster.State.Members.GroupBy(m => m.Status).Select(g => ($"status=\"{g.Key}\"", (double)g.Count())));
         Metric("canal_cluster_unreachable", "gauge", "Members this node cannot reach.", [("", cluster.State.Unreachable.Count)]);
-        Metric("canal_watch_restarts_total", "counter", "Kubernetes watches re-opened after a drop, an error or 410 Gone.", [("", WatchRestarts.Total)]);
+        Metric("canal_watch_restarts_total", "counter", "Kubernetes watches re-opened after a drop, an error or 410 Gone.", [("", Counters.WatchRestarts.Total)]);
 
         try
         {
@@ -62,7 +62,7 @@ internal static class Metrics
             Metric("canal_dns_writes_total", "counter", "Writes of the DNS configuration.", [("", status.Writes)]);
             Metric("canal_api_refused_total", "counter", "Requests the Kubernetes API server refused with 401 or 403, by verb, resource and code.",
                 ApiRefusals.Totals.OrderBy(t => t.Key).Select(t => ($"verb=\"{t.Key.Verb}\",resource=\"{t.Key.Resource}\",code=\"{t.Key.Code}\"", (double)t.Value)));
-            Metric("canal_events_failed_total", "counter", "Kubernetes Events that could not be posted.", [("", EventFailures.Total)]);
+            Metric("canal_events_failed_total", "counter", "Kubernetes Events that could not be posted.", [("", Counters.EventFailures.Total)]);
             Metric("canal_dns_conflicts_total", "counter", "Writes refused because someone else changed the configuration first.", [("", status.Conflicts)]);
             Metric("canal_dns_oversized_total", "counter", "Renders not written because the Corefile would exceed the ConfigMap size limit.", [("", status.Oversized)]);
             Metric("canal_dns_write_latency_seconds_sum", "counter", "From the first change a write carried to the store's answer, summed over writes.", [("", status.WriteLatencySecondsSum)]);
