@@ -47,6 +47,14 @@ public sealed class IstioBindingTests
 
     private static HostDecision Decision(RedirectPlan plan, string host = Reviews) => plan.Decisions.Single(d => d.Host == host);
 
+    /// <summary>The reviews host was left alone with <paramref name="status"/>, and the reason says <paramref name="why"/>.</summary>
+    private static void AssertDecided(RedirectPlan plan, HostStatus status, string why)
+    {
+        var decision = Decision(plan);
+        Assert.Equal(status, decision.Status);
+        Assert.Contains(why, decision.Reason);
+    }
+
     private static string ReviewsVs(string spec, string ns = "shop") => $$"""
         apiVersion: networking.istio.io/v1
         kind: VirtualService
@@ -110,9 +118,7 @@ public sealed class IstioBindingTests
             """));
 
         Assert.Empty(plan.Redirects);
-        var decision = Decision(plan);
-        Assert.Equal(HostStatus.Blocked, decision.Status);
-        Assert.Contains("no Service in namespace istio-system sends only to the pods of gateway istio-system/payments", decision.Reason);
+        AssertDecided(plan, HostStatus.Blocked, "no Service in namespace istio-system sends only to the pods of gateway istio-system/payments");
     }
 
     [Theory]
@@ -145,9 +151,7 @@ public sealed class IstioBindingTests
             """));
 
         Assert.Empty(plan.Redirects);
-        var decision = Decision(plan);
-        Assert.Equal(HostStatus.Skipped, decision.Status);
-        Assert.Contains("matches apply only elsewhere", decision.Reason);
+        AssertDecided(plan, HostStatus.Skipped, "matches apply only elsewhere");
     }
 
     [Theory]
@@ -206,9 +210,7 @@ public sealed class IstioBindingTests
                   route: [ { destination: { host: reviews } } ]
             """));
 
-        var decision = Decision(plan);
-        Assert.Equal(HostStatus.Blocked, decision.Status);
-        Assert.Contains("apply on gateway istio-system/canal only on port 8080", decision.Reason);
+        AssertDecided(plan, HostStatus.Blocked, "apply on gateway istio-system/canal only on port 8080");
     }
 
     [Theory]
@@ -290,9 +292,7 @@ public sealed class IstioBindingTests
               http: [ { route: [ { destination: { host: reviews } } ] } ]
             """));
 
-        var decision = Decision(plan);
-        Assert.Equal(HostStatus.Skipped, decision.Status);
-        Assert.Contains("has no host that covers it (hosts: shop.example.com)", decision.Reason);
+        AssertDecided(plan, HostStatus.Skipped, "has no host that covers it (hosts: shop.example.com)");
     }
 
     [Theory]
@@ -323,9 +323,7 @@ public sealed class IstioBindingTests
               http: [ { route: [ { destination: { host: reviews } } ] } ]
             """));
 
-        var decision = Decision(plan);
-        Assert.Equal(HostStatus.Blocked, decision.Status);
-        Assert.Contains($"serves port 9080 as {described}", decision.Reason);
+        AssertDecided(plan, HostStatus.Blocked, $"serves port 9080 as {described}");
     }
 
     [Fact]
@@ -406,8 +404,7 @@ public sealed class IstioBindingTests
                   route: [ { destination: { host: reviews } } ]
             """));
 
-        Assert.Equal(HostStatus.Skipped, Decision(plan).Status);
-        Assert.Contains("sniHost", Decision(plan).Reason);
+        AssertDecided(plan, HostStatus.Skipped, "sniHost");
     }
 
     [Theory]
