@@ -1,7 +1,7 @@
 namespace Canal.Istio;
 
 /// <summary>How a VirtualService names a gateway, resolved as Istio resolves it.</summary>
-public static class GatewayReference
+internal static class GatewayReference
 {
     public const string Mesh = "mesh";
 

@@ -4,7 +4,7 @@ namespace Canal.Istio;
 /// Istio's host patterns: an exact name, <c>*</c> for every name, or a leading <c>*</c> for a suffix
 /// (<c>*.shop.svc.cluster.local</c>), as VirtualService hosts, Gateway server hosts and SNI hosts are written.
 /// </summary>
-public static class HostPattern
+internal static class HostPattern
 {
     /// <summary>True when <paramref name="pattern"/> takes the fully qualified <paramref name="host"/>.</summary>
     public static bool Covers(string pattern, string host)

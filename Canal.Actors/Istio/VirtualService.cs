@@ -34,10 +34,7 @@ public sealed record Route(RouteKind Kind, string Path, IReadOnlyList<RouteMatch
 /// The parts of a route's match that decide whether it applies on a gateway and port.
 /// <paramref name="SourceScoped"/>: the match names <c>sourceLabels</c> or <c>sourceNamespace</c>, which select client workloads.
 /// </summary>
-public sealed record RouteMatch(IReadOnlyList<string> Gateways, int? Port, bool SourceScoped, IReadOnlyList<string> SniHosts)
-{
-    public static readonly RouteMatch Any = new([], null, false, []);
-}
+public sealed record RouteMatch(IReadOnlyList<string> Gateways, int? Port, bool SourceScoped, IReadOnlyList<string> SniHosts);
 
 /// <summary>A destination of a route; <see cref="Path"/> says where it was written.</summary>
 public sealed record RouteDestination(string Host, int? Port, string Path);
