@@ -99,16 +99,20 @@ internal sealed class EmulatorTarget : ICanalTarget
     public Task<long> FirstCheck(TimeSpan timeout) =>
         WaitForLine(l => l.Contains(" is up to date: ", StringComparison.Ordinal) || l.Contains("write #", StringComparison.Ordinal), "the first check of the ConfigMap", timeout);
 
-    private async Task<long> WaitForLine(Func<string, bool> match, string what, TimeSpan timeout)
+    private Task<long> WaitForLine(Func<string, bool> match, string what, TimeSpan timeout) =>
+        Until(() => _lines.FirstOrDefault(l => match(l.Line)) is { Line: not null } line ? line.At : null, what, timeout);
+
+    /// <summary>The moment <paramref name="found"/> gives (polled), failing when canal exits or the timeout passes.</summary>
+    private async Task<long> Until(Func<long?> found, string what, TimeSpan timeout, TimeSpan? every = null)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < deadline)
         {
-            if (_lines.FirstOrDefault(l => match(l.Line)) is { Line: not null } line)
-                return line.At;
+            if (found() is { } at)
+                return at;
             if (_canal is { HasExited: true })
                 throw new InvalidOperationException($"canal exited with {_canal.ExitCode}:\n{Output()}");
-            await Task.Delay(5);
+            await Task.Delay(every ?? TimeSpan.FromMilliseconds(5));
         }
         throw new TimeoutException($"timed out after {timeout.TotalSeconds:F0} s waiting for {what}; canal said:\n{Output()}");
     }
@@ -134,17 +138,9 @@ internal sealed class EmulatorTarget : ICanalTarget
         _api.RequestLog.Count(r => r.Resource == "events" && r.StatusCode is 200 or 201 && r.Verb is "create" or "patch");
 
     /// <summary>The moment at least <paramref name="count"/> Event requests were seen.</summary>
-    public async Task<long> EventsPosted(int count, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (EventRequests() < count)
-        {
-            if (Stopwatch.GetTimestamp() > deadline)
-                throw new TimeoutException($"{EventRequests()} of {count} Events after {timeout.TotalSeconds:F0} s");
-            await Task.Delay(50);
-        }
-        return Stopwatch.GetTimestamp();
-    }
+    public Task<long> EventsPosted(int count, TimeSpan timeout) =>
+        // Every 50 ms, not 5: each look counts the emulator's whole request log.
+        Until(() => EventRequests() >= count ? Stopwatch.GetTimestamp() : null, $"{count} Events", timeout, TimeSpan.FromMilliseconds(50));
 
     public long Create(VirtualServiceSpec vs)
     {
