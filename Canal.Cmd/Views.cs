@@ -45,7 +45,7 @@ internal static class Views
 
     public static string VirtualService(VirtualServiceView vs) =>
         Fields(("key", vs.Key), ("version", $"{vs.Version}"), ("removed", vs.Removed ? "true" : "false"), ("resourceVersion", vs.ResourceVersion),
-            ("generation", $"{vs.Generation}"), ("sequenceNr", $"{vs.SequenceNr}"), ("gateways", string.Join(", ", vs.Gateways)))
+            ("generation", $"{vs.Generation}"), ("gateways", string.Join(", ", vs.Gateways)))
         + Table.Render(["NAMESPACE", "HOSTS"], vs.Claims.Select(c => (IReadOnlyList<string>)[c.Namespace, c.Hosts.Count > 0 ? string.Join(",", c.Hosts) : "(released)"]))
         + string.Concat(vs.Skipped.Select(s => $"skipped {s.Host}: {s.Reason}\n"));
 

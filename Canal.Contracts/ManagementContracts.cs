@@ -58,7 +58,6 @@ public sealed record VirtualServiceView(
     [property: JsonPropertyName("removed")] bool Removed,
     [property: JsonPropertyName("resourceVersion")] string? ResourceVersion,
     [property: JsonPropertyName("generation")] long Generation,
-    [property: JsonPropertyName("sequenceNr")] long SequenceNr,
     [property: JsonPropertyName("gateways")] IReadOnlyList<string> Gateways,
     [property: JsonPropertyName("claims")] IReadOnlyList<ClaimView> Claims,
     [property: JsonPropertyName("skipped")] IReadOnlyList<SkippedView> Skipped);

@@ -236,7 +236,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             _unreadySince.Remove(gone);
         _decisions.Clear();
 
-        var alive = sync.VirtualServices.ToHashSet();
+        var alive = sync.VirtualServices.ToDictionary(v => v.Key, v => v.Namespaces);
         var epoch = _epoch;
         var asks = _knownNamespaces.Select(ns => _namespaces.Ask<NamespaceClaims>(new ReportClaims(ns), _settings.SweepAskTimeout));
         Task.WhenAll(asks).PipeTo(Self,
@@ -250,19 +250,19 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             return;
         foreach (var report in reported.Reports)
             Hold(report);
-        // Claims of VirtualServices that vanished while Canal was down: release them in their namespaces,
-        // and let their own actors forget them.
-        // Claims stamped after the sync started come from VirtualServices created since: alive, whatever the listing says.
+        // Claims of VirtualServices that vanished while Canal was down, or that no longer route into that namespace:
+        // release them there, and let the actors of vanished ones forget them. Claims stamped after the sync started
+        // come from VirtualServices created or changed since: alive, whatever the listing says.
         var dead = reported.Complete
             ? _claims.Values
-                .SelectMany(ns => ns.Claims.Where(c => !reported.Alive.Contains(c.Claimer) && c.Version < _epoch).Select(c => (ns.Namespace, c.Claimer)))
+                .SelectMany(ns => ns.Claims.Where(c => c.Version < _epoch && !Claims(reported.Alive, c.Claimer, ns.Namespace)).Select(c => (ns.Namespace, c.Claimer)))
                 .ToList()
             : [];
         if (!reported.Complete)
             _log.Warning("the source's listing is incomplete (unreadable objects): no claims are swept until it is complete");
         var releases = dead.GroupBy(d => d.Namespace)
             .Select(g => (Task)_namespaces.Ask<ClaimersReleased>(new ReleaseClaimers(g.Key, [.. g.Select(d => d.Claimer)], _epoch), _settings.SweepAskTimeout));
-        var removals = dead.Select(d => d.Claimer).Distinct()
+        var removals = dead.Select(d => d.Claimer).Distinct().Where(k => !reported.Alive.ContainsKey(k))
             .Select(k => (Task)_virtualServices.Ask<VirtualServiceApplied>(new RemoveVirtualService(k, _epoch), _settings.SweepAskTimeout));
         var epoch = _epoch;
         var swept = dead.Select(d => d.Claimer).Distinct().Count();
@@ -270,6 +270,10 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
             success: () => new SweepFinished(epoch, swept, reported.Alive.Count),
             failure: e => new SyncFailed(epoch, e));
     }
+
+    /// <summary>True when the listing says <paramref name="claimer"/> claims in <paramref name="ns"/> (or cannot say which namespaces it does).</summary>
+    private static bool Claims(Dictionary<ObjectKey, IReadOnlyList<string>?> alive, ObjectKey claimer, string ns) =>
+        alive.TryGetValue(claimer, out var namespaces) && (namespaces == null || namespaces.Contains(ns));
 
     private void OnSweepFinished(SweepFinished finished)
     {
@@ -555,7 +559,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         public static readonly WriteNow Instance = new();
     }
 
-    private sealed record NamespacesReported(long Epoch, NamespaceClaims[] Reports, HashSet<ObjectKey> Alive, bool Complete);
+    private sealed record NamespacesReported(long Epoch, NamespaceClaims[] Reports, Dictionary<ObjectKey, IReadOnlyList<string>?> Alive, bool Complete);
 
     private sealed record SweepFinished(long Epoch, int Swept, int Listed);
 

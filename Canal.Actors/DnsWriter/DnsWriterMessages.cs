@@ -32,15 +32,18 @@ public sealed record SyncRequested(long Epoch) : ICanalMessage;
 
 /// <summary>
 /// Source → DnsWriter: the listing for <see cref="Epoch"/> has been applied. Carries every VirtualService
-/// that exists (claims of any other are swept, unless the listing is not <see cref="Complete"/>) and every
-/// Gateway and Service.
+/// that exists with the namespaces it claims in (any other claim is swept, unless the listing is not
+/// <see cref="Complete"/>) and every Gateway and Service.
 /// </summary>
 public sealed record SyncCompleted(
     long Epoch,
-    IReadOnlyList<ObjectKey> VirtualServices,
+    IReadOnlyList<ListedVirtualService> VirtualServices,
     IReadOnlyList<Gateway> Gateways,
     IReadOnlyList<ClusterService> Services,
     bool Complete = true) : ICanalMessage;
+
+/// <summary>A listed VirtualService and the namespaces it claims in now (null: not known, so none of its claims is swept).</summary>
+public sealed record ListedVirtualService(ObjectKey Key, IReadOnlyList<string>? Namespaces);
 
 /// <summary>
 /// Source → DnsWriter: the last listing no longer stands (the source restarted, or its listing was incomplete

@@ -13,6 +13,7 @@ namespace Canal.Mapping;
 /// </summary>
 public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithUnboundedStash
 {
+    /// <summary>Claims recorded between snapshots.</summary>
     private const int SnapshotEvery = 200;
     private static readonly TimeSpan TombstoneLifetime = TimeSpan.FromHours(1);
 
@@ -22,9 +23,12 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<ObjectKey, NamespaceClaim> _claims = [];
     private readonly List<(IActorRef ReplyTo, object Reply, long Needed)> _waiting = [];
+    private List<Pending> _pending = [];
     private long _version;
     private long _acceptedVersion;
     private bool _pushing;
+    private bool _writing;
+    private int _sinceSnapshot;
 
     public NamespaceActor(string entityId, IActorRef dnsWriter, TimeSpan askTimeout)
     {
@@ -39,7 +43,8 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
                 _claims[claim.Claimer] = claim;
             _version = snapshot.NamespaceVersion;
         });
-        Recover<ClaimRecorded>(Apply);
+        Recover<ClaimRecorded>(e => Apply([e.Claim], e.NamespaceVersion));
+        Recover<ClaimsRecorded>(e => Apply(e.Claims, e.NamespaceVersion));
 
         Command<UpdateClaim>(Update);
         Command<ReleaseClaimers>(Release);
@@ -73,42 +78,70 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
 
     private void Update(UpdateClaim update)
     {
-        var claim = update.Claim;
-        var reply = new ClaimAccepted(_namespace, claim.Claimer, claim.Version);
-        var known = _claims.GetValueOrDefault(claim.Claimer);
-        // A release of something this namespace never held (or whose tombstone expired) changes nothing: store nothing.
-        if (known != null && known.Version >= claim.Version || known == null && claim.IsRelease)
-        {
-            // A duplicate or a late copy: the newer claim stands. Answer once the DnsWriter holds the current set.
-            AnswerWhenAccepted(Sender, reply, _version);
-            return;
-        }
-        var replyTo = Sender;
-        Record([claim], () => AnswerWhenAccepted(replyTo, reply, _version));
+        _pending.Add(new Pending([update.Claim], Sender, new ClaimAccepted(_namespace, update.Claim.Claimer, update.Claim.Version)));
+        Flush();
     }
 
     private void Release(ReleaseClaimers release)
     {
         var releases = release.Claimers
-            .Where(c => _claims.TryGetValue(c, out var claim) && !claim.IsRelease && claim.Version < release.Before)
-            .Select(c => _claims[c].Released(VersionStamp.Next(_claims[c].Version)))
+            .Select(Known)
+            .Where(claim => claim is { IsRelease: false } && claim.Version < release.Before)
+            .Select(claim => claim!.Released(VersionStamp.Next(claim.Version)))
             .ToList();
-        var replyTo = Sender;
-        var reply = new ClaimersReleased(_namespace, releases.Count);
-        if (releases.Count == 0)
-            AnswerWhenAccepted(replyTo, reply, _version);
-        else
-            Record(releases, () => AnswerWhenAccepted(replyTo, reply, _version));
+        _pending.Add(new Pending(releases, Sender, new ClaimersReleased(_namespace, releases.Count)));
+        Flush();
     }
 
-    private void Record(IReadOnlyList<NamespaceClaim> claims, Action then)
+    /// <summary>The newest claim of <paramref name="claimer"/>, waiting to be stored or stored.</summary>
+    private NamespaceClaim? Known(ObjectKey claimer) =>
+        _pending.SelectMany(p => p.Claims).LastOrDefault(c => c.Claimer == claimer) ?? _claims.GetValueOrDefault(claimer);
+
+    /// <summary>
+    /// Stores what arrived since the last write as one event, one write in flight: a sync's thousands of claims
+    /// cost a few rows per namespace, not one each. Claims that change nothing are answered without a write.
+    /// </summary>
+    private void Flush()
+    {
+        if (_writing || _pending.Count == 0)
+            return;
+        var batch = _pending;
+        _pending = [];
+        var changes = new Dictionary<ObjectKey, NamespaceClaim>();
+        foreach (var claim in batch.SelectMany(p => p.Claims))
+        {
+            var known = changes.GetValueOrDefault(claim.Claimer) ?? _claims.GetValueOrDefault(claim.Claimer);
+            // A duplicate or a late copy: the newer claim stands. A release of something never held (or whose
+            // tombstone expired) changes nothing.
+            if (known != null && known.Version >= claim.Version || known == null && claim.IsRelease)
+                continue;
+            if (known != null && known.SameClaim(claim))
+            {
+                // Re-asserted as it was (a restart's listing): nothing to store, but later copies must be newer still.
+                if (changes.ContainsKey(claim.Claimer))
+                    changes[claim.Claimer] = claim;
+                else
+                    _claims[claim.Claimer] = claim;
+                continue;
+            }
+            changes[claim.Claimer] = claim;
+        }
+        if (changes.Count == 0)
+        {
+            Answer(batch);
+            return;
+        }
+        _writing = true;
+        Record(new ClaimsRecorded([.. changes.Values], VersionStamp.Next(_version)), batch);
+    }
+
+    private void Record(ClaimsRecorded recorded, List<Pending> batch)
     {
         if (LastSequenceNr == 0 && _claims.Count == 0)
         {
             // First state ever: the DnsWriter must know this namespace before anything is stored, so that
             // a restart's sweep reaches it even if the first push never arrives.
-            var replyTo = Sender;
-            _dnsWriter.Ask<NamespaceRegistered>(new RegisterNamespace(_namespace), _askTimeout).PipeTo(Self, replyTo,
+            _dnsWriter.Ask<NamespaceRegistered>(new RegisterNamespace(_namespace), _askTimeout).PipeTo(Self,
                 success: _ => new Registered(),
                 failure: e => new Status.Failure(e));
             BecomeStacked(message =>
@@ -118,13 +151,16 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
                     case Registered:
                         UnbecomeStacked();
                         Stash.UnstashAll();
-                        PersistClaims(claims, then);
+                        Persist(recorded, batch);
                         return true;
                     case Status.Failure failure:
                         UnbecomeStacked();
                         Stash.UnstashAll();
+                        _writing = false;
                         _log.Warning("namespace {0}: DnsWriter did not register it yet ({1})", _namespace, failure.Cause.Message);
-                        Sender.Tell(failure);
+                        foreach (var pending in batch)
+                            pending.ReplyTo.Tell(failure);
+                        Flush();
                         return true;
                     default:
                         Stash.Stash();
@@ -133,35 +169,37 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
             });
             return;
         }
-        PersistClaims(claims, then);
+        Persist(recorded, batch);
     }
 
-    private void PersistClaims(IReadOnlyList<NamespaceClaim> claims, Action then)
-    {
-        var events = new List<ClaimRecorded>();
-        var version = _version;
-        foreach (var claim in claims)
+    private void Persist(ClaimsRecorded recorded, List<Pending> batch) =>
+        // PersistAsync: claims keep arriving while the row is written, and ride on the next one.
+        PersistAsync(recorded, e =>
         {
-            version = VersionStamp.Next(version);
-            events.Add(new ClaimRecorded(claim, version));
-        }
-        var remaining = events.Count;
-        PersistAll(events, e =>
-        {
-            Apply(e);
-            if (--remaining > 0)
-                return;
-            then();
+            Apply(e.Claims, e.NamespaceVersion);
+            _writing = false;
+            Answer(batch);
             PushIfBehind();
-            if (LastSequenceNr % SnapshotEvery < events.Count)
+            _sinceSnapshot += e.Claims.Count;
+            if (_sinceSnapshot >= SnapshotEvery)
+            {
+                _sinceSnapshot = 0;
                 SaveSnapshot(new NamespaceSnapshot([.. _claims.Values], _version));
+            }
+            Flush();
         });
+
+    private void Answer(List<Pending> batch)
+    {
+        foreach (var pending in batch)
+            AnswerWhenAccepted(pending.ReplyTo, pending.Reply, _version);
     }
 
-    private void Apply(ClaimRecorded recorded)
+    private void Apply(IReadOnlyList<NamespaceClaim> claims, long namespaceVersion)
     {
-        _claims[recorded.Claim.Claimer] = recorded.Claim;
-        _version = recorded.NamespaceVersion;
+        foreach (var claim in claims)
+            _claims[claim.Claimer] = claim;
+        _version = namespaceVersion;
         // Tombstones guard against late copies of released claims; after an hour none are in flight.
         var expired = DateTime.UtcNow.Ticks - TombstoneLifetime.Ticks;
         foreach (var stale in _claims.Values.Where(c => c.IsRelease && c.Version < expired).Select(c => c.Claimer).ToList())
@@ -204,6 +242,9 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
 
     private NamespaceClaims Current() =>
         new(_namespace, _version, [.. _claims.Values.Where(c => !c.IsRelease).OrderBy(c => c.Claimer)]);
+
+    /// <summary>Claims to store, and who waits for them with which answer.</summary>
+    private sealed record Pending(IReadOnlyList<NamespaceClaim> Claims, IActorRef ReplyTo, object Reply);
 
     private sealed record Registered;
 

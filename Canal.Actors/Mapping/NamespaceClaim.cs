@@ -17,6 +17,11 @@ public sealed record NamespaceClaim(ObjectKey Claimer, long Version, IReadOnlyLi
     /// <summary>The claim with nothing claimed any more, at <paramref name="version"/>.</summary>
     public NamespaceClaim Released(long version) => this with { Version = version, Hosts = [], Routes = [] };
 
+    /// <summary>True when <paramref name="other"/> claims the same hosts, the same way, through the same gateways (at whatever version).</summary>
+    public bool SameClaim(NamespaceClaim other) =>
+        Claimer == other.Claimer && Gateways.SequenceEqual(other.Gateways) && Hosts.SequenceEqual(other.Hosts, StringComparer.Ordinal)
+        && (Routes == null ? other.Routes == null : other.Routes != null && Routes.SequenceEqual(other.Routes));
+
     /// <summary>How the claimer routes to the host at <paramref name="index"/> of <see cref="Hosts"/>.</summary>
     public HostRoutes RoutesOf(int index) => Routes?[index] ?? HostRoutes.Legacy(Gateways, Claimer.Namespace);
 }

@@ -26,7 +26,13 @@ public sealed record ClaimersReleased(string Namespace, int Released) : ICanalMe
 /// <summary>Asks for the namespace's current <see cref="NamespaceClaims"/>.</summary>
 public sealed record ReportClaims(string Namespace) : INamespaceCommand;
 
-/// <summary>Persisted for every accepted claim (a release included, kept as a tombstone against late copies).</summary>
+/// <summary>
+/// Persisted for the claims accepted together (releases included, kept as tombstones against late copies):
+/// everything that arrived while the previous write was in flight.
+/// </summary>
+public sealed record ClaimsRecorded(IReadOnlyList<NamespaceClaim> Claims, long NamespaceVersion) : ICanalMessage;
+
+/// <summary>One claim, as journals written before <see cref="ClaimsRecorded"/> hold them: still recovered, no longer written.</summary>
 public sealed record ClaimRecorded(NamespaceClaim Claim, long NamespaceVersion) : ICanalMessage;
 
 /// <summary>The NamespaceActor's snapshot: every claim, tombstones included.</summary>

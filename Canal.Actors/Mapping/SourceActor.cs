@@ -32,6 +32,7 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
     private bool _busy;
     private bool _syncedComplete = true;
     private readonly Dictionary<ObjectKey, Delivered> _delivered = [];
+    private readonly Dictionary<ObjectKey, LastApplied> _applied = [];
     private Dictionary<ObjectKey, Gateway> _gateways = [];
     private Dictionary<ObjectKey, ClusterService> _services = [];
 
@@ -68,6 +69,14 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
             Run();
         });
         Receive<DeliveryFinished>(OnDeliveryFinished);
+        Receive<GetVirtualServiceState>(get =>
+        {
+            // The entity answers: from the claims it holds or, passivated since, from what was delivered to it.
+            if (_delivered.TryGetValue(get.Key, out var delivered))
+                _virtualServices.Forward(new DescribeVirtualService(Observe(delivered)));
+            else
+                Sender.Tell(new VirtualServiceNotDelivered(get.Key));
+        });
         Receive<GetSourceStatus>(_ => Sender.Tell(new SourceStatus(_synced, _view?.Complete ?? false, [.. (_view?.VirtualServices ?? [])
             .OrderBy(v => v.Key)
             .Select(v => new VirtualServiceSummary(v.Key, v.Gateways, [.. v.Destinations.Select(d => d.Host).Distinct()]))])));
@@ -119,15 +128,14 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
         {
             var roots = allRoots.GetValueOrDefault(vs.Key) ?? [];
             // Adapters keep unchanged objects as the same instances, so most are recognised without a fingerprint.
-            if (_delivered.TryGetValue(vs.Key, out var seen) && ReferenceEquals(seen.Observe.Spec, vs) && seen.Observe.Roots.SequenceEqual(roots, ReferenceEqualityComparer.Instance))
+            if (_delivered.TryGetValue(vs.Key, out var seen) && ReferenceEquals(seen.Spec, vs) && seen.Roots.SequenceEqual(roots, ReferenceEqualityComparer.Instance))
             {
                 wanted[vs.Key] = seen;
                 continue;
             }
-            var observe = new ObserveVirtualService(vs, roots);
-            wanted[vs.Key] = new Delivered(observe, Fingerprint(observe));
+            wanted[vs.Key] = new Delivered(vs, roots, Fingerprint(vs, roots));
         }
-        var observeNow = wanted.Values.Where(w => sync || !_delivered.TryGetValue(w.Observe.Key, out var seen) || seen.Fingerprint != w.Fingerprint).ToList();
+        var observeNow = wanted.Values.Where(w => sync || !_delivered.TryGetValue(w.Spec.Key, out var seen) || seen.Fingerprint != w.Fingerprint).ToList();
         var remove = _delivered.Keys.Where(k => !wanted.ContainsKey(k)).ToList();
 
         // The last of each key wins, as the view lists them.
@@ -144,23 +152,34 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
 
         var epoch = _syncEpoch;
         var complete = view.Complete;
-        Apply(observeNow.Select(w => (IVirtualServiceCommand)w.Observe).Concat(remove.Select(k => new RemoveVirtualService(k))).ToList())
+        Apply(observeNow.Select(w => (IVirtualServiceCommand)Observe(w)).Concat(remove.Select(k => new RemoveVirtualService(k, Last: Last(k)))).ToList())
             .PipeTo(Self, success: results => new DeliveryFinished(sync ? epoch : null, results, wanted, complete));
     }
 
-    private async Task<IReadOnlyList<(IVirtualServiceCommand Command, Exception? Error)>> Apply(List<IVirtualServiceCommand> commands)
+    private ObserveVirtualService Observe(Delivered delivered) => new(delivered.Spec, delivered.Roots, Last(delivered.Spec.Key));
+
+    /// <summary>
+    /// What the key's claims last carried. Versions stamped from now on follow the sync's epoch too, so a claim made
+    /// since the sync began is recognised as such whatever the clock of the node its entity runs on.
+    /// </summary>
+    private LastApplied Last(ObjectKey key)
     {
-        var results = new (IVirtualServiceCommand, Exception?)[commands.Count];
+        var applied = _applied.GetValueOrDefault(key);
+        return new LastApplied(Math.Max(applied?.Version ?? 0, _syncEpoch ?? 0), applied?.Namespaces);
+    }
+
+    private async Task<IReadOnlyList<(IVirtualServiceCommand Command, VirtualServiceApplied? Applied, Exception? Error)>> Apply(List<IVirtualServiceCommand> commands)
+    {
+        var results = new (IVirtualServiceCommand, VirtualServiceApplied?, Exception?)[commands.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, commands.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, _) =>
         {
             try
             {
-                await _virtualServices.Ask<VirtualServiceApplied>(commands[i], _askTimeout);
-                results[i] = (commands[i], null);
+                results[i] = (commands[i], await _virtualServices.Ask<VirtualServiceApplied>(commands[i], _askTimeout), null);
             }
             catch (Exception e)
             {
-                results[i] = (commands[i], e);
+                results[i] = (commands[i], null, e);
             }
         });
         return results;
@@ -170,12 +189,16 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
     {
         _busy = false;
         var failed = finished.Results.Where(r => r.Error != null).ToList();
-        foreach (var (command, _) in finished.Results.Where(r => r.Error == null))
+        foreach (var (command, applied, _) in finished.Results.Where(r => r.Error == null))
         {
             if (command is RemoveVirtualService)
                 _delivered.Remove(command.Key);
             else
                 _delivered[command.Key] = finished.Wanted[command.Key];
+            if (command is RemoveVirtualService || applied!.Namespaces is { Count: 0 } && applied.Version == 0)
+                _applied.Remove(command.Key);
+            else
+                _applied[command.Key] = new LastApplied(applied.Version, applied.Namespaces);
         }
         if (failed.Count > 0)
         {
@@ -188,7 +211,8 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
         {
             _synced = true;
             _syncedComplete = finished.Complete;
-            _dnsWriter!.Tell(new SyncCompleted(epoch, [.. finished.Wanted.Keys], [.. _gateways.Values], [.. _services.Values], finished.Complete));
+            var listed = finished.Wanted.Keys.Select(k => new ListedVirtualService(k, _applied.TryGetValue(k, out var last) ? last.Namespaces : [])).ToList();
+            _dnsWriter!.Tell(new SyncCompleted(epoch, listed, [.. _gateways.Values], [.. _services.Values], finished.Complete));
         }
         Run();
     }
@@ -211,10 +235,10 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
     /// What was delivered, told apart by a hash of its JSON rather than the JSON itself: with 100k
     /// VirtualServices the texts alone took ~100 MB.
     /// </summary>
-    private sealed record Delivered(ObserveVirtualService Observe, Guid Fingerprint);
+    private sealed record Delivered(VirtualService Spec, IReadOnlyList<VirtualService> Roots, Guid Fingerprint);
 
-    private static Guid Fingerprint(ObserveVirtualService observe) =>
-        new(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(observe)).AsSpan(0, 16));
+    private static Guid Fingerprint(VirtualService spec, IReadOnlyList<VirtualService> roots) =>
+        new(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(new { spec, roots })).AsSpan(0, 16));
 
     private sealed record ViewChanged(SourceView View);
 
@@ -230,7 +254,7 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
 
     private sealed record DeliveryFinished(
         long? SyncEpoch,
-        IReadOnlyList<(IVirtualServiceCommand Command, Exception? Error)> Results,
+        IReadOnlyList<(IVirtualServiceCommand Command, VirtualServiceApplied? Applied, Exception? Error)> Results,
         Dictionary<ObjectKey, Delivered> Wanted,
         bool Complete);
 }

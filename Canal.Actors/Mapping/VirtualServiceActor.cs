@@ -1,25 +1,24 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
-using Akka.Persistence;
 using Canal.Istio;
 
 namespace Canal.Mapping;
 
 /// <summary>
-/// One VirtualService (entity <c>namespace/name</c>). Owns the claims derived from its last seen spec and
-/// sends each affected NamespaceActor its full claim there; answers the source only when all have
-/// accepted, so an answered change is never lost. On delete it releases everything, then forgets itself.
+/// One VirtualService (entity <c>namespace/name</c>). Derives its claims from the spec the source delivers and
+/// sends each affected NamespaceActor its full claim there; answers the source only when all have accepted, so
+/// an answered change is never lost. It holds its claims in memory only: the namespaces are their durable record,
+/// and the source's <see cref="LastApplied"/> tells an actor started afresh what it claimed before.
 /// </summary>
-public sealed class VirtualServiceActor : ReceivePersistentActor
+public sealed class VirtualServiceActor : ReceiveActor
 {
     private readonly ObjectKey _key;
     private readonly IActorRef _namespaces;
     private readonly RedirectOptions _options;
     private readonly TimeSpan _askTimeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private VirtualServiceRecorded? _state;
-    private bool _removed;
+    private VirtualServiceState? _state;
 
     public VirtualServiceActor(string entityId, IActorRef namespaces, RedirectOptions options, TimeSpan askTimeout)
     {
@@ -28,40 +27,68 @@ public sealed class VirtualServiceActor : ReceivePersistentActor
         _options = options;
         _askTimeout = askTimeout;
 
-        Recover<VirtualServiceRecorded>(e =>
-        {
-            _state = e;
-            _removed = false;
-        });
-        Recover<VirtualServiceRemoved>(Apply);
-
-        Command<ObserveVirtualService>(Observe);
-        Command<RemoveVirtualService>(Remove);
-        Command<Delivered>(OnDelivered);
-        Command<DeliveryFailed>(failed =>
+        Receive<ObserveVirtualService>(Observe);
+        Receive<RemoveVirtualService>(Remove);
+        Receive<DescribeVirtualService>(describe => Sender.Tell(_state ?? Derive(describe.Current, describe.Current.Last?.Version ?? 0)));
+        Receive<Delivered>(OnDelivered);
+        Receive<DeliveryFailed>(failed =>
         {
             _log.Warning("{0}: claims not accepted yet ({1}); the source will retry", _key, failed.Cause.Message);
             failed.ReplyTo.Tell(new Status.Failure(failed.Cause));
         });
-        Command<GetVirtualServiceState>(_ => Sender.Tell(State()));
-        Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(f => _log.Warning("{0}: old journal entries not deleted: {1}", _key, f.Cause.Message));
     }
-
-    public override string PersistenceId => $"virtualservice-{_key}";
-
-    /// <summary>It keeps only its latest event and never snapshots: recovery need not ask the snapshot store (one query less per entity).</summary>
-    public override Recovery Recovery => new(SnapshotSelectionCriteria.None);
 
     public static Props Props(string entityId, IActorRef namespaces, RedirectOptions options, TimeSpan askTimeout) =>
         Akka.Actor.Props.Create(() => new VirtualServiceActor(entityId, namespaces, options, askTimeout));
 
     private void Observe(ObserveVirtualService observe)
     {
+        var derived = Derive(observe, version: 0);
+        var claimed = derived.Claims;
+        var before = (_state?.ClaimedNamespaces() ?? []).Union(observe.Last?.Namespaces ?? []);
+        var released = before.Where(ns => claimed.All(c => c.Namespace != ns)).Select(ns => new NamespaceHosts(ns, [], []));
+        var claims = claimed.Concat(released).OrderBy(c => c.Namespace, StringComparer.Ordinal).ToList();
+
+        if (_state == null && claims.Count == 0 && derived.Skipped.Count == 0)
+        {
+            Sender.Tell(new VirtualServiceApplied(_key, 0, []));
+            return;
+        }
+        if (_state is { Removed: false } held && held.Gateways.SequenceEqual(derived.Gateways) && SameClaims(held.Claims, claims) && held.Skipped.SequenceEqual(derived.Skipped))
+        {
+            // Nothing changed, but a claim may have been lost in a crash before its namespace stored it: send it again.
+            Deliver(Sender, removal: false);
+            return;
+        }
+        _state = derived with { Version = NextVersion(observe.Last), Claims = claims };
+        Deliver(Sender, removal: false);
+    }
+
+    private void Remove(RemoveVirtualService remove)
+    {
+        if (_state != null && _state.Version >= remove.Before)
+        {
+            Sender.Tell(new VirtualServiceApplied(_key, _state.Version, _state.ClaimedNamespaces()));
+            return;
+        }
+        var namespaces = (_state?.ClaimedNamespaces() ?? []).Union(remove.Last?.Namespaces ?? []).Order(StringComparer.Ordinal).ToList();
+        if (namespaces.Count == 0)
+        {
+            Sender.Tell(new VirtualServiceApplied(_key, _state?.Version ?? 0, []));
+            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+            return;
+        }
+        _state = new VirtualServiceState(_key, NextVersion(remove.Last), true, _state?.ResourceVersion, _state?.Generation ?? 0,
+            _state?.Gateways ?? [], [.. namespaces.Select(ns => new NamespaceHosts(ns, [], []))], []);
+        Deliver(Sender, removal: true);
+    }
+
+    /// <summary>The state <paramref name="observe"/> gives, claims grouped by namespace; released namespaces are the caller's.</summary>
+    private VirtualServiceState Derive(ObserveVirtualService observe, long version)
+    {
         var extracted = VirtualServiceClaims.Extract(observe.Spec, observe.Roots, _options);
-        var gateways = extracted.Gateways;
         // A VirtualService bound to no gateway (mesh only) claims nothing; the DnsWriter decides which gateways are canal's.
-        var claimed = gateways.Count == 0
+        var claims = extracted.Gateways.Count == 0
             ? []
             : extracted.Hosts.GroupBy(h => h.Namespace)
                 .Select(g =>
@@ -69,61 +96,13 @@ public sealed class VirtualServiceActor : ReceivePersistentActor
                     var hosts = g.OrderBy(h => h.Host, StringComparer.Ordinal).ToList();
                     return new NamespaceHosts(g.Key, [.. hosts.Select(h => h.Host)], [.. hosts.Select(h => h.Routes)]);
                 })
+                .OrderBy(c => c.Namespace, StringComparer.Ordinal)
                 .ToList();
-        var released = (_state?.Claims ?? []).Where(old => claimed.All(c => c.Namespace != old.Namespace)).Select(old => old.Released());
-        var claims = claimed.Concat(released).OrderBy(c => c.Namespace, StringComparer.Ordinal).ToList();
-
-        if (_state == null && claims.Count == 0 && extracted.Skipped.Count == 0)
-        {
-            Sender.Tell(new VirtualServiceApplied(_key, 0));
-            return;
-        }
-        if (!_removed && _state != null && _state.Gateways.SequenceEqual(gateways) && SameClaims(_state.Claims, claims) && _state.Skipped.SequenceEqual(extracted.Skipped))
-        {
-            // Nothing changed, but a claim may have been lost in a crash before its namespace stored it: send it again.
-            Deliver(Sender, removal: false);
-            return;
-        }
-
-        var replyTo = Sender;
-        var recorded = new VirtualServiceRecorded(
-            VersionStamp.Next(_state?.Version ?? 0), observe.Spec.ResourceVersion, observe.Spec.Generation, gateways, claims, extracted.Skipped);
-        Persist(recorded, e =>
-        {
-            _state = e;
-            _removed = false;
-            Deliver(replyTo, removal: false);
-            if (LastSequenceNr > 1)
-                DeleteMessages(LastSequenceNr - 1);
-        });
+        return new VirtualServiceState(_key, version, false, observe.Spec.ResourceVersion, observe.Spec.Generation, extracted.Gateways, claims, extracted.Skipped);
     }
 
-    private void Remove(RemoveVirtualService remove)
-    {
-        if (_state != null && _state.Version >= remove.Before)
-        {
-            Sender.Tell(new VirtualServiceApplied(_key, _state.Version));
-            return;
-        }
-        if (_state == null)
-        {
-            Sender.Tell(new VirtualServiceApplied(_key, 0));
-            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
-            return;
-        }
-        var replyTo = Sender;
-        Persist(new VirtualServiceRemoved(VersionStamp.Next(_state.Version)), e =>
-        {
-            Apply(e);
-            Deliver(replyTo, removal: true);
-        });
-    }
-
-    private void Apply(VirtualServiceRemoved removed)
-    {
-        _removed = true;
-        _state = _state! with { Version = removed.Version, Claims = [.. _state.Claims.Select(c => c.Released())] };
-    }
+    /// <summary>After every version this VirtualService's claims carried, whichever incarnation stamped them.</summary>
+    private long NextVersion(LastApplied? last) => VersionStamp.Next(Math.Max(_state?.Version ?? 0, last?.Version ?? 0));
 
     private void Deliver(IActorRef replyTo, bool removal)
     {
@@ -131,31 +110,24 @@ public sealed class VirtualServiceActor : ReceivePersistentActor
         var asks = state.Claims.Select(c => _namespaces.Ask<ClaimAccepted>(
             new UpdateClaim(c.Namespace, new NamespaceClaim(_key, state.Version, state.Gateways, c.Hosts, c.Routes)), _askTimeout));
         Task.WhenAll(asks).PipeTo(Self,
-            success: _ => new Delivered(replyTo, state.Version, removal),
+            success: _ => new Delivered(replyTo, state.Version, removal, state.ClaimedNamespaces()),
             failure: e => new DeliveryFailed(replyTo, e));
     }
 
     private void OnDelivered(Delivered delivered)
     {
-        delivered.ReplyTo.Tell(new VirtualServiceApplied(_key, delivered.Version));
-        if (delivered.Removal && _removed && _state?.Version == delivered.Version)
-        {
-            // Every namespace has the release; nothing of this VirtualService needs to survive.
-            DeleteMessages(LastSequenceNr);
+        delivered.ReplyTo.Tell(new VirtualServiceApplied(_key, delivered.Version, delivered.Namespaces));
+        // Every namespace has the release; nothing of this VirtualService needs to stay.
+        if (delivered.Removal && _state is { Removed: true } && _state.Version == delivered.Version)
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
-        }
     }
-
-    private VirtualServiceState State() => new(
-        _key, _state?.Version ?? 0, _removed, _state?.ResourceVersion, _state?.Generation ?? 0,
-        _state?.Gateways ?? [], _state?.Claims ?? [], _state?.Skipped ?? [], LastSequenceNr);
 
     private static bool SameClaims(IReadOnlyList<NamespaceHosts> a, IReadOnlyList<NamespaceHosts> b) =>
         a.Count == b.Count && a.Zip(b).All(p => p.First.Namespace == p.Second.Namespace
             && p.First.Hosts.SequenceEqual(p.Second.Hosts, StringComparer.Ordinal)
             && (p.First.Routes ?? []).SequenceEqual(p.Second.Routes ?? []));
 
-    private sealed record Delivered(IActorRef ReplyTo, long Version, bool Removal);
+    private sealed record Delivered(IActorRef ReplyTo, long Version, bool Removal, IReadOnlyList<string> Namespaces);
 
     private sealed record DeliveryFailed(IActorRef ReplyTo, Exception Cause);
 }

@@ -10,11 +10,19 @@ public interface IVirtualServiceCommand : ICanalMessage
 }
 
 /// <summary>
+/// What the source last saw applied for a VirtualService: the version its claims carried and the namespaces it
+/// claimed hosts in. VirtualService actors keep their claims in memory only, so an actor started afresh (passivated,
+/// moved to another node) learns from this which namespaces to release and which version to stamp after.
+/// <paramref name="Namespaces"/> is null when the entity did not say (a node of an earlier release).
+/// </summary>
+public sealed record LastApplied(long Version, IReadOnlyList<string>? Namespaces);
+
+/// <summary>
 /// The VirtualService as it is now. <paramref name="Roots"/> are the VirtualServices that delegate to this one
 /// (the source resolves delegation; it sees every object): a delegate is served under their hosts and gateways.
 /// Answered with <see cref="VirtualServiceApplied"/> once every affected namespace has accepted it.
 /// </summary>
-public sealed record ObserveVirtualService(VirtualService Spec, IReadOnlyList<VirtualService> Roots) : IVirtualServiceCommand
+public sealed record ObserveVirtualService(VirtualService Spec, IReadOnlyList<VirtualService> Roots, LastApplied? Last = null) : IVirtualServiceCommand
 {
     public ObjectKey Key => Spec.Key;
 }
@@ -24,12 +32,28 @@ public sealed record ObserveVirtualService(VirtualService Spec, IReadOnlyList<Vi
 /// limits it to state older than the sync's start (newer state belongs to a VirtualService created since).
 /// Answered with <see cref="VirtualServiceApplied"/>.
 /// </summary>
-public sealed record RemoveVirtualService(ObjectKey Key, long? Before = null) : IVirtualServiceCommand;
+public sealed record RemoveVirtualService(ObjectKey Key, long? Before = null, LastApplied? Last = null) : IVirtualServiceCommand;
 
-/// <summary>Asks for <see cref="VirtualServiceState"/>.</summary>
-public sealed record GetVirtualServiceState(ObjectKey Key) : IVirtualServiceCommand;
+/// <summary>
+/// Source → entity: answer <see cref="VirtualServiceState"/>, from the claims held or, when the entity holds none
+/// (passivated since), from <paramref name="Current"/>, without changing anything.
+/// </summary>
+public sealed record DescribeVirtualService(ObserveVirtualService Current) : IVirtualServiceCommand
+{
+    public ObjectKey Key => Current.Key;
+}
 
-public sealed record VirtualServiceApplied(ObjectKey Key, long Version) : ICanalMessage;
+/// <summary>
+/// Management → source: what <see cref="VirtualServiceState"/> the VirtualService has now (answered by its entity),
+/// or <see cref="VirtualServiceNotDelivered"/>.
+/// </summary>
+public sealed record GetVirtualServiceState(ObjectKey Key) : ICanalMessage;
+
+/// <summary>The source has delivered no VirtualService of that key (none exists, or the first sync has not reached it).</summary>
+public sealed record VirtualServiceNotDelivered(ObjectKey Key) : ICanalMessage;
+
+/// <summary>The change is applied; <paramref name="Namespaces"/> are those the VirtualService now claims hosts in.</summary>
+public sealed record VirtualServiceApplied(ObjectKey Key, long Version, IReadOnlyList<string>? Namespaces = null) : ICanalMessage;
 
 /// <summary>What the actor holds: the spec's identity, the gateways it names, its claims per namespace and its skipped hosts.</summary>
 public sealed record VirtualServiceState(
@@ -40,27 +64,18 @@ public sealed record VirtualServiceState(
     long Generation,
     IReadOnlyList<ObjectKey> Gateways,
     IReadOnlyList<NamespaceHosts> Claims,
-    IReadOnlyList<SkippedHost> Skipped,
-    long SequenceNr) : ICanalMessage;
+    IReadOnlyList<SkippedHost> Skipped) : ICanalMessage
+{
+    /// <summary>The namespaces this state claims hosts in (released ones excluded).</summary>
+    public IReadOnlyList<string> ClaimedNamespaces() => [.. Claims.Where(c => c.Hosts.Count > 0).Select(c => c.Namespace)];
+}
 
 /// <summary>
-/// Hosts claimed in one namespace; empty once released (kept so a release lost in a crash is sent again).
-/// <paramref name="Routes"/> says, host by host, where its routes apply; null in states stored before it existed.
+/// Hosts claimed in one namespace; empty once released (kept until the next change so a release that was not
+/// accepted is sent again). <paramref name="Routes"/> says, host by host, where its routes apply.
 /// </summary>
 public sealed record NamespaceHosts(string Namespace, IReadOnlyList<string> Hosts, IReadOnlyList<HostRoutes>? Routes = null)
 {
     /// <summary>The same namespace with nothing claimed in it.</summary>
     public NamespaceHosts Released() => this with { Hosts = [], Routes = [] };
 }
-
-/// <summary>Persisted whenever the derived claims change: the whole state, so recovery needs only the last one.</summary>
-public sealed record VirtualServiceRecorded(
-    long Version,
-    string? ResourceVersion,
-    long Generation,
-    IReadOnlyList<ObjectKey> Gateways,
-    IReadOnlyList<NamespaceHosts> Claims,
-    IReadOnlyList<SkippedHost> Skipped) : ICanalMessage;
-
-/// <summary>Persisted when the VirtualService is deleted; its releases are then delivered and the journal deleted.</summary>
-public sealed record VirtualServiceRemoved(long Version) : ICanalMessage;

@@ -9,6 +9,7 @@ using Canal.DnsWriter;
 using Canal.Istio;
 using Canal.Mapping;
 using Canal.Node.Hosting;
+using Canal.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -137,9 +138,7 @@ internal static class ManagementApi
         api.MapGet("/virtualservices/{ns}/{name}", async (string ns, string name) =>
         {
             var key = new ObjectKey(ns, name);
-            var state = await Ask<VirtualServiceRegion, VirtualServiceState>(new GetVirtualServiceState(key));
-            var known = (await Ask<SourceSingleton, SourceStatus>(GetSourceStatus.Instance)).VirtualServices.Any(v => v.Key == key);
-            return known || state.SequenceNr > 0
+            return await Ask<SourceSingleton, ICanalMessage>(new GetVirtualServiceState(key)) is VirtualServiceState state
                 ? Results.Ok(View(state))
                 : Results.NotFound(new ErrorAnswer($"no VirtualService {key} is known (canal-cmd canal vs list shows them)"));
         });
@@ -180,7 +179,7 @@ internal static class ManagementApi
     private static ActorNodeView View(ActorNode node) => new(node.Path, node.Name, [.. node.Children.Select(View)]);
 
     private static VirtualServiceView View(VirtualServiceState state) => new(
-        state.Key.ToString(), state.Version, state.Removed, state.ResourceVersion, state.Generation, state.SequenceNr,
+        state.Key.ToString(), state.Version, state.Removed, state.ResourceVersion, state.Generation,
         [.. state.Gateways.Select(g => g.ToString())],
         [.. state.Claims.Select(c => new ClaimView(c.Namespace, c.Hosts))],
         [.. state.Skipped.Select(s => new SkippedView(s.Host, s.Path, s.Reason))]);

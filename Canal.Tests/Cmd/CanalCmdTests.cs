@@ -63,7 +63,7 @@ public sealed class CanalCmdTests(LocalNode node) : IClassFixture<LocalNode>
     [InlineData(new[] { "actor", "hierarchy", "/user", "--depth", "2" }, "/user/dns-writer", "/user/dns-writer/dns-writer")]
     [InlineData(new[] { "canal", "vs", "list" }, "VIRTUALSERVICE", "shop/reviews")]
     [InlineData(new[] { "canal", "vs", "list", "-n", "shop" }, "shop/reviews", "")]
-    [InlineData(new[] { "canal", "vs", "show", "default/helloworld" }, "sequenceNr: 1", "helloworld.default.svc.cluster.local")]
+    [InlineData(new[] { "canal", "vs", "show", "default/helloworld" }, "removed: false", "helloworld.default.svc.cluster.local")]
     [InlineData(new[] { "canal", "ns", "list" }, "NAMESPACE", "shop")]
     [InlineData(new[] { "canal", "ns", "show", "shop" }, "reviews.shop.svc.cluster.local", "shop/reviews")]
     [InlineData(new[] { "canal", "hosts" }, "redirected", "-> canal.istio-system.svc.cluster.local via gateway istio-system/canal")]

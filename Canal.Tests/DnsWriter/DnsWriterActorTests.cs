@@ -39,11 +39,14 @@ public sealed class DnsWriterActorTests : TestKit
     private IActorRef StartWriter(IDnsConfigStore store, DnsWriterSettings? settings = null) =>
         Sys.ActorOf(DnsWriterActor.Props(store, _source, _namespaces, _virtualServices, settings ?? Settings));
 
-    /// <summary>Plays the source: answers the writer's request for a listing with the given live VirtualServices.</summary>
-    private void CompleteSync(IActorRef writer, params ObjectKey[] alive)
+    /// <summary>Plays the source: answers the writer's request for a listing with the given live VirtualServices, each claiming in its own namespace.</summary>
+    private void CompleteSync(IActorRef writer, params ObjectKey[] alive) =>
+        CompleteSync(writer, [.. alive.Select(k => new ListedVirtualService(k, [k.Namespace]))]);
+
+    private void CompleteSync(IActorRef writer, IReadOnlyList<ListedVirtualService> listed)
     {
         var request = _source.ExpectMsg<SyncRequested>();
-        writer.Tell(new SyncCompleted(request.Epoch, alive, [CanalGateway], []));
+        writer.Tell(new SyncCompleted(request.Epoch, listed, [CanalGateway], []));
     }
 
     private DnsWriterStatus Status(IActorRef writer) => writer.Ask<DnsWriterStatus>(GetDnsWriterStatus.Instance, TimeSpan.FromSeconds(3)).Result;
@@ -91,7 +94,7 @@ public sealed class DnsWriterActorTests : TestKit
         writer.Tell(new NamespaceClaims("other", Interlocked.Increment(ref _version), [new NamespaceClaim(other, _version, [CanalKey], ["db.other.svc.cluster.local"], [Tcp("other")])]));
         ExpectMsg<NamespaceClaimsAccepted>();
         var request = _source.ExpectMsg<SyncRequested>();
-        writer.Tell(new SyncCompleted(request.Epoch, [Reviews, other], [tcpGateway], []));
+        writer.Tell(new SyncCompleted(request.Epoch, [new(Reviews, ["default"]), new(other, ["other"])], [tcpGateway], []));
         AwaitIdle(writer);
         Assert.All(Decisions(writer), d => Assert.Equal(HostStatus.Blocked, d.Status));
 
@@ -289,6 +292,25 @@ public sealed class DnsWriterActorTests : TestKit
         AwaitIdle(revived);
         Assert.DoesNotContain(Host(1), store.Content);
         Assert.Equal(2, store.Writes.Count);
+    }
+
+    [Fact]
+    public void After_a_restart_a_claim_in_a_namespace_the_listed_VirtualService_no_longer_routes_to_is_swept()
+    {
+        var (store, claims) = FirstLife();
+
+        // While Canal was down, Reviews moved its route to another namespace: the listing says where it claims now.
+        var revived = StartWriter(store);
+        CompleteSync(revived, [new ListedVirtualService(Reviews, ["elsewhere"])]);
+        ReportWhenAsked(claims);
+        Assert.Equal([Reviews], _namespaces.ExpectMsg<ReleaseClaimers>().Claimers);
+        _namespaces.Reply(new ClaimersReleased("default", 1));
+        revived.Tell(Claims("default"));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        AwaitIdle(revived);
+        Assert.DoesNotContain(Host(1), store.Content);
+        // It still exists: its entity keeps what it claims elsewhere.
+        _virtualServices.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]

@@ -202,4 +202,50 @@ public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<Post
         await Converged([Fqdn("helloworld"), Fqdn("burst-1"), Fqdn("burst-59")], [Fqdn("burst-0"), Fqdn("burst-58")], TimeSpan.FromSeconds(60));
         await second.Stop();
     }
+
+    [Theory]
+    [MemberData(nameof(Journals))]
+    public async Task A_route_moved_to_another_namespace_while_stopped_is_withdrawn_from_the_old_one(string journal)
+    {
+        CopySample();
+        WriteVirtualService("reviews", "reviews.other.svc.cluster.local");
+        var first = await Start(journal);
+        await Converged([Fqdn("helloworld"), "reviews.other.svc.cluster.local"]);
+        await first.Stop();
+
+        WriteVirtualService("reviews", "reviews");
+        var second = await Start(journal);
+        await Converged([Fqdn("helloworld"), Fqdn("reviews")], ["reviews.other.svc.cluster.local"]);
+        await second.Stop();
+    }
+
+    /// <summary>
+    /// Fixtures/Journal/v1: the journal and Corefile that Canal wrote at commit 5eef1be (VirtualService entities still
+    /// persistent, one row per claim, a namespace with a snapshot) for the manifests beside them.
+    /// </summary>
+    [Fact]
+    public async Task A_journal_written_by_the_previous_release_recovers_without_a_write_and_still_sweeps()
+    {
+        var fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "Journal", "v1");
+        Directory.CreateDirectory(ManifestDir);
+        foreach (var file in Directory.GetFiles(Path.Combine(fixture, "manifests")))
+            File.Copy(file, Path.Combine(ManifestDir, Path.GetFileName(file)));
+        Directory.CreateDirectory(Path.GetDirectoryName(CorefilePath)!);
+        File.Copy(Path.Combine(fixture, "Corefile"), CorefilePath);
+        Directory.CreateDirectory(Path.Combine(_temp.FullName, "data"));
+        File.Copy(Path.Combine(fixture, "canal.db"), Path.Combine(_temp.FullName, "data", "canal.db"));
+        var written = Corefile();
+
+        var first = await Start("sqlite");
+        await first.WaitForLine(l => l.Contains("is up to date: 212 hosts redirected, nothing written"), "the first check on the old journal");
+        await first.Stop();
+        Assert.Equal(written, Corefile());
+
+        // storefront (front → front and payments) was deleted while Canal was down.
+        File.Delete(Path.Combine(ManifestDir, "front.yaml"));
+        var second = await Start("sqlite");
+        await Converged(["svc-000.shop.svc.cluster.local", "svc-209.shop.svc.cluster.local"], ["storefront.front.svc.cluster.local", "pay.payments.svc.cluster.local"]);
+        await second.WaitForLine(l => l.Contains("1 stale claimers swept"), "the sweep of the deleted VirtualService");
+        await second.Stop();
+    }
 }

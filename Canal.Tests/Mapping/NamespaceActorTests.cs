@@ -170,4 +170,47 @@ public sealed class NamespaceActorTests() : TestKit(ActorTestConfig.Hocon)
         Assert.Equal([Host], pushed.Claims.Single().Hosts);
         ExpectMsg<ClaimAccepted>();
     }
+
+    [Fact]
+    public void Claims_arriving_together_are_all_acknowledged_and_all_recovered_after_a_restart()
+    {
+        var (actor, dnsWriter) = Start();
+        var claimers = Enumerable.Range(0, 50).Select(i => new ObjectKey("default", $"vs-{i:D2}")).ToList();
+        foreach (var claimer in claimers)
+            actor.Tell(Claim(claimer, 1, $"{claimer.Name}.default.svc.cluster.local"));
+        var accepted = new HashSet<ObjectKey>();
+        for (var round = 0; accepted.Count < claimers.Count && round < 200; round++)
+        {
+            if (dnsWriter.HasMessages)
+                AcceptPush(dnsWriter);
+            accepted.UnionWith(ReceiveWhile(TimeSpan.FromMilliseconds(50), m => (ClaimAccepted)m).Select(a => a.Claimer));
+        }
+        Assert.Equal(claimers.Count, accepted.Count);
+        Watch(actor);
+        actor.Tell(PoisonPill.Instance);
+        ExpectTerminated(actor);
+
+        var (revived, newWriter) = Start();
+        revived.Tell(new ReportClaims("default"));
+        Assert.Equal(claimers, ExpectMsg<NamespaceClaims>().Claims.Select(c => c.Claimer));
+        newWriter.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void A_claim_asserted_again_unchanged_still_outranks_late_copies_older_than_it()
+    {
+        // A restart's listing asserts every claim again at a new version; nothing changes, yet the new version counts.
+        var (actor, dnsWriter) = Start();
+        actor.Tell(Claim(Reviews, 1, Host));
+        AcceptPush(dnsWriter);
+        ExpectMsg<ClaimAccepted>();
+
+        actor.Tell(Claim(Reviews, 3, Host));
+        ExpectMsg<ClaimAccepted>();
+        actor.Tell(Claim(Reviews, 2, "ratings.default.svc.cluster.local"));
+        ExpectMsg<ClaimAccepted>();
+        actor.Tell(new ReportClaims("default"));
+        Assert.Equal([Host], ExpectMsg<NamespaceClaims>().Claims.Single().Hosts);
+        dnsWriter.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
 }

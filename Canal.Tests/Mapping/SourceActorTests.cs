@@ -33,7 +33,7 @@ public sealed class SourceActorTests : TestKit
         for (var i = 0; i < count; i++)
         {
             var command = _virtualServices.ExpectMsg<IVirtualServiceCommand>();
-            _virtualServices.Reply(new VirtualServiceApplied(command.Key, 1));
+            _virtualServices.Reply(new VirtualServiceApplied(command.Key, 1, [command.Key.Namespace]));
             commands.Add(command);
         }
         return commands;
@@ -74,6 +74,24 @@ public sealed class SourceActorTests : TestKit
         Assert.IsType<ObserveVirtualService>(commands.Single(c => c.Key.Name == "c"));
         Assert.Equal(Canal.Key, ExpectMsg<GatewayRemoved>().Key);
         _virtualServices.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void Each_delivery_tells_the_entity_what_it_last_applied_and_the_sync_lists_where_each_claims()
+    {
+        // Entities keep their claims in memory only: one started afresh learns from this what it claimed before.
+        var source = Start();
+        ExpectMsg<ResyncRequested>();
+        _source.Publish(new SourceView([Vs("a", "a"), Vs("b", "b")], [Canal], []));
+        source.Tell(new SyncRequested(10));
+        ExpectMsg<GatewayObserved>();
+        Assert.All(Apply(2).Cast<ObserveVirtualService>(), o => Assert.Equal(new LastApplied(10, null), o.Last));
+        Assert.All(ExpectMsg<SyncCompleted>().VirtualServices, v => Assert.Equal(["default"], v.Namespaces));
+
+        _source.Publish(new SourceView([Vs("a", "a2")], [], []));
+        var commands = Apply(2).ToDictionary(c => c.Key.Name);
+        Assert.Equal(["default"], ((ObserveVirtualService)commands["a"]).Last!.Namespaces);
+        Assert.Equal(["default"], ((RemoveVirtualService)commands["b"]).Last!.Namespaces);
     }
 
     [Fact]

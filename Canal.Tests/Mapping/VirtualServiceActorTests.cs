@@ -123,34 +123,60 @@ public sealed class VirtualServiceActorTests() : TestKit(ActorTestConfig.Hocon)
         actor.Tell(new RemoveVirtualService(Key));
         var releases = AcceptClaims(namespaces, 2);
         Assert.All(releases, r => Assert.Empty(r.Claim.Hosts));
-        ExpectMsg<VirtualServiceApplied>();
-
-        // Recovered again, nothing of it is left: a new observation starts from scratch.
-        Watch(actor);
-        actor.Tell(PoisonPill.Instance);
-        ExpectTerminated(actor);
-        var (revived, _) = Start();
-        revived.Tell(new GetVirtualServiceState(Key));
-        var state = ExpectMsg<VirtualServiceState>();
-        Assert.DoesNotContain(state.Claims, c => c.Hosts.Count > 0);
+        Assert.Empty(ExpectMsg<VirtualServiceApplied>().Namespaces!);
     }
 
     [Fact]
-    public void State_survives_a_restart()
+    public void Answers_with_the_namespaces_it_now_claims_in_so_the_source_can_tell_a_later_incarnation()
     {
         var (actor, namespaces) = Start();
-        actor.Tell(new ObserveVirtualService(Spec(["canal"], "reviews"), []));
-        var claim = AcceptClaims(namespaces, 1).Single();
-        ExpectMsg<VirtualServiceApplied>();
-        Watch(actor);
-        actor.Tell(PoisonPill.Instance);
-        ExpectTerminated(actor);
+        actor.Tell(new ObserveVirtualService(Spec(["canal"], "a.one.svc.cluster.local", "b.two.svc.cluster.local"), []));
+        var updates = AcceptClaims(namespaces, 2);
+        var applied = ExpectMsg<VirtualServiceApplied>();
+        Assert.Equal(["one", "two"], applied.Namespaces);
+        Assert.All(updates, u => Assert.Equal(applied.Version, u.Claim.Version));
+    }
 
-        var (revived, _) = Start();
-        revived.Tell(new GetVirtualServiceState(Key));
+    [Fact]
+    public void Started_afresh_it_releases_the_namespaces_it_claimed_before_and_stamps_after_their_version()
+    {
+        // Passivated or moved to another node: the actor holds nothing; the source says what it last claimed.
+        var (actor, namespaces) = Start();
+        var earlier = DateTime.UtcNow.AddDays(1).Ticks;
+        actor.Tell(new ObserveVirtualService(Spec(["canal"], "reviews.two.svc.cluster.local"), [], new LastApplied(earlier, ["one"])));
+
+        var updates = AcceptClaims(namespaces, 2).ToDictionary(u => u.Namespace);
+        Assert.Empty(updates["one"].Claim.Hosts);
+        Assert.Equal(["reviews.two.svc.cluster.local"], updates["two"].Claim.Hosts);
+        Assert.All(updates.Values, u => Assert.True(u.Claim.Version > earlier));
+        Assert.Equal(["two"], ExpectMsg<VirtualServiceApplied>().Namespaces);
+    }
+
+    [Fact]
+    public void Started_afresh_for_a_removal_it_releases_what_the_source_says_it_claimed()
+    {
+        var (actor, namespaces) = Start();
+        actor.Tell(new RemoveVirtualService(Key, Last: new LastApplied(1, ["one", "two"])));
+        var releases = AcceptClaims(namespaces, 2);
+        Assert.Equal(["one", "two"], releases.Select(r => r.Namespace).Order());
+        Assert.All(releases, r => Assert.Empty(r.Claim.Hosts));
+        ExpectMsg<VirtualServiceApplied>();
+    }
+
+    [Fact]
+    public void Described_while_holding_nothing_it_answers_from_the_delivered_spec_and_claims_nothing()
+    {
+        var (actor, namespaces) = Start();
+        actor.Tell(new DescribeVirtualService(new ObserveVirtualService(Spec(["canal"], "reviews", "*.wild"), [], new LastApplied(7, ["default"]))));
         var state = ExpectMsg<VirtualServiceState>();
-        Assert.Equal(claim.Claim.Version, state.Version);
         Assert.Equal(["reviews.default.svc.cluster.local"], state.Claims.Single().Hosts);
+        Assert.Equal(7, state.Version);
+        Assert.Single(state.Skipped);
+        namespaces.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        // Nothing was taken on: observing the same spec now claims it afresh.
+        actor.Tell(new ObserveVirtualService(Spec(["canal"], "reviews"), []));
+        Assert.Equal(["reviews.default.svc.cluster.local"], AcceptClaims(namespaces, 1).Single().Claim.Hosts);
     }
 
     [Fact]
