@@ -39,6 +39,8 @@ internal static class BenchmarkProgram
             return args.Length == 0 ? 2 : 0;
         }
         var scenario = args[0];
+        if (scenario == ListingFloor.Scenario && args.Length == 2)
+            return await ListingFloor.Run(args[1]);
         if (scenario == "micro")
         {
             var started = DateTime.UtcNow;

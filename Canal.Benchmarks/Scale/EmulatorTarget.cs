@@ -96,6 +96,8 @@ internal sealed class EmulatorTarget : ICanalTarget
         }
     }
 
+    public async Task<TimeSpan?> ListingAlone() => await ListingFloor.Measure(_kubeconfig);
+
     public Task<long> FirstCheck(TimeSpan timeout) =>
         WaitForLine(l => l.Contains(" is up to date: ", StringComparison.Ordinal) || l.Contains("write #", StringComparison.Ordinal), "the first check of the ConfigMap", timeout);
 

@@ -23,6 +23,9 @@ internal interface ICanalTarget : IAsyncDisposable
     /// <summary>How long the last sync's listing (every VirtualService delivered and applied) and sweep took, as the DnsWriter reported them.</summary>
     (TimeSpan Listing, TimeSpan Sweep) LastSync { get; }
 
+    /// <summary>How long a fresh process takes to list what Canal lists, and nothing else (null where nothing is listed).</summary>
+    Task<TimeSpan?> ListingAlone();
+
     /// <summary>The moment the Canal started last first checked the store: found it up to date, or wrote it.</summary>
     Task<long> FirstCheck(TimeSpan timeout);
 

@@ -70,6 +70,8 @@ internal sealed class MemoryTarget : ICanalTarget
 
     public (TimeSpan Listing, TimeSpan Sweep) LastSync => _sync.Task.IsCompletedSuccessfully ? _sync.Task.Result : default;
 
+    public Task<TimeSpan?> ListingAlone() => Task.FromResult<TimeSpan?>(null);
+
     public async Task<long> FirstCheck(TimeSpan timeout) => await _firstCheck.Task.WaitAsync(timeout);
 
     public async Task Stop()

@@ -31,7 +31,7 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
         "target", "N", "hosts", "listing s", "barrier s", "synced s", "writes", "Corefile KiB", "peak WS MB", "heap MB", "baseline s", "baseline writes", "time ×", "writes ×");
     public Table SteadyChange { get; } = new("steady-change", "target", "N", "samples", "p50 ms", "p99 ms", "max ms", "writes");
     public Table Churn { get; } = new("churn", "target", "N", "rate/s", "achieved/s", "changes", "p50 lag ms", "p99 lag ms", "max lag ms", "writes", "bounded");
-    public Table Restart { get; } = new("restart", "target", "N", "listing s", "start→barrier s", "start→first check s", "writes");
+    public Table Restart { get; } = new("restart", "target", "N", "listing alone s", "listing s", "start→barrier s", "× listing alone", "start→first check s", "writes");
     public Table Events { get; } = new("events", "target", "N", "first start: Events", "posted in s", "restart, nothing changed: Events", "one change: Events");
 
     public IEnumerable<Table> Tables => [InitialSync, SteadyChange, Churn, Restart, Events];
@@ -233,7 +233,9 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
         var started = await target.Start();
         var barrier = await target.SyncBarrierPassed(TimeSpan.FromSeconds(120 + n / 500));
         var checkedAt = await target.FirstCheck(TimeSpan.FromSeconds(120));
-        Restart.Add(target.Name, n, target.LastSync.Listing.TotalSeconds, Seconds(started, barrier), Seconds(started, checkedAt), target.Writes.Count - before);
+        var alone = await target.ListingAlone();
+        Restart.Add(target.Name, n, alone?.TotalSeconds ?? (object)"—", target.LastSync.Listing.TotalSeconds, Seconds(started, barrier),
+            alone == null ? "—" : Seconds(started, barrier) / alone.Value.TotalSeconds, Seconds(started, checkedAt), target.Writes.Count - before);
         log.WriteLine($"[{target.Name} N={n}] restart: barrier after {Seconds(started, barrier):F2} s");
     }
 
