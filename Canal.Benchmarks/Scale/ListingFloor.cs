@@ -14,8 +14,16 @@ internal static class ListingFloor
 {
     public const string Scenario = "listing-floor";
 
-    /// <summary>Start to exit of a fresh process that lists everything once.</summary>
+    /// <summary>Start to exit of a fresh process that lists everything once: the fastest of three, as a floor should be.</summary>
     public static async Task<TimeSpan> Measure(string kubeconfig)
+    {
+        var runs = new List<TimeSpan>();
+        for (var i = 0; i < 3; i++)
+            runs.Add(await Once(kubeconfig));
+        return runs.Min();
+    }
+
+    private static async Task<TimeSpan> Once(string kubeconfig)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { UseShellExecute = false, RedirectStandardError = true };
         foreach (var arg in new[] { typeof(ListingFloor).Assembly.Location, Scenario, kubeconfig })
