@@ -6,7 +6,7 @@ namespace Canal.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project Canal.Benchmarks -- SCENARIO [options]</c>: the scale harness
-/// (initial-sync, steady-change, churn, restart, all, size-limit, smoke) or the BenchmarkDotNet micro-benchmarks (micro).
+/// (initial-sync, steady-change, churn, restart, events, failover, rolling, all, size-limit, smoke) or the BenchmarkDotNet micro-benchmarks (micro).
 /// </summary>
 internal static class BenchmarkProgram
 {
@@ -15,8 +15,11 @@ internal static class BenchmarkProgram
           initial-sync    cold start with N VirtualServices: time and ConfigMap writes until every redirect is in, memory, baseline
           steady-change   one VirtualService created or deleted at a time: latency to the write that holds it
           churn           rising rates of changes: the highest rate at which lag stays bounded
-          restart         restart on persisted data: time to the sync barrier
-          all             all four, for each N
+          restart         restart on persisted data: time to the sync barrier, against the listing alone
+          events          Kubernetes Events posted by a first start, a restart and one change
+          failover        3 nodes on PostgreSQL: kill -9 of the DnsWriter's node, time until the next change is written
+          rolling         3 nodes on PostgreSQL: each in turn SIGTERM'd and replaced, time until the next change is written
+          all             all of these, for each N
           size-limit      where each DNS mode's Corefile reaches the ConfigMap's 1 MiB
           micro [args]    BenchmarkDotNet: Corefile parse + render, host rules (args go to BenchmarkDotNet)
           smoke           every scenario at N=100, briefly, nothing written: a check that the harness works
@@ -29,7 +32,10 @@ internal static class BenchmarkProgram
           --no-report          print only; leave BENCHMARKS.md alone
         """;
 
-    private static readonly string[] ScaleScenarios = ["initial-sync", "steady-change", "churn", "restart", "events"];
+    private static readonly string[] ScaleScenarios = ["initial-sync", "steady-change", "churn", "restart", "events", "failover", "rolling"];
+
+    /// <summary>Scenarios on three nodes and PostgreSQL, run by <see cref="ReplicaRun"/>; the rest by <see cref="ScaleRun"/>.</summary>
+    private static readonly string[] ReplicaScenarios = ["failover", "rolling"];
 
     public static async Task<int> Main(string[] args)
     {
@@ -74,20 +80,25 @@ internal static class BenchmarkProgram
         string? failure = null;
         if (options.Scenarios.Count > 0)
         {
-            var run = new ScaleRun(options, Console.Out);
+            var scale = new ScaleRun(options, Console.Out);
+            var replicas = new ReplicaRun(options, Console.Out);
+            var runTables = scale.Tables.Concat(replicas.Tables).ToList();
             try
             {
-                await run.Run();
+                if (options.Scenarios.Except(ReplicaScenarios).Any())
+                    await scale.Run();
+                if (options.Scenarios.Intersect(ReplicaScenarios).Any())
+                    await replicas.Run();
             }
-            catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException or Xunit.Sdk.XunitException)
             {
                 // What finished is still reported, with what stopped the rest.
                 failure = e.Message;
                 Console.Error.WriteLine($"error: {failure}");
-                foreach (var table in run.Tables.Where(t => !t.IsEmpty))
+                foreach (var table in runTables.Where(t => !t.IsEmpty))
                     table.Notes.Add($"The run stopped early: {failure.Split('\n')[0]}");
             }
-            tables.AddRange(run.Tables);
+            tables.AddRange(runTables);
         }
         foreach (var table in tables.Where(t => !t.IsEmpty))
             Console.WriteLine(table.Text());

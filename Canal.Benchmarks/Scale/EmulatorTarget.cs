@@ -81,6 +81,10 @@ internal sealed class EmulatorTarget : ICanalTarget
         return Task.FromResult(at);
     }
 
+    /// <summary>One more canal node on this emulator (a replica set's), with <paramref name="args"/> after <c>run --kubeconfig</c>.</summary>
+    public CanalProcess StartNode(IReadOnlyList<string> args) =>
+        CanalProcess.Start(_temp.FullName, ["run", "--kubeconfig", _kubeconfig, .. args]);
+
     public Task<long> SyncBarrierPassed(TimeSpan timeout) =>
         WaitForLine(l => l.Contains("sync barrier passed", StringComparison.Ordinal), "the sync barrier to pass", timeout);
 
