@@ -150,7 +150,7 @@ internal static class RunCommand
         {
             var store = new CorefileFileStore(options.Corefile, options.ClusterDomain);
             builder.Services.AddAkka(CanalAkka.SystemName, (akka, services) => akka.WithCanal(options, settings, store,
-                () => new LocalDirectorySource(options.Manifests, options.Corefile, Logger(services))));
+                Warm(services, new WarmSource(_ => new LocalDirectorySource(options.Manifests, options.Corefile, Logger(services)))).Attach));
             (watching, writing) = (Path.GetFullPath(options.Manifests), Path.GetFullPath(options.Corefile));
         }
         else
@@ -176,8 +176,8 @@ internal static class RunCommand
                     ? new ConfigMapStore(client, kube.CoreDnsNamespace, kube.CustomConfigMap, kube.CustomKey, ownsKey: true, backupName: null, logger)
                     : new ConfigMapStore(client, kube.CoreDnsNamespace, kube.CoreDnsConfigMap, kube.CorefileKey, ownsKey: false, kube.BackupConfigMap, logger);
                 var events = options.Events ? new VirtualServiceEvents(client, logger) : null;
-                akka.WithCanal(options, settings, store,
-                    () => new KubernetesSource(client, kube, storeName, logger, events == null ? null : events.Invalid),
+                var warm = Warm(services, new WarmSource(invalid => new KubernetesSource(client, kube, storeName, logger, invalid), events == null ? null : events.Invalid));
+                akka.WithCanal(options, settings, store, warm.Attach,
                     system =>
                     {
                         if (events != null)
@@ -236,6 +236,17 @@ internal static class RunCommand
 
     private static IPAddress ManagementEndpoint(string host) =>
         host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(host);
+
+    /// <summary>
+    /// Starts <paramref name="warm"/> now, as the actor system is being built, so the listing runs while the node
+    /// joins its cluster; disposed when the host stops.
+    /// </summary>
+    private static WarmSource Warm(IServiceProvider services, WarmSource warm)
+    {
+        services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(warm.Dispose);
+        warm.Start();
+        return warm;
+    }
 
     private static ILogger Logger(IServiceProvider services) => services.GetRequiredService<ILoggerFactory>().CreateLogger("Canal");
 

@@ -83,7 +83,7 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <param name="source">Called for every incarnation: a restarted actor gets a fresh adapter (the old one was disposed).</param>
+    /// <param name="source">Called for every incarnation: a restarted actor gets a fresh one (the old one was disposed).</param>
     /// <param name="dnsWriterPath">The DnsWriter singleton's proxy, told when this actor (re)starts so it asks for a new listing.</param>
     public static Props Props(Func<IObjectSource> source, IActorRef virtualServices, string dnsWriterPath, TimeSpan askTimeout) =>
         Akka.Actor.Props.Create(() => new SourceActor(source(), virtualServices, dnsWriterPath, askTimeout));
