@@ -80,7 +80,7 @@ internal static class CanalAkka
                 {
                     StateStoreMode = StateStoreMode.DData,
                     RememberEntities = false,
-                    PassivateIdleEntityAfter = TimeSpan.FromSeconds(10),
+                    PassivateIdleEntityAfter = TimeSpan.FromSeconds(2),
                 })
             .WithShardRegion<NamespaceRegion>(NamespaceMessageExtractor.TypeName,
                 (_, registry, _) => entityId => NamespaceActor.Props(entityId, registry.Get<DnsWriterSingleton>(), AskTimeout / 2),

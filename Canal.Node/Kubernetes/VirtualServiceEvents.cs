@@ -79,7 +79,7 @@ internal sealed class VirtualServiceEvents : IDisposable
     {
         lock (_gate)
             _readBackDue = true;
-        _wake.Release();
+        Wake();
     }
 
     public void Invalid(ManifestError error, ObjectKey virtualService) =>
@@ -88,7 +88,7 @@ internal sealed class VirtualServiceEvents : IDisposable
     public void Dispose()
     {
         _stopping.Cancel();
-        _wake.Release();
+        Wake();
     }
 
     /// <summary>
@@ -115,7 +115,14 @@ internal sealed class VirtualServiceEvents : IDisposable
         news = news with { Message = news.Message.Length > 1000 ? news.Message[..1000] : news.Message };
         lock (_gate)
             _pending[(news.VirtualService, news.Host)] = news;
-        _wake.Release();
+        Wake();
+    }
+
+    /// <summary>Wakes the poster once, however many reports arrive before it looks.</summary>
+    private void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+            _wake.Release();
     }
 
     private async Task Post()
@@ -140,13 +147,20 @@ internal sealed class VirtualServiceEvents : IDisposable
         }
     }
 
-    /// <summary>The news that changes what a VirtualService's Events say and that the rate limits let through now.</summary>
+    /// <summary>
+    /// The news that changes what a VirtualService's Events say and that the rate limits let through now. It stops at
+    /// the overall limit: a first start has news for every VirtualService waiting, and scanning (or copying) all of
+    /// it for each Event posted made every write of a 10k cluster wait on the poster.
+    /// </summary>
     private List<News> Due()
     {
         var due = new List<News>();
         lock (_gate)
         {
-            foreach (var (key, news) in _pending.ToList())
+            if (!_overall.HasToken())
+                return due;
+            // Removing while enumerating is allowed for Dictionary.
+            foreach (var (key, news) in _pending)
             {
                 if (_told.TryGetValue(key, out var told) && told.Reason == news.Reason && told.Message == news.Message)
                 {
