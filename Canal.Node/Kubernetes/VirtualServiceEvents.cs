@@ -39,7 +39,12 @@ internal sealed class VirtualServiceEvents : IDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private bool _failedBefore;
+
+    /// <summary>The last plan's decisions by host, and how many of its hosts each VirtualService claims (PlanEvents' thread only).</summary>
+    private Dictionary<string, HostDecision> _observed = new(StringComparer.Ordinal);
+    private readonly Dictionary<ObjectKey, int> _hostsOf = [];
     private bool _readBackDue;
+    private bool _readBackDone;
 
     public VirtualServiceEvents(IKubernetes client, ILogger logger, TimeProvider? clock = null)
     {
@@ -54,12 +59,24 @@ internal sealed class VirtualServiceEvents : IDisposable
 
     private sealed record Posted(string Name, int Count);
 
-    /// <summary>Every host whose outcome differs from what its VirtualService's Events say.</summary>
+    /// <summary>
+    /// Every host whose outcome differs from what its VirtualService's Events say. Only decisions that are not the
+    /// very ones of the last plan are looked at (the DnsWriter keeps an unchanged host's decision): a steady change
+    /// in a 100k plan is a few, not 100k.
+    /// </summary>
     public void Observe(RedirectPlan plan)
     {
-        Forget(plan.Decisions.SelectMany(d => d.Claimers).ToHashSet());
+        var observed = new Dictionary<string, HostDecision>(plan.Decisions.Count, StringComparer.Ordinal);
+        var released = new List<ObjectKey>();
         foreach (var decision in plan.Decisions)
         {
+            observed[decision.Host] = decision;
+            if (_observed.Remove(decision.Host, out var before) && ReferenceEquals(before, decision))
+                continue;
+            if (before != null)
+                Uncount(before, released);
+            foreach (var claimer in decision.Claimers)
+                _hostsOf[claimer] = _hostsOf.GetValueOrDefault(claimer) + 1;
             var (type, reason) = decision.Status switch
             {
                 HostStatus.Redirected => ("Normal", "Redirected"),
@@ -68,6 +85,37 @@ internal sealed class VirtualServiceEvents : IDisposable
             };
             foreach (var claimer in decision.Claimers)
                 Report(new News(claimer, decision.Host, type, reason, $"{HostName.Quote(decision.Host)}: {decision.Reason}"));
+        }
+        // Hosts no longer in the plan.
+        foreach (var before in _observed.Values)
+            Uncount(before, released);
+        _observed = observed;
+        bool readBack;
+        lock (_gate)
+            (readBack, _readBackDone) = (_readBackDone, false);
+        // What was read back may name VirtualServices gone since: the first plan after it checks everything told.
+        Forget(readBack
+            ? [.. Told().Where(c => !_hostsOf.ContainsKey(c))]
+            : [.. released.Where(c => !_hostsOf.ContainsKey(c))]);
+    }
+
+    private List<ObjectKey> Told()
+    {
+        lock (_gate)
+            return [.. _told.Keys.Select(k => k.Item1).Concat(_posted.Keys.Select(k => k.Item1)).Concat(_perObject.Keys).Distinct()];
+    }
+
+    private void Uncount(HostDecision decision, List<ObjectKey> released)
+    {
+        foreach (var claimer in decision.Claimers)
+        {
+            if (_hostsOf[claimer] > 1)
+                _hostsOf[claimer]--;
+            else
+            {
+                _hostsOf.Remove(claimer);
+                released.Add(claimer);
+            }
         }
     }
 
@@ -92,20 +140,22 @@ internal sealed class VirtualServiceEvents : IDisposable
     }
 
     /// <summary>
-    /// A plan names every VirtualService that claims a host: what was told of the others (deleted, or claiming
-    /// nothing now) is dropped, so memory follows the VirtualServices that exist.
+    /// What was told of VirtualServices that no plan names any more (deleted, or claiming nothing now) is dropped,
+    /// so memory follows the VirtualServices that exist.
     /// </summary>
-    private void Forget(HashSet<ObjectKey> claimers)
+    private void Forget(HashSet<ObjectKey> gone)
     {
+        if (gone.Count == 0)
+            return;
         lock (_gate)
         {
             // A VirtualService with news still waiting keeps its bucket, or forgetting it would lift its rate limit.
-            claimers.UnionWith(_pending.Keys.Select(k => k.Item1));
-            foreach (var key in _told.Keys.Where(k => !claimers.Contains(k.Item1)).ToList())
+            gone.ExceptWith(_pending.Keys.Select(k => k.Item1));
+            foreach (var key in _told.Keys.Where(k => gone.Contains(k.Item1)).ToList())
                 _told.Remove(key);
-            foreach (var key in _posted.Keys.Where(k => !claimers.Contains(k.Item1)).ToList())
+            foreach (var key in _posted.Keys.Where(k => gone.Contains(k.Item1)).ToList())
                 _posted.Remove(key);
-            foreach (var vs in _perObject.Keys.Where(k => !claimers.Contains(k)).ToList())
+            foreach (var vs in gone)
                 _perObject.Remove(vs);
         }
     }
@@ -271,6 +321,8 @@ internal sealed class VirtualServiceEvents : IDisposable
                 next = string.IsNullOrEmpty(page.Metadata?.ContinueProperty) ? null : page.Metadata.ContinueProperty;
             }
             while (next != null);
+            lock (_gate)
+                _readBackDone = true;
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
