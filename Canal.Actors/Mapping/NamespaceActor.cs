@@ -36,7 +36,8 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
     private long _version;
     private long _acceptedVersion;
     private bool _pushing;
-    private bool _writing;
+    /// <summary>The claims being written now (one write at a time), null when none is.</summary>
+    private Dictionary<ObjectKey, NamespaceClaim>? _writing;
     private int _sinceSnapshot;
 
     public NamespaceActor(string entityId, IActorRef dnsWriter, TimeSpan askTimeout)
@@ -103,9 +104,11 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
         Flush();
     }
 
-    /// <summary>The newest claim of <paramref name="claimer"/>, waiting to be stored or stored.</summary>
+    /// <summary>The newest claim of <paramref name="claimer"/>: waiting to be written, being written, or stored.</summary>
     private NamespaceClaim? Known(ObjectKey claimer) =>
-        _pending.SelectMany(p => p.Claims).LastOrDefault(c => c.Claimer == claimer) ?? _claims.GetValueOrDefault(claimer);
+        _pending.SelectMany(p => p.Claims).LastOrDefault(c => c.Claimer == claimer)
+        ?? _writing?.GetValueOrDefault(claimer)
+        ?? _claims.GetValueOrDefault(claimer);
 
     /// <summary>
     /// Stores what arrived since the last write as one event, one write in flight: a sync's thousands of claims
@@ -113,7 +116,7 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
     /// </summary>
     private void Flush()
     {
-        if (_writing || _pending.Count == 0)
+        if (_writing != null || _pending.Count == 0)
             return;
         var batch = _pending;
         _pending = [];
@@ -141,7 +144,7 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
             Answer(batch);
             return;
         }
-        _writing = true;
+        _writing = changes;
         Record(new ClaimsRecorded([.. changes.Values], VersionStamp.Next(_version)), batch);
     }
 
@@ -166,7 +169,7 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
                     case Status.Failure failure:
                         UnbecomeStacked();
                         Stash.UnstashAll();
-                        _writing = false;
+                        _writing = null;
                         _log.Warning("namespace {0}: DnsWriter did not register it yet ({1})", _namespace, failure.Cause.Message);
                         foreach (var pending in batch)
                             pending.ReplyTo.Tell(failure);
@@ -187,7 +190,7 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
         PersistAsync(recorded, e =>
         {
             Apply(e.Claims, e.NamespaceVersion);
-            _writing = false;
+            _writing = null;
             Answer(batch);
             PushIfBehind();
             _sinceSnapshot += e.Claims.Count;

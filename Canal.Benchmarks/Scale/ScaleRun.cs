@@ -111,7 +111,7 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
         if (options.Scenarios.Contains("churn"))
             await ChurnRates(target, n);
         if (options.Scenarios.Contains("restart"))
-            await Restarted(target, n);
+            await Restarted(target, n, expected);
         await target.Stop();
     }
 
@@ -226,8 +226,11 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
         return lags;
     }
 
-    private async Task Restarted(ICanalTarget target, int n)
+    private async Task Restarted(ICanalTarget target, int n, IReadOnlySet<string> expected)
     {
+        // A churn that outran Canal may still be landing: restart only once the Corefile is the workload again, so
+        // "nothing changed" holds and any write the restart makes is Canal's own.
+        await target.Writes.WaitFor(Math.Max(0, target.Writes.Count - 1), hosts => hosts.SetEquals(expected), TimeSpan.FromSeconds(120), "the Corefile to hold the workload alone");
         await target.Stop();
         var before = target.Writes.Count;
         var started = await target.Start();

@@ -155,6 +155,7 @@ public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<Post
         await first.Stop();
         var before = File.GetLastWriteTimeUtc(CorefilePath);
         var content = Corefile();
+        var rows = JournalRows(journal);
 
         var second = await Start(journal);
         await second.WaitForLine(l => l.Contains("is up to date: 2 hosts redirected, nothing written"), "the first check after restart");
@@ -162,6 +163,22 @@ public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<Post
         Assert.DoesNotContain(second.Lines, l => l.Contains("write #"));
         Assert.Equal(content, Corefile());
         Assert.Equal(before, File.GetLastWriteTimeUtc(CorefilePath));
+        // Nor to the journal: every claim the listing asserts again is the one stored.
+        Assert.Equal(rows, JournalRows(journal));
+    }
+
+    /// <summary>The SQLite journal's rows and highest ordering (null for PostgreSQL, which this test does not read).</summary>
+    private (long Rows, long Last)? JournalRows(string journal)
+    {
+        if (journal != "sqlite")
+            return null;
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_temp.FullName, "data", "canal.db")};Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*), COALESCE(MAX(ordering), 0) FROM journal";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     [Theory]

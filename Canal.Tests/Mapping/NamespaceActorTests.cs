@@ -213,4 +213,27 @@ public sealed class NamespaceActorTests() : TestKit(ActorTestConfig.Hocon)
         Assert.Equal([Host], ExpectMsg<NamespaceClaims>().Claims.Single().Hosts);
         dnsWriter.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
+
+    [Fact]
+    public void A_sweep_arriving_while_a_newer_claim_is_being_written_leaves_that_claim_alone()
+    {
+        var (actor, dnsWriter) = Start();
+        actor.Tell(Claim(Reviews, 1, Host));
+        AcceptPush(dnsWriter);
+        ExpectMsg<ClaimAccepted>();
+
+        // The sync began at 3; the claim made at 5 is still being written when the sweep's release comes.
+        actor.Tell(Claim(Reviews, 5, Host, "ratings.default.svc.cluster.local"));
+        actor.Tell(new ReleaseClaimers("default", [Reviews], Base + 3));
+        var answers = new List<object>();
+        for (var round = 0; answers.Count < 2 && round < 100; round++)
+        {
+            if (dnsWriter.HasMessages)
+                AcceptPush(dnsWriter);
+            answers.AddRange(ReceiveWhile(TimeSpan.FromMilliseconds(50), m => m));
+        }
+        Assert.Equal(0, Assert.Single(answers.OfType<ClaimersReleased>()).Released);
+        actor.Tell(new ReportClaims("default"));
+        Assert.Equal(2, ExpectMsg<NamespaceClaims>().Claims.Single().Hosts.Count);
+    }
 }
