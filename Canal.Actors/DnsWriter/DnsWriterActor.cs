@@ -107,7 +107,7 @@ public sealed class DnsWriterActor : ReceivePersistentActor, IWithTimers
         Command<RequestListing>(_ =>
         {
             if (_phase == SyncPhase.WaitingForListing)
-                _source.Tell(new SyncRequested(_epoch));
+                _source.Tell(new SyncRequested(_epoch, [.. _knownNamespaces]));
         });
         Command<ResyncRequested>(_ =>
         {

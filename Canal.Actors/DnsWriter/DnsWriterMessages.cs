@@ -28,7 +28,9 @@ public sealed record DnsWriterSnapshot(IReadOnlyList<string> Namespaces) : ICana
 /// DnsWriter → source: deliver a complete listing (every VirtualService through the shard region,
 /// waiting for each to be applied), then answer <see cref="SyncCompleted"/> with the same epoch.
 /// </summary>
-public sealed record SyncRequested(long Epoch) : ICanalMessage;
+/// <paramref name="Namespaces"/> are those that may hold claims: the source reads what they store before it
+/// delivers, and leaves alone a VirtualService whose claims are stored with the source it has now.
+public sealed record SyncRequested(long Epoch, IReadOnlyList<string>? Namespaces = null) : ICanalMessage;
 
 /// <summary>
 /// Source → DnsWriter: the listing for <see cref="Epoch"/> has been applied. Carries every VirtualService

@@ -19,6 +19,8 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
 
     private readonly IObjectSource _source;
     private readonly IActorRef _virtualServices;
+    private readonly IActorRef _namespaces;
+    private readonly RedirectOptions _options;
     private readonly string _dnsWriterPath;
     private readonly TimeSpan _askTimeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -32,13 +34,18 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
     private bool _syncedComplete = true;
     private readonly Dictionary<ObjectKey, Delivered> _delivered = [];
     private readonly Dictionary<ObjectKey, LastApplied> _applied = [];
+
+    /// <summary>For the sync of <see cref="_syncEpoch"/>: what the namespaces store, by claimer (null until read).</summary>
+    private Dictionary<ObjectKey, Stored>? _stored;
     private Dictionary<ObjectKey, Gateway> _gateways = [];
     private Dictionary<ObjectKey, ClusterService> _services = [];
 
-    public SourceActor(IObjectSource source, IActorRef virtualServices, string dnsWriterPath, TimeSpan askTimeout)
+    public SourceActor(IObjectSource source, IActorRef virtualServices, IActorRef namespaces, RedirectOptions options, string dnsWriterPath, TimeSpan askTimeout)
     {
         _source = source;
         _virtualServices = virtualServices;
+        _namespaces = namespaces;
+        _options = options;
         _dnsWriterPath = dnsWriterPath;
         _askTimeout = askTimeout;
 
@@ -48,8 +55,17 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
             if (request.Epoch < _syncEpoch)
                 return;
             _dnsWriter = Sender;
+            if (request.Epoch != _syncEpoch)
+                ReadStored(request.Epoch, request.Namespaces ?? []);
             _syncEpoch = request.Epoch;
             _synced = false;
+            Run();
+        });
+        Receive<StoredRead>(read =>
+        {
+            if (read.Epoch != _syncEpoch)
+                return;
+            _stored = read.Stored;
             Run();
         });
         Receive<ViewChanged>(changed =>
@@ -85,8 +101,10 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
 
     /// <param name="source">Called for every incarnation: a restarted actor gets a fresh one (the old one was disposed).</param>
     /// <param name="dnsWriterPath">The DnsWriter singleton's proxy, told when this actor (re)starts so it asks for a new listing.</param>
-    public static Props Props(Func<IObjectSource> source, IActorRef virtualServices, string dnsWriterPath, TimeSpan askTimeout) =>
-        Akka.Actor.Props.Create(() => new SourceActor(source(), virtualServices, dnsWriterPath, askTimeout));
+    /// <param name="namespaces">The namespace region: read at each sync, for what is stored already.</param>
+    /// <param name="options">As the VirtualService entities derive claims with them (part of a claim's source).</param>
+    public static Props Props(Func<IObjectSource> source, IActorRef virtualServices, IActorRef namespaces, RedirectOptions options, string dnsWriterPath, TimeSpan askTimeout) =>
+        Akka.Actor.Props.Create(() => new SourceActor(source(), virtualServices, namespaces, options, dnsWriterPath, askTimeout));
 
     protected override void PreStart()
     {
@@ -103,7 +121,7 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
         if (_busy || _dnsWriter == null || _view == null)
             return;
         var sync = !_synced;
-        if (!sync && !_viewChanged)
+        if (!sync && !_viewChanged || sync && _stored == null)
             return;
         _viewChanged = false;
         _busy = true;
@@ -131,7 +149,7 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
                 ? seen
                 : new Delivered(vs, roots);
         }
-        var observeNow = wanted.Values.Where(w => sync || !_delivered.TryGetValue(w.Spec.Key, out var seen) || !Same(seen, w)).ToList();
+        var observeNow = wanted.Values.Where(w => sync ? !AlreadyStored(w) : !_delivered.TryGetValue(w.Spec.Key, out var seen) || !Same(seen, w)).ToList();
         var remove = _delivered.Keys.Where(k => !wanted.ContainsKey(k)).ToList();
 
         // The last of each key wins, as the view lists them.
@@ -150,6 +168,33 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
         var complete = view.Complete;
         Apply(observeNow.Select(w => (IVirtualServiceCommand)Observe(w)).Concat(remove.Select(k => new RemoveVirtualService(k, Last: Last(k)))).ToList())
             .PipeTo(Self, success: results => new DeliveryFinished(sync ? epoch : null, results, wanted, complete));
+    }
+
+    /// <summary>
+    /// In a sync: whether the claims the namespaces store were derived from exactly this VirtualService (its source
+    /// is theirs), so delivering it would change nothing. Then it counts as delivered, as they say.
+    /// </summary>
+    private bool AlreadyStored(Delivered delivered)
+    {
+        var key = delivered.Spec.Key;
+        if (_stored!.GetValueOrDefault(key) is not { } stored || stored.Source != ClaimSource.Of(delivered.Spec, delivered.Roots, _options))
+            return false;
+        _delivered[key] = delivered;
+        _applied[key] = new LastApplied(stored.Version, stored.Namespaces);
+        return true;
+    }
+
+    /// <summary>Asks every namespace that may hold claims what it stores, for the sync of <paramref name="epoch"/>; nothing, should one not answer.</summary>
+    private void ReadStored(long epoch, IReadOnlyList<string> namespaces)
+    {
+        _stored = null;
+        Task.WhenAll(namespaces.Select(ns => _namespaces.Ask<NamespaceClaims>(new ReportClaims(ns), _askTimeout))).PipeTo(Self,
+            success: reports => new StoredRead(epoch, Stored.ByClaimer(reports)),
+            failure: e =>
+            {
+                _log.Warning("the namespaces' claims could not be read ({0}); every VirtualService is delivered", e.Message);
+                return new StoredRead(epoch, []);
+            });
     }
 
     private ObserveVirtualService Observe(Delivered delivered) => new(delivered.Spec, delivered.Roots, Last(delivered.Spec.Key));
@@ -237,6 +282,31 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
         Same(a.Spec, b.Spec) && a.Roots.Count == b.Roots.Count && a.Roots.Zip(b.Roots).All(r => Same(r.First, r.Second));
 
     private sealed record ViewChanged(SourceView View);
+
+    private sealed record StoredRead(long Epoch, Dictionary<ObjectKey, Stored> Stored);
+
+    /// <summary>A claimer's stored claims: their one source, their newest version and the namespaces they claim in.</summary>
+    private sealed record Stored(string Source, long Version, IReadOnlyList<string> Namespaces)
+    {
+        /// <summary>Claimers whose every live claim has the same, known source; the others are delivered.</summary>
+        public static Dictionary<ObjectKey, Stored> ByClaimer(IEnumerable<NamespaceClaims> reports)
+        {
+            var stored = new Dictionary<ObjectKey, Stored?>();
+            foreach (var report in reports)
+            {
+                foreach (var claim in report.Claims.Where(c => !c.IsRelease))
+                {
+                    if (!stored.TryGetValue(claim.Claimer, out var other))
+                        stored[claim.Claimer] = claim.Source == null ? null : new Stored(claim.Source, claim.Version, [report.Namespace]);
+                    else if (other != null)
+                        stored[claim.Claimer] = other.Source == claim.Source
+                            ? other with { Version = Math.Max(other.Version, claim.Version), Namespaces = [.. other.Namespaces, report.Namespace] }
+                            : null;
+                }
+            }
+            return stored.Where(s => s.Value != null).ToDictionary(s => s.Key, s => s.Value!);
+        }
+    }
 
     private sealed record StoreChanged
     {

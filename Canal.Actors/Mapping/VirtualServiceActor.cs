@@ -55,7 +55,8 @@ public sealed class VirtualServiceActor : ReceiveActor
             Sender.Tell(new VirtualServiceApplied(_key, 0, []));
             return;
         }
-        if (_state is { Removed: false } held && held.Gateways.SequenceEqual(derived.Gateways) && SameClaims(held.Claims, claims) && held.Skipped.SequenceEqual(derived.Skipped))
+        if (_state is { Removed: false } held && held.Source == derived.Source && held.Gateways.SequenceEqual(derived.Gateways)
+            && SameClaims(held.Claims, claims) && held.Skipped.SequenceEqual(derived.Skipped))
         {
             // Nothing changed, but a claim may have been lost in a crash before its namespace stored it: send it again.
             Deliver(Sender, removal: false);
@@ -99,7 +100,8 @@ public sealed class VirtualServiceActor : ReceiveActor
                 })
                 .OrderBy(c => c.Namespace, StringComparer.Ordinal)
                 .ToList();
-        return new VirtualServiceState(_key, version, false, observe.Spec.ResourceVersion, observe.Spec.Generation, extracted.Gateways, claims, extracted.Skipped);
+        return new VirtualServiceState(_key, version, false, observe.Spec.ResourceVersion, observe.Spec.Generation, extracted.Gateways, claims, extracted.Skipped,
+            ClaimSource.Of(observe.Spec, observe.Roots, _options));
     }
 
     /// <summary>After every version this VirtualService's claims carried, whichever incarnation stamped them.</summary>
@@ -109,7 +111,7 @@ public sealed class VirtualServiceActor : ReceiveActor
     {
         var state = _state!;
         var asks = state.Claims.Select(c => _namespaces.Ask<ClaimAccepted>(
-            new UpdateClaim(c.Namespace, new NamespaceClaim(_key, state.Version, state.Gateways, c.Hosts, c.Routes)), _askTimeout));
+            new UpdateClaim(c.Namespace, new NamespaceClaim(_key, state.Version, state.Gateways, c.Hosts, c.Routes, state.Source)), _askTimeout));
         Task.WhenAll(asks).PipeTo(Self,
             success: _ => new Delivered(replyTo, state.Version, removal, state.ClaimedNamespaces()),
             failure: e => new DeliveryFailed(replyTo, e));

@@ -64,7 +64,8 @@ public sealed record VirtualServiceState(
     long Generation,
     IReadOnlyList<ObjectKey> Gateways,
     IReadOnlyList<NamespaceHosts> Claims,
-    IReadOnlyList<SkippedHost> Skipped) : ICanalMessage
+    IReadOnlyList<SkippedHost> Skipped,
+    string? Source = null) : ICanalMessage
 {
     /// <summary>The namespaces this state claims hosts in (released ones excluded).</summary>
     public IReadOnlyList<string> ClaimedNamespaces() => [.. Claims.Where(c => c.Hosts.Count > 0).Select(c => c.Namespace)];

@@ -87,7 +87,7 @@ internal static class CanalAkka
                 (_, registry, _) => entityId => NamespaceActor.Props(entityId, registry.Get<DnsWriterSingleton>(), AskTimeout / 2),
                 new NamespaceMessageExtractor(), shardOptions)
             .WithSingleton<SourceSingleton>("source",
-                (_, registry, _) => Restarting("source", SourceActor.Props(source, registry.Get<VirtualServiceRegion>(), "/user/dns-writer-proxy", AskTimeout * 1.5)),
+                (_, registry, _) => Restarting("source", SourceActor.Props(source, registry.Get<VirtualServiceRegion>(), registry.Get<NamespaceRegion>(), settings.Redirects, "/user/dns-writer-proxy", AskTimeout * 1.5)),
                 singletonOptions, createProxyToo: true)
             .WithSingleton<DnsWriterSingleton>("dns-writer",
                 (_, registry, _) => Restarting("dns-writer", DnsWriterActor.Props(store, registry.Get<SourceSingleton>(), registry.Get<NamespaceRegion>(), registry.Get<VirtualServiceRegion>(), settings)),

@@ -12,19 +12,21 @@ public sealed class SourceActorTests : TestKit
 {
     private static readonly Gateway Canal = new(new ObjectKey("istio-system", "canal"), new Dictionary<string, string> { ["app"] = "canal-gateway" }, [new GatewayServer(5000, "HTTP", ["*"])]);
     private readonly TestProbe _virtualServices;
+    private readonly TestProbe _namespaces;
     private readonly ManualSource _source = new();
 
     public SourceActorTests()
         : base(ActorTestConfig.Hocon)
     {
         _virtualServices = CreateTestProbe();
+        _namespaces = CreateTestProbe();
     }
 
     private static VirtualService Vs(string name, string host) =>
         IstioObjects.VirtualService(new ObjectKey("default", name), ["istio-system/canal"], host);
 
     private IActorRef Start() =>
-        Sys.ActorOf(SourceActor.Props(() => _source, _virtualServices, TestActor.Path.ToStringWithoutAddress(), TimeSpan.FromSeconds(3)));
+        Sys.ActorOf(SourceActor.Props(() => _source, _virtualServices, _namespaces, new RedirectOptions(), TestActor.Path.ToStringWithoutAddress(), TimeSpan.FromSeconds(3)));
 
     /// <summary>Plays the VirtualService region: applies the next <paramref name="count"/> commands and returns them.</summary>
     private List<IVirtualServiceCommand> Apply(int count)
@@ -92,6 +94,34 @@ public sealed class SourceActorTests : TestKit
         var commands = Apply(2).ToDictionary(c => c.Key.Name);
         Assert.Equal(["default"], ((ObserveVirtualService)commands["a"]).Last!.Namespaces);
         Assert.Equal(["default"], ((RemoveVirtualService)commands["b"]).Last!.Namespaces);
+    }
+
+    [Fact]
+    public void A_sync_leaves_alone_a_VirtualService_whose_claims_are_stored_with_the_source_it_has_now()
+    {
+        // A restart with nothing changed: the namespaces hold what the listing would derive again.
+        var unchanged = Vs("a", "a") with { ResourceVersion = "7" };
+        var edited = Vs("b", "b") with { ResourceVersion = "9" };
+        var source = Start();
+        ExpectMsg<ResyncRequested>();
+        _source.Publish(new SourceView([unchanged, edited], [Canal], []));
+        source.Tell(new SyncRequested(10, ["default"]));
+        Assert.Equal("default", _namespaces.ExpectMsg<ReportClaims>().Namespace);
+        NamespaceClaim Stored(VirtualService vs, string resourceVersion) => new(vs.Key, 5, [Canal.Key], [$"{vs.Key.Name}.default.svc.cluster.local"], null,
+            ClaimSource.Of(vs with { ResourceVersion = resourceVersion }, [], new RedirectOptions()));
+        _namespaces.Reply(new NamespaceClaims("default", 5, [Stored(unchanged, "7"), Stored(edited, "8")]));
+        ExpectMsg<GatewayObserved>();
+
+        Assert.Equal(["default/b"], Apply(1).Select(c => c.Key.ToString()));
+        _virtualServices.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        var completed = ExpectMsg<SyncCompleted>();
+        Assert.Equal(["default"], completed.VirtualServices.Single(v => v.Key == unchanged.Key).Namespaces);
+
+        // Delivered afterwards as any other: its entity learns what it claimed.
+        _source.Publish(new SourceView([unchanged with { ResourceVersion = "10", Hosts = ["a2"] }, edited], [Canal], []));
+        var last = ((ObserveVirtualService)Apply(1).Single()).Last!;
+        Assert.Equal(10, last.Version);
+        Assert.Equal(["default"], last.Namespaces!);
     }
 
     [Fact]
