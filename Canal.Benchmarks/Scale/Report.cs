@@ -91,7 +91,7 @@ internal static class Report
         return null;
     }
 
-    private static readonly string[] Order = ["targets", "initial-sync", "steady-change", "churn", "restart", "size-limit", "micro"];
+    private static readonly string[] Order = ["targets", "initial-sync", "steady-change", "churn", "restart", "failover", "rolling", "events", "size-limit", "micro"];
 
     private const string Header = """
         # Benchmarks
