@@ -149,7 +149,18 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
                 ? seen
                 : new Delivered(vs, roots);
         }
-        var observeNow = wanted.Values.Where(w => sync ? !AlreadyStored(w) : !_delivered.TryGetValue(w.Spec.Key, out var seen) || !Same(seen, w)).ToList();
+        var observeNow = new List<Delivered>();
+        foreach (var w in wanted.Values)
+        {
+            if (sync && StoredAs(w) is { } stored)
+            {
+                // Delivering it would change nothing: it counts as delivered, as the namespaces say.
+                _delivered[w.Spec.Key] = w;
+                _applied[w.Spec.Key] = stored;
+            }
+            else if (sync || !_delivered.TryGetValue(w.Spec.Key, out var seen) || !Same(seen, w))
+                observeNow.Add(w);
+        }
         var remove = _delivered.Keys.Where(k => !wanted.ContainsKey(k)).ToList();
 
         // The last of each key wins, as the view lists them.
@@ -170,19 +181,11 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
             .PipeTo(Self, success: results => new DeliveryFinished(sync ? epoch : null, results, wanted, complete));
     }
 
-    /// <summary>
-    /// In a sync: whether the claims the namespaces store were derived from exactly this VirtualService (its source
-    /// is theirs), so delivering it would change nothing. Then it counts as delivered, as they say.
-    /// </summary>
-    private bool AlreadyStored(Delivered delivered)
-    {
-        var key = delivered.Spec.Key;
-        if (_stored!.GetValueOrDefault(key) is not { } stored || stored.Source != ClaimSource.Of(delivered.Spec, delivered.Roots, _options))
-            return false;
-        _delivered[key] = delivered;
-        _applied[key] = new LastApplied(stored.Version, stored.Namespaces);
-        return true;
-    }
+    /// <summary>What the namespaces store for this VirtualService, when those claims were derived from exactly it (their source is its own).</summary>
+    private LastApplied? StoredAs(Delivered delivered) =>
+        _stored!.GetValueOrDefault(delivered.Spec.Key) is { } stored && stored.Source == ClaimSource.Of(delivered.Spec, delivered.Roots, _options)
+            ? new LastApplied(stored.Version, stored.Namespaces)
+            : null;
 
     /// <summary>Asks every namespace that may hold claims what it stores, for the sync of <paramref name="epoch"/>; nothing, should one not answer.</summary>
     private void ReadStored(long epoch, IReadOnlyList<string> namespaces)
