@@ -24,4 +24,14 @@ internal static class ClaimSource
         return source.Append(' ').Append(options.ClusterDomain).Append(' ').AppendJoin(',', options.DefaultExportTo)
             .Append(' ').Append(Rules).ToString();
     }
+
+    /// <summary>
+    /// The source of one derivation's claims, naming every namespace it claims in: should one namespace lack its copy
+    /// (its first registration failed), the others' copies are not taken for the whole.
+    /// </summary>
+    public static string? Claiming(string? source, IEnumerable<string> namespaces) =>
+        source == null ? null : $"{source} in {string.Join(',', namespaces.Order(StringComparer.Ordinal))}";
+
+    /// <summary>True when <paramref name="stored"/> was derived from what has source <paramref name="now"/>, and exactly the namespaces <paramref name="holding"/> it hold it.</summary>
+    public static bool Covers(string stored, string now, IEnumerable<string> holding) => stored == Claiming(now, holding);
 }

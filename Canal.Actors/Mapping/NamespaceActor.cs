@@ -106,9 +106,11 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
 
     /// <summary>The newest claim of <paramref name="claimer"/>: waiting to be written, being written, or stored.</summary>
     private NamespaceClaim? Known(ObjectKey claimer) =>
-        _pending.SelectMany(p => p.Claims).LastOrDefault(c => c.Claimer == claimer)
-        ?? _writing?.GetValueOrDefault(claimer)
-        ?? _claims.GetValueOrDefault(claimer);
+        _pending.SelectMany(p => p.Claims).Where(c => c.Claimer == claimer)
+            .Append(_writing?.GetValueOrDefault(claimer))
+            .Append(_claims.GetValueOrDefault(claimer))
+            .OfType<NamespaceClaim>()
+            .MaxBy(c => c.Version);
 
     /// <summary>
     /// Stores what arrived since the last write as one event, one write in flight: a sync's thousands of claims

@@ -37,6 +37,9 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
 
     /// <summary>For the sync of <see cref="_syncEpoch"/>: what the namespaces store, by claimer (null until read).</summary>
     private Dictionary<ObjectKey, Stored>? _stored;
+
+    /// <summary>The namespaces to read <see cref="_stored"/> from, until it is asked for (null once asked).</summary>
+    private IReadOnlyList<string>? _storedFrom;
     private Dictionary<ObjectKey, Gateway> _gateways = [];
     private Dictionary<ObjectKey, ClusterService> _services = [];
 
@@ -56,7 +59,11 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
                 return;
             _dnsWriter = Sender;
             if (request.Epoch != _syncEpoch)
-                ReadStored(request.Epoch, request.Namespaces ?? []);
+            {
+                // Read once no delivery is in flight: one half-stored would read as that VirtualService's whole state.
+                _stored = null;
+                _storedFrom = request.Namespaces ?? [];
+            }
             _syncEpoch = request.Epoch;
             _synced = false;
             Run();
@@ -121,7 +128,14 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
         if (_busy || _dnsWriter == null || _view == null)
             return;
         var sync = !_synced;
-        if (!sync && !_viewChanged || sync && _stored == null)
+        if (sync && _stored == null)
+        {
+            if (_storedFrom != null)
+                ReadStored(_syncEpoch!.Value, _storedFrom);
+            _storedFrom = null;
+            return;
+        }
+        if (!sync && !_viewChanged)
             return;
         _viewChanged = false;
         _busy = true;
@@ -152,7 +166,7 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
         var observeNow = new List<Delivered>();
         foreach (var w in wanted.Values)
         {
-            if (sync && StoredAs(w) is { } stored)
+            if (sync && Unchanged(w) is { } stored)
             {
                 // Delivering it would change nothing: it counts as delivered, as the namespaces say.
                 _delivered[w.Spec.Key] = w;
@@ -181,16 +195,26 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
             .PipeTo(Self, success: results => new DeliveryFinished(sync ? epoch : null, results, wanted, complete));
     }
 
-    /// <summary>What the namespaces store for this VirtualService, when those claims were derived from exactly it (their source is its own).</summary>
-    private LastApplied? StoredAs(Delivered delivered) =>
-        _stored!.GetValueOrDefault(delivered.Spec.Key) is { } stored && stored.Source == ClaimSource.Of(delivered.Spec, delivered.Roots, _options)
-            ? new LastApplied(stored.Version, stored.Namespaces)
-            : null;
+    /// <summary>
+    /// What the namespaces store for this VirtualService, when all of it was derived from exactly what is listed now:
+    /// its source is the stored one, every namespace that derivation claimed in holds it, and what this source last
+    /// saw applied (if anything) says the same.
+    /// </summary>
+    private LastApplied? Unchanged(Delivered delivered)
+    {
+        var key = delivered.Spec.Key;
+        if (_stored!.GetValueOrDefault(key) is not { Source: { } source } stored
+            || ClaimSource.Of(delivered.Spec, delivered.Roots, _options) is not { } now
+            || !ClaimSource.Covers(source, now, stored.Namespaces))
+            return null;
+        if (_applied.TryGetValue(key, out var applied) && (applied.Namespaces == null || !applied.Namespaces.ToHashSet().SetEquals(stored.Namespaces)))
+            return null;
+        return new LastApplied(stored.Version, stored.Namespaces);
+    }
 
     /// <summary>Asks every namespace that may hold claims what it stores, for the sync of <paramref name="epoch"/>; nothing, should one not answer.</summary>
     private void ReadStored(long epoch, IReadOnlyList<string> namespaces)
     {
-        _stored = null;
         Task.WhenAll(namespaces.Select(ns => _namespaces.Ask<NamespaceClaims>(new ReportClaims(ns), _askTimeout))).PipeTo(Self,
             success: reports => new StoredRead(epoch, Stored.ByClaimer(reports)),
             failure: e =>
@@ -206,10 +230,13 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
     /// What the key's claims last carried. Versions stamped from now on follow the sync's epoch too, so a claim made
     /// since the sync began is recognised as such whatever the clock of the node its entity runs on.
     /// </summary>
+    /// <remarks>What the namespaces stored at the last sync counts too: a source started afresh knows nothing else.</remarks>
     private LastApplied Last(ObjectKey key)
     {
         var applied = _applied.GetValueOrDefault(key);
-        return new LastApplied(Math.Max(applied?.Version ?? 0, _syncEpoch ?? 0), applied?.Namespaces);
+        var stored = _stored?.GetValueOrDefault(key);
+        var namespaces = stored == null ? applied?.Namespaces : [.. (applied?.Namespaces ?? []).Union(stored.Namespaces)];
+        return new LastApplied(Math.Max(Math.Max(applied?.Version ?? 0, stored?.Version ?? 0), _syncEpoch ?? 0), namespaces);
     }
 
     private async Task<IReadOnlyList<(IVirtualServiceCommand Command, VirtualServiceApplied? Applied, Exception? Error)>> Apply(List<IVirtualServiceCommand> commands)
@@ -243,6 +270,16 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
                 _applied.Remove(command.Key);
             else
                 _applied[command.Key] = new LastApplied(applied.Version, applied.Namespaces);
+        }
+        foreach (var (command, _, _) in failed)
+        {
+            // Some namespaces may hold what the failed attempt claimed: the next one must release them if need be.
+            if (command is ObserveVirtualService observe)
+            {
+                var attempted = VirtualServiceClaims.Extract(observe.Spec, observe.Roots, _options).Hosts.Select(h => h.Namespace);
+                var last = Last(command.Key);
+                _applied[command.Key] = last with { Namespaces = [.. (last.Namespaces ?? []).Union(attempted)] };
+            }
         }
         if (failed.Count > 0)
         {
@@ -288,26 +325,25 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
 
     private sealed record StoredRead(long Epoch, Dictionary<ObjectKey, Stored> Stored);
 
-    /// <summary>A claimer's stored claims: their one source, their newest version and the namespaces they claim in.</summary>
-    private sealed record Stored(string Source, long Version, IReadOnlyList<string> Namespaces)
+    /// <summary>
+    /// A claimer's stored claims: their source (null when unknown or not the same everywhere), their newest version
+    /// and the namespaces they claim in.
+    /// </summary>
+    private sealed record Stored(string? Source, long Version, IReadOnlyList<string> Namespaces)
     {
-        /// <summary>Claimers whose every live claim has the same, known source; the others are delivered.</summary>
         public static Dictionary<ObjectKey, Stored> ByClaimer(IEnumerable<NamespaceClaims> reports)
         {
-            var stored = new Dictionary<ObjectKey, Stored?>();
+            var stored = new Dictionary<ObjectKey, Stored>();
             foreach (var report in reports)
             {
                 foreach (var claim in report.Claims.Where(c => !c.IsRelease))
                 {
-                    if (!stored.TryGetValue(claim.Claimer, out var other))
-                        stored[claim.Claimer] = claim.Source == null ? null : new Stored(claim.Source, claim.Version, [report.Namespace]);
-                    else if (other != null)
-                        stored[claim.Claimer] = other.Source == claim.Source
-                            ? other with { Version = Math.Max(other.Version, claim.Version), Namespaces = [.. other.Namespaces, report.Namespace] }
-                            : null;
+                    stored[claim.Claimer] = stored.TryGetValue(claim.Claimer, out var other)
+                        ? new Stored(other.Source == claim.Source ? other.Source : null, Math.Max(other.Version, claim.Version), [.. other.Namespaces, report.Namespace])
+                        : new Stored(claim.Source, claim.Version, [report.Namespace]);
                 }
             }
-            return stored.Where(s => s.Value != null).ToDictionary(s => s.Key, s => s.Value!);
+            return stored;
         }
     }
 

@@ -101,7 +101,7 @@ public sealed class VirtualServiceActor : ReceiveActor
                 .OrderBy(c => c.Namespace, StringComparer.Ordinal)
                 .ToList();
         return new VirtualServiceState(_key, version, false, observe.Spec.ResourceVersion, observe.Spec.Generation, extracted.Gateways, claims, extracted.Skipped,
-            ClaimSource.Of(observe.Spec, observe.Roots, _options));
+            ClaimSource.Claiming(ClaimSource.Of(observe.Spec, observe.Roots, _options), claims.Select(c => c.Namespace)));
     }
 
     /// <summary>After every version this VirtualService's claims carried, whichever incarnation stamped them.</summary>
@@ -120,8 +120,9 @@ public sealed class VirtualServiceActor : ReceiveActor
     private void OnDelivered(Delivered delivered)
     {
         delivered.ReplyTo.Tell(new VirtualServiceApplied(_key, delivered.Version, delivered.Namespaces));
-        // Every namespace has the release; nothing of this VirtualService needs to stay.
-        if (delivered.Removal && _state is { Removed: true } && _state.Version == delivered.Version)
+        // Every namespace holds what it claims and the source knows it (LastApplied): nothing needs to stay. Stopping
+        // here, not on an idle timer, keeps a sync of 100k from holding 100k entities, and never stops one mid-delivery.
+        if (_state?.Version == delivered.Version)
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }
 

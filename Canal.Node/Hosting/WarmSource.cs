@@ -29,13 +29,12 @@ internal sealed class WarmSource : IDisposable
     public void Start() => _adapter.Start(
         view =>
         {
-            Attachment? attached;
+            // Under the lock, as Attached hands on the latest: an older view must never follow a newer one.
             lock (_lock)
             {
                 _latest = view;
-                attached = _attached;
+                _attached?.OnView(view);
             }
-            attached?.OnView(view);
         },
         () =>
         {
@@ -65,17 +64,15 @@ internal sealed class WarmSource : IDisposable
 
     private void Attached(Attachment attachment)
     {
-        SourceView? latest;
         List<KeyValuePair<ObjectKey, ManifestError>> unreported;
         lock (_lock)
         {
             _attached = attachment;
-            latest = _latest;
+            if (_latest != null)
+                attachment.OnView(_latest);
             unreported = [.. _unreported];
             _unreported.Clear();
         }
-        if (latest != null)
-            attachment.OnView(latest);
         foreach (var (key, error) in unreported)
             _report(error, key);
     }

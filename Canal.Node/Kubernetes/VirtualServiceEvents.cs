@@ -280,6 +280,13 @@ internal sealed class VirtualServiceEvents : IDisposable
         catch (Exception e) when (!_stopping.IsCancellationRequested)
         {
             Failed(e);
+            // Plans report only what changed, so nothing would bring this back: it waits for the next look. A refusal
+            // (RBAC) would be refused again: it is dropped, counted, and reported once.
+            if (!ApiRefusals.IsRefusal(e))
+            {
+                lock (_gate)
+                    _pending.TryAdd((news.VirtualService, news.Host), news);
+            }
         }
     }
 

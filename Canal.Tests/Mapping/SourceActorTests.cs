@@ -108,7 +108,7 @@ public sealed class SourceActorTests : TestKit
         source.Tell(new SyncRequested(10, ["default"]));
         Assert.Equal("default", _namespaces.ExpectMsg<ReportClaims>().Namespace);
         NamespaceClaim Stored(VirtualService vs, string resourceVersion) => new(vs.Key, 5, [Canal.Key], [$"{vs.Key.Name}.default.svc.cluster.local"], null,
-            ClaimSource.Of(vs with { ResourceVersion = resourceVersion }, [], new RedirectOptions()));
+            ClaimSource.Claiming(ClaimSource.Of(vs with { ResourceVersion = resourceVersion }, [], new RedirectOptions()), ["default"]));
         _namespaces.Reply(new NamespaceClaims("default", 5, [Stored(unchanged, "7"), Stored(edited, "8")]));
         ExpectMsg<GatewayObserved>();
 
@@ -122,6 +122,29 @@ public sealed class SourceActorTests : TestKit
         var last = ((ObserveVirtualService)Apply(1).Single()).Last!;
         Assert.Equal(10, last.Version);
         Assert.Equal(["default"], last.Namespaces!);
+    }
+
+    [Fact]
+    public void A_VirtualService_stored_in_fewer_namespaces_than_its_claims_name_is_delivered_again()
+    {
+        // Its first claim in "other" was never stored (that namespace's registration failed): "default" alone is not the whole.
+        var vs = Vs("a", "a") with { ResourceVersion = "7" };
+        var source = Start();
+        ExpectMsg<ResyncRequested>();
+        _source.Publish(new SourceView([vs], [Canal], []));
+        source.Tell(new SyncRequested(10, ["default", "other"]));
+        var partial = new NamespaceClaim(vs.Key, 5, [Canal.Key], ["a.default.svc.cluster.local"], null,
+            ClaimSource.Claiming(ClaimSource.Of(vs, [], new RedirectOptions()), ["default", "other"]));
+        for (var i = 0; i < 2; i++)
+        {
+            var ns = _namespaces.ExpectMsg<ReportClaims>().Namespace;
+            _namespaces.Reply(new NamespaceClaims(ns, 5, ns == "default" ? [partial] : []));
+        }
+        ExpectMsg<GatewayObserved>();
+        var observe = (ObserveVirtualService)Apply(1).Single();
+        Assert.Equal(["default"], observe.Last!.Namespaces!);
+        Assert.True(observe.Last.Version >= 10);
+        ExpectMsg<SyncCompleted>();
     }
 
     [Fact]
@@ -164,7 +187,9 @@ public sealed class SourceActorTests : TestKit
         _virtualServices.Reply(new Status.Failure(new TimeoutException("namespace did not answer")));
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
-        Apply(1);
+        // The failed attempt may have been stored in its namespace: the retry says so, for the entity to release it if need be.
+        var retry = (ObserveVirtualService)Apply(1).Single();
+        Assert.Equal(["default"], retry.Last!.Namespaces!);
         ExpectMsg<SyncCompleted>(TimeSpan.FromSeconds(5));
     }
 
