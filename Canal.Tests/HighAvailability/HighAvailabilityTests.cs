@@ -85,11 +85,12 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
         for (var i = 0; i < 60; i++)
             set.Apply($"team-{i % 10}", $"vs-{i}", $"svc-{i}");
         await set.Converged();
+        // VirtualService entities stop once delivered; the namespace entities, which hold the claims, stay.
         await Eventually.True(() =>
         {
-            var stats = ReplicaSet.Ask<ShardStatsView>(set.Replicas[0].Management, "sharding", "shard-stats", "virtualservice").Result?.Nodes;
+            var stats = ReplicaSet.Ask<ShardStatsView>(set.Replicas[0].Management, "sharding", "shard-stats", "namespace").Result?.Nodes;
             return stats?.Count == 3 && stats.All(node => node.Value.Values.Sum() > 0);
-        }, "virtualservice entities on all three nodes", TimeSpan.FromSeconds(60));
+        }, "namespace entities on all three nodes", TimeSpan.FromSeconds(60));
     }
 
     [Fact]
