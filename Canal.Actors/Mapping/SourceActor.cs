@@ -318,9 +318,6 @@ public sealed class SourceActor : ReceiveActor, IWithTimers
     /// </summary>
     private sealed record Delivered(VirtualService Spec, IReadOnlyList<VirtualService> Roots);
 
-    private static bool Same(Delivered a, Delivered b) =>
-        Same(a.Spec, b.Spec) && a.Roots.Count == b.Roots.Count && a.Roots.Zip(b.Roots).All(r => Same(r.First, r.Second));
-
     private sealed record ViewChanged(SourceView View);
 
     private sealed record StoredRead(long Epoch, Dictionary<ObjectKey, Stored> Stored);
