@@ -95,11 +95,12 @@ internal sealed class VirtualServiceEvents : IDisposable
             (readBack, _readBackDone) = (_readBackDone, false);
         // What was read back may name VirtualServices gone since: the first plan after it checks everything told.
         Forget(readBack
-            ? [.. Told().Where(c => !_hostsOf.ContainsKey(c))]
+            ? [.. VirtualServicesTold().Where(c => !_hostsOf.ContainsKey(c))]
             : [.. released.Where(c => !_hostsOf.ContainsKey(c))]);
     }
 
-    private List<ObjectKey> Told()
+    /// <summary>Every VirtualService something is kept for: told, posted or rate-limited.</summary>
+    private List<ObjectKey> VirtualServicesTold()
     {
         lock (_gate)
             return [.. _told.Keys.Select(k => k.Item1).Concat(_posted.Keys.Select(k => k.Item1)).Concat(_perObject.Keys).Distinct()];
