@@ -5,10 +5,12 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Project files first: the restore layer is reused until a dependency changes.
 COPY global.json Directory.Build.props Directory.Packages.props ./
+COPY Canal.Core/Canal.Core.csproj Canal.Core/
 COPY Canal.Actors/Canal.Actors.csproj Canal.Actors/
 COPY Canal.Contracts/Canal.Contracts.csproj Canal.Contracts/
 COPY Canal.Node/Canal.Node.csproj Canal.Node/
 RUN dotnet restore Canal.Node/Canal.Node.csproj
+COPY Canal.Core/ Canal.Core/
 COPY Canal.Actors/ Canal.Actors/
 COPY Canal.Contracts/ Canal.Contracts/
 COPY Canal.Node/ Canal.Node/

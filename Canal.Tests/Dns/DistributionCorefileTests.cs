@@ -1,4 +1,5 @@
 using Canal.Dns;
+using Canal.Istio;
 using static Canal.Tests.Dns.CorefileTexts;
 
 namespace Canal.Tests.Dns;

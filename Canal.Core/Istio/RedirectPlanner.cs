@@ -1,4 +1,3 @@
-using Canal.Dns;
 
 namespace Canal.Istio;
 
