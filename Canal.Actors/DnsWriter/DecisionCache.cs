@@ -6,14 +6,15 @@ namespace Canal.DnsWriter;
 /// <summary>
 /// The DnsWriter decides every host on every write; with 10k hosts that was ~50 ms of a steady change's
 /// latency. This keeps each host's verdict from the last plan and decides again only the hosts whose claimants
-/// changed. A verdict also depends on the gateways, the Services and which gateways are withdrawn: whoever
-/// changes those calls <see cref="Clear"/>. It also depends on which hosts share a gateway's TCP ports, which the
-/// claims themselves say: that the cache sees for itself.
+/// changed. A verdict also depends on the gateways and the Services: whoever changes those calls <see cref="Clear"/>.
+/// It also depends on which gateways are withdrawn and which hosts share a gateway's TCP ports, which the cache
+/// sees for itself.
 /// </summary>
 internal sealed class DecisionCache
 {
     private Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private TcpPorts? _tcp;
+    private HashSet<ObjectKey> _withdrawn = [];
 
     private sealed record Entry(IReadOnlyList<HostClaimant> Claimants, HostDecision Decision, Redirect? Redirect);
 
@@ -28,9 +29,9 @@ internal sealed class DecisionCache
     {
         // A host's verdict depends on the other hosts on its TCP ports: when they change, every host is decided again.
         var tcp = TcpPorts.Of(claims);
-        if (!tcp.Equals(_tcp))
+        if (!tcp.Equals(_tcp) || !_withdrawn.SetEquals(withdrawn))
             Clear();
-        _tcp = tcp;
+        (_tcp, _withdrawn) = (tcp, [.. withdrawn]);
         var changed = claims
             .Where(c => !(_entries.TryGetValue(c.Key, out var entry) && Same(entry.Claimants, c.Value)))
             .ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);

@@ -39,10 +39,12 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
     /// <summary>The claims being written now (one write at a time), null when none is.</summary>
     private Dictionary<ObjectKey, NamespaceClaim>? _writing;
     private int _sinceSnapshot;
+    private readonly TimeProvider _clock;
 
-    public NamespaceActor(string entityId, IActorRef dnsWriter, TimeSpan askTimeout)
+    public NamespaceActor(string entityId, IActorRef dnsWriter, TimeSpan askTimeout, TimeProvider clock)
     {
         _namespace = entityId;
+        _clock = clock;
         _dnsWriter = dnsWriter;
         _askTimeout = askTimeout;
 
@@ -84,8 +86,8 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string entityId, IActorRef dnsWriter, TimeSpan askTimeout) =>
-        Akka.Actor.Props.Create(() => new NamespaceActor(entityId, dnsWriter, askTimeout));
+    public static Props Props(string entityId, IActorRef dnsWriter, TimeSpan askTimeout, TimeProvider? clock = null) =>
+        Akka.Actor.Props.Create(() => new NamespaceActor(entityId, dnsWriter, askTimeout, clock ?? TimeProvider.System));
 
     private void Update(UpdateClaim update)
     {
@@ -98,7 +100,7 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
         var releases = release.Claimers
             .Select(Known)
             .Where(claim => claim is { IsRelease: false } && claim.Version < release.Before)
-            .Select(claim => claim!.Released(VersionStamp.Next(claim.Version)))
+            .Select(claim => claim!.Released(VersionStamp.Next(claim.Version, _clock)))
             .ToList();
         _pending.Add(new Pending(releases, Sender, new ClaimersReleased(_namespace, releases.Count)));
         Flush();
@@ -147,7 +149,7 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
             return;
         }
         _writing = changes;
-        Record(new ClaimsRecorded([.. changes.Values], VersionStamp.Next(_version)), batch);
+        Record(new ClaimsRecorded([.. changes.Values], VersionStamp.Next(_version, _clock)), batch);
     }
 
     private void Record(ClaimsRecorded recorded, List<Pending> batch)
@@ -222,7 +224,7 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
             _claims[claim.Claimer] = claim;
         _version = namespaceVersion;
         // Tombstones guard against late copies of released claims; after an hour none are in flight.
-        var expired = DateTime.UtcNow.Ticks - TombstoneLifetime.Ticks;
+        var expired = _clock.GetUtcNow().UtcTicks - TombstoneLifetime.Ticks;
         foreach (var stale in _claims.Values.Where(c => c.IsRelease && c.Version < expired).Select(c => c.Claimer).ToList())
             _claims.Remove(stale);
     }

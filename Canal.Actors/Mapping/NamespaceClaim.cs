@@ -31,5 +31,5 @@ public sealed record NamespaceClaim(
 /// <summary>Version stamps that grow across restarts and re-creations: ticks of the clock, never below the last stamp + 1.</summary>
 internal static class VersionStamp
 {
-    public static long Next(long previous) => Math.Max(previous + 1, DateTime.UtcNow.Ticks);
+    public static long Next(long previous, TimeProvider clock) => Math.Max(previous + 1, clock.GetUtcNow().UtcTicks);
 }

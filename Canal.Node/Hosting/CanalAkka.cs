@@ -91,7 +91,7 @@ internal static class CanalAkka
                 (_, registry, _) => Restarting("source", SourceActor.Props(source, registry.Get<VirtualServiceRegion>(), registry.Get<NamespaceRegion>(), settings.Redirects, "/user/dns-writer-proxy", AskTimeout * 1.5)),
                 singletonOptions, createProxyToo: true)
             .WithSingleton<DnsWriterSingleton>("dns-writer",
-                (_, registry, _) => Restarting("dns-writer", DnsWriterActor.Props(store, registry.Get<SourceSingleton>(), registry.Get<NamespaceRegion>(), registry.Get<VirtualServiceRegion>(), settings)),
+                (_, registry, _) => Restarting("dns-writer", DnsWriterActor.Props(store, registry.Get<SourceSingleton>(), registry.Get<NamespaceRegion>(), registry.Get<VirtualServiceRegion>(), settings, TimeProvider.System)),
                 singletonOptions, createProxyToo: true);
 
         builder.WithActors((system, _, resolver) =>

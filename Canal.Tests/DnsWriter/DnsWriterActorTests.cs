@@ -7,6 +7,7 @@ using Canal.Istio;
 using Canal.Mapping;
 using Canal.Node.Local;
 using Canal.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Canal.Tests.DnsWriter;
 
@@ -36,8 +37,8 @@ public sealed class DnsWriterActorTests : TestKit
     private static NamespaceClaims Claims(string ns, params (ObjectKey Claimer, string[] Hosts)[] claims) =>
         new(ns, Interlocked.Increment(ref _version), [.. claims.Select(c => new NamespaceClaim(c.Claimer, _version, [CanalKey], c.Hosts))]);
 
-    private IActorRef StartWriter(IDnsConfigStore store, DnsWriterSettings? settings = null) =>
-        Sys.ActorOf(DnsWriterActor.Props(store, _source, _namespaces, _virtualServices, settings ?? Settings));
+    private IActorRef StartWriter(IDnsConfigStore store, DnsWriterSettings? settings = null, TimeProvider? clock = null) =>
+        Sys.ActorOf(DnsWriterActor.Props(store, _source, _namespaces, _virtualServices, settings ?? Settings, clock));
 
     /// <summary>Plays the source: answers the writer's request for a listing with the given live VirtualServices, each claiming in its own namespace.</summary>
     private void CompleteSync(IActorRef writer, params ObjectKey[] alive) =>
@@ -195,6 +196,51 @@ public sealed class DnsWriterActorTests : TestKit
 
         writer.Tell(new GatewayRemoved(CanalKey));
         AwaitAssert(() => Assert.DoesNotContain("rewrite name exact", store.Content), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_gateway_without_ready_endpoints_keeps_its_redirects_for_the_grace_period_and_a_diff_meanwhile_changes_nothing()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        var writer = StartWriter(store, Settings with { ReadinessGrace = TimeSpan.FromMinutes(5) }, clock);
+        var notices = CreateTestProbe();
+        Sys.EventStream.Subscribe(notices, typeof(GatewayWithdrawn));
+        var gatewayService = new ClusterService(CanalKey, new Dictionary<string, string> { ["app"] = "canal-gateway" }, [new ServicePort(5000, "http", null)], ["10.0.0.9"]) { ReadyEndpoints = 0 };
+        writer.Tell(Claims("default", (Reviews, [Host(1)])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        var request = _source.ExpectMsg<SyncRequested>();
+        writer.Tell(new SyncCompleted(request.Epoch, [new ListedVirtualService(Reviews, ["default"])], [CanalGateway], [gatewayService]));
+        AwaitIdle(writer);
+        Assert.Contains($"rewrite name exact {Host(1)} ", store.Content);
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+        var diff = await writer.Ask<DnsDiff>(GetDnsDiff.Instance, TimeSpan.FromSeconds(3));
+        Assert.DoesNotContain(diff.Wanted, l => l.Contains("rewrite name exact"));
+        notices.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Assert.False(Assert.Single((await writer.Ask<CanalGatewayList>(GetCanalGateways.Instance, TimeSpan.FromSeconds(3))).Gateways).Withdrawn);
+
+        writer.Tell(DnsConfigChanged.Instance);
+        Assert.Equal(CanalKey, notices.ExpectMsg<GatewayWithdrawn>().Gateway);
+        AwaitAssert(() => Assert.DoesNotContain("rewrite name exact", store.Content), TimeSpan.FromSeconds(5));
+        Assert.True(Assert.Single((await writer.Ask<CanalGatewayList>(GetCanalGateways.Instance, TimeSpan.FromSeconds(3))).Gateways).Withdrawn);
+    }
+
+    [Fact]
+    public void A_write_reports_its_latency_from_the_first_change_it_carries_on_the_writers_clock()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        var writer = StartWriter(store, clock: clock);
+        CompleteSync(writer);
+        AwaitIdle(writer);
+
+        writer.Tell(Claims("default", (Reviews, [Host(1)])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        clock.Advance(TimeSpan.FromSeconds(3));
+        AwaitAssert(() => Assert.Contains($"rewrite name exact {Host(1)} ", store.Content), TimeSpan.FromSeconds(5));
+        AwaitIdle(writer);
+        Assert.Equal(3, Status(writer).LastWriteLatencySeconds);
     }
 
     [Fact]

@@ -1,0 +1,36 @@
+using System.Text;
+using Canal.Dns;
+using Canal.Istio;
+
+namespace Canal.DnsWriter;
+
+/// <summary>What a plan makes of the store's Corefile as it was read: refused, already up to date, or a write.</summary>
+internal abstract record CorefileCheck
+{
+    /// <summary>Left untouched and reported; <paramref name="Oversized"/> when only the store's size limit stands in the way.</summary>
+    public sealed record Refused(string Reason, bool Oversized) : CorefileCheck;
+
+    public sealed record UpToDate(CorefileUpdate Update) : CorefileCheck;
+
+    public sealed record Write(CorefileUpdate Update) : CorefileCheck;
+
+    public static CorefileCheck Of(DnsConfig config, RedirectPlan plan, DnsMode mode, string clusterDomain)
+    {
+        CorefileUpdate update;
+        try
+        {
+            update = CorefileUpdate.Apply(config.Content, plan, mode, clusterDomain);
+        }
+        catch (Exception e) when (e is CorefileException or InvalidOperationException)
+        {
+            return new Refused(e.Message, false);
+        }
+        // Writing would fail on every retry (the API server's size limit): keep the last good Corefile.
+        if (config.Capacity is { } capacity && Encoding.UTF8.GetByteCount(update.Text) is var size && size > capacity)
+            return new Refused(
+                $"the Corefile with {update.Plan.Redirects.Count} redirects would take {size:N0} bytes, over the {capacity:N0} its store allows " +
+                $"({update.Mode} mode); the last good one is kept. Fewer redirects, hosts mode (shorter lines) or a shorter gateway name make it fit",
+                true);
+        return update.Text == config.Content ? new UpToDate(update) : new Write(update);
+    }
+}

@@ -1,0 +1,94 @@
+using Canal.Istio;
+
+namespace Canal.DnsWriter;
+
+/// <summary>
+/// What the DnsWriter decides from: every namespace's claims, the Gateways and the Services. Deciding is the
+/// planner's (<see cref="DecisionCache"/> keeps the verdicts of hosts whose inputs did not change).
+/// </summary>
+internal sealed class RedirectState(RedirectOptions options)
+{
+    private readonly Dictionary<string, NamespaceClaims> _claims = new(StringComparer.Ordinal);
+    private readonly Dictionary<ObjectKey, Gateway> _gateways = [];
+    private readonly Dictionary<ObjectKey, ClusterService> _services = [];
+    private readonly DecisionCache _decisions = new();
+
+    public IReadOnlyCollection<NamespaceClaims> Namespaces => _claims.Values;
+
+    public IReadOnlyCollection<ObjectKey> Services => _services.Keys;
+
+    /// <summary>Keeps the newer of the held and the given set; answers the version now held and whether it changed.</summary>
+    public (long Held, bool Changed) Hold(NamespaceClaims claims)
+    {
+        if (_claims.TryGetValue(claims.Namespace, out var held) && held.Version >= claims.Version)
+            return (held.Version, false);
+        _claims[claims.Namespace] = claims;
+        return (claims.Version, true);
+    }
+
+    public void Observe(Gateway gateway)
+    {
+        _gateways[gateway.Key] = gateway;
+        _decisions.Clear();
+    }
+
+    public void RemoveGateway(ObjectKey key)
+    {
+        _gateways.Remove(key);
+        _decisions.Clear();
+    }
+
+    public void Observe(ClusterService service)
+    {
+        _services[service.Key] = service;
+        _decisions.Clear();
+    }
+
+    public void RemoveService(ObjectKey key)
+    {
+        _services.Remove(key);
+        _decisions.Clear();
+    }
+
+    /// <summary>A listing's Gateways and Services replace those held.</summary>
+    public void Listed(IEnumerable<Gateway> gateways, IEnumerable<ClusterService> services)
+    {
+        _gateways.Clear();
+        foreach (var gateway in gateways)
+            _gateways[gateway.Key] = gateway;
+        _services.Clear();
+        foreach (var service in services)
+            _services[service.Key] = service;
+        _decisions.Clear();
+    }
+
+    public IReadOnlyDictionary<ObjectKey, CanalGateway> CanalGateways() => CanalGateway.Find(_gateways.Values, _services.Values, options);
+
+    public RedirectPlan Plan(IReadOnlyDictionary<ObjectKey, CanalGateway> canalGateways, IReadOnlySet<ObjectKey> withdrawn)
+    {
+        var claims = new Dictionary<string, List<HostClaimant>>(StringComparer.Ordinal);
+        foreach (var claim in _claims.Values.SelectMany(ns => ns.Claims))
+        {
+            for (var i = 0; i < claim.Hosts.Count; i++)
+            {
+                if (!claims.TryGetValue(claim.Hosts[i], out var list))
+                    claims[claim.Hosts[i]] = list = [];
+                list.Add(new HostClaimant(claim.Claimer, claim.RoutesOf(i)));
+            }
+        }
+        return _decisions.Decide(claims.ToDictionary(c => c.Key, c => (IReadOnlyList<HostClaimant>)c.Value), canalGateways, _services.Values, options, withdrawn);
+    }
+
+    public NamespaceSummaries Summaries() => new([.. _claims.Values
+        .OrderBy(n => n.Namespace, StringComparer.Ordinal)
+        .Select(n => new NamespaceSummary(n.Namespace, n.Claims.Count, n.Claims.SelectMany(c => c.Hosts).Distinct().Count(), n.Version))]);
+
+    /// <summary>
+    /// The claims a complete listing does not account for: made before the sync at <paramref name="epoch"/> by a
+    /// VirtualService that is gone, or that no longer claims in that namespace. Those made since are alive, whatever the listing says.
+    /// </summary>
+    public IReadOnlyList<(string Namespace, ObjectKey Claimer)> Unaccounted(IReadOnlyDictionary<ObjectKey, IReadOnlyList<string>?> listed, long epoch) =>
+        [.. _claims.Values.SelectMany(ns => ns.Claims
+            .Where(c => c.Version < epoch && !(listed.TryGetValue(c.Claimer, out var namespaces) && (namespaces == null || namespaces.Contains(ns.Namespace))))
+            .Select(c => (ns.Namespace, c.Claimer)))];
+}

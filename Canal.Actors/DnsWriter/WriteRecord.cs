@@ -1,0 +1,80 @@
+using Canal.Dns;
+using Canal.Istio;
+
+namespace Canal.DnsWriter;
+
+/// <summary>What the DnsWriter last applied to its store and what it counted on the way: the body of its status.</summary>
+internal sealed class WriteRecord
+{
+    private string? _lastError;
+    private string _lastWarnings = "";
+    private string _appliedText = "";
+    private string? _appliedVersion;
+    private DateTimeOffset? _lastWrite;
+    private DnsMode? _appliedMode;
+
+    public long Writes { get; private set; }
+    public long Conflicts { get; private set; }
+    public long Oversized { get; private set; }
+    public int Redirected { get; private set; }
+    public RedirectPlan? LastPlan { get; private set; }
+    public TimeSpan LastWriteLatency { get; private set; }
+    public TimeSpan LatencySum { get; private set; }
+
+    /// <summary>True from the barrier until the first check of the store: that one says so when nothing needs writing.</summary>
+    public bool FirstCheckPending { get; set; }
+
+    /// <summary>A refusal; true when it is news (not the one reported last).</summary>
+    public bool Refused(string reason, bool oversized)
+    {
+        if (oversized)
+            Oversized++;
+        var news = _lastError != reason;
+        _lastError = reason;
+        return news;
+    }
+
+    /// <summary>The render's warnings; true when there are some and they are not those reported last.</summary>
+    public bool Warned(IReadOnlyList<string> warnings)
+    {
+        var joined = string.Join("; ", warnings);
+        var news = joined.Length > 0 && joined != _lastWarnings;
+        _lastWarnings = joined;
+        return news;
+    }
+
+    public void Failed(string error) => _lastError = error;
+
+    public void Conflict() => Conflicts++;
+
+    /// <summary>The store already holds <paramref name="update"/> at <paramref name="version"/>.</summary>
+    public void Applied(CorefileUpdate update, string version) => Applied(update, version, null);
+
+    /// <summary>Written; <paramref name="changeFrom"/> is when the first change this write carried happened.</summary>
+    public void Written(CorefileUpdate update, string version, DateTimeOffset now, DateTimeOffset changeFrom)
+    {
+        Writes++;
+        LastWriteLatency = now - changeFrom;
+        LatencySum += LastWriteLatency;
+        Applied(update, version, now);
+    }
+
+    private void Applied(CorefileUpdate update, string version, DateTimeOffset? written)
+    {
+        (_appliedVersion, _lastError, Redirected, LastPlan, _appliedText, _appliedMode) = (version, null, update.Plan.Redirects.Count, update.Plan, update.Text, update.Mode);
+        _lastWrite = written ?? _lastWrite;
+        FirstCheckPending = false;
+    }
+
+    public DnsWriterStatus Status(SyncPhase phase, int namespaces, bool changesPending, bool paused, string store) =>
+        new(phase, namespaces, Redirected, Writes, Conflicts, _appliedVersion, _lastWrite, changesPending, _lastError)
+        {
+            Store = store,
+            Mode = _appliedMode,
+            Section = CorefileUpdate.SectionLines(_appliedText),
+            Paused = paused,
+            Oversized = Oversized,
+            LastWriteLatencySeconds = LastWriteLatency.TotalSeconds,
+            WriteLatencySecondsSum = LatencySum.TotalSeconds,
+        };
+}
