@@ -169,13 +169,16 @@ internal static class RunCommand
             var custom = options.Mode == DnsMode.Custom;
             var storeName = custom ? kube.CustomConfigMap : kube.CoreDnsConfigMap;
             builder.Services.AddSingleton(client);
+            // The host owns it, so it is disposed (its posting loop stopped) when the host stops.
+            if (options.Events)
+                builder.Services.AddSingleton(services => new VirtualServiceEvents(client, Logger(services)));
             builder.Services.AddAkka(CanalAkka.SystemName, (akka, services) =>
             {
                 var logger = Logger(services);
                 var store = custom
                     ? new ConfigMapStore(client, kube.CoreDnsNamespace, kube.CustomConfigMap, kube.CustomKey, ownsKey: true, backupName: null, logger)
                     : new ConfigMapStore(client, kube.CoreDnsNamespace, kube.CoreDnsConfigMap, kube.CorefileKey, ownsKey: false, kube.BackupConfigMap, logger);
-                var events = options.Events ? new VirtualServiceEvents(client, logger) : null;
+                var events = services.GetService<VirtualServiceEvents>();
                 var warm = Warm(services, new WarmSource(invalid => new KubernetesSource(client, kube, storeName, logger, invalid), events == null ? null : events.Invalid));
                 akka.WithCanal(options, settings, store, warm.Attach,
                     system =>

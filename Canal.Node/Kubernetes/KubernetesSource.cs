@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Canal.Istio;
 using Canal.Mapping;
+using Canal.Node.Hosting;
+using Canal.Pacing;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -34,14 +36,13 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
     private readonly HashSet<string> _listed = [];
     private readonly HashSet<(string Plural, ObjectKey Key)> _undecodable = [];
     private readonly List<string> _loops = [];
-    private Timer? _publish;
-    private DateTime? _firstChange;
+    private SettlingTimer? _publish;
     private Action<SourceView> _onView = _ => { };
 
     public void Start(Action<SourceView> onView, Action onStoreChanged)
     {
         _onView = onView;
-        _publish = new Timer(_ => Publish());
+        _publish = new SettlingTimer(Settle, MaxSettle, Publish);
         _ = Task.Run(() => Run(onStoreChanged, _stopping.Token));
     }
 
@@ -76,7 +77,8 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
     /// <summary>The newest networking.istio.io version the server serves, waiting for Istio's CRDs if need be.</summary>
     private async Task<string> IstioVersion(CancellationToken cancellationToken)
     {
-        for (var attempt = 0; ; attempt++)
+        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        while (true)
         {
             try
             {
@@ -93,7 +95,7 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
             {
                 logger.LogWarning("API discovery failed ({Error}); retrying", e.Message);
             }
-            await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 1 << Math.Min(attempt, 5))), cancellationToken);
+            await Task.Delay(backoff.Next(), cancellationToken);
         }
     }
 
@@ -226,23 +228,13 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
         }, cancellationToken);
     }
 
-    private void Changed()
-    {
-        lock (_lock)
-        {
-            var now = DateTime.UtcNow;
-            _firstChange ??= now;
-            var due = _firstChange.Value + MaxSettle < now + Settle ? _firstChange.Value + MaxSettle - now : Settle;
-            _publish?.Change(due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
-        }
-    }
+    private void Changed() => _publish?.Changed();
 
     private void Publish()
     {
         SourceView view;
         lock (_lock)
         {
-            _firstChange = null;
             // Until every kind has been listed once, a view would be partial: publish nothing.
             if (_loops.Count == 0 || !_loops.All(_listed.Contains))
                 return;

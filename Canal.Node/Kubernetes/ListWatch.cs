@@ -1,3 +1,4 @@
+using Canal.Pacing;
 using k8s;
 using k8s.Autorest;
 using Microsoft.Extensions.Logging;
@@ -22,14 +23,12 @@ internal sealed class ListWatch<T>(
     /// <summary>KubernetesClient reports a watch's ERROR event (such as 410 Gone) through <paramref name="onError"/> and then just ends.</summary>
     public delegate IAsyncEnumerable<(WatchEventType Type, T Object)> WatchFrom(string resourceVersion, Action<Exception> onError, CancellationToken cancellationToken);
 
-    private static readonly TimeSpan BackoffMin = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan BackoffMax = TimeSpan.FromSeconds(30);
     public const int PageSize = 500;
 
 
     public async Task Run(Action<IReadOnlyList<T>> onListed, Action<WatchEventType, T> onEvent, CancellationToken cancellationToken)
     {
-        var failures = 0;
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30), Random.Shared);
         while (!cancellationToken.IsCancellationRequested)
         {
             string resourceVersion;
@@ -37,13 +36,13 @@ internal sealed class ListWatch<T>(
             {
                 (var items, resourceVersion) = await ListAll(cancellationToken);
                 onListed(items);
-                failures = 0;
+                backoff.Reset();
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 if (!ApiRefusals.IsRefusal(e))
                     logger.LogWarning("listing {What} failed ({Error}); retrying", what, Describe(e));
-                await Backoff(failures++, cancellationToken);
+                await Task.Delay(backoff.Next(), cancellationToken);
                 continue;
             }
 
@@ -60,7 +59,7 @@ internal sealed class ListWatch<T>(
                         resourceVersion = resourceVersionOf(obj) ?? resourceVersion;
                         if (type != WatchEventType.Bookmark)
                             onEvent(type, obj);
-                        failures = 0;
+                        backoff.Reset();
                     }
                     if (reported != null && !IsQuietEnd(reported))
                         throw reported;
@@ -84,7 +83,7 @@ internal sealed class ListWatch<T>(
                     Counters.WatchRestarts.Count();
                     if (!ApiRefusals.IsRefusal(e))
                         logger.LogWarning("watch of {What} failed ({Error}); resuming from resourceVersion {ResourceVersion}", what, Describe(e), resourceVersion);
-                    await Backoff(failures++, cancellationToken);
+                    await Task.Delay(backoff.Next(), cancellationToken);
                 }
             }
         }
@@ -124,10 +123,4 @@ internal sealed class ListWatch<T>(
         _ => e.Message,
     };
 
-    private static Task Backoff(int failures, CancellationToken cancellationToken)
-    {
-        var delay = TimeSpan.FromTicks(Math.Min(BackoffMax.Ticks, BackoffMin.Ticks << Math.Min(failures, 10)));
-        // Jitter keeps a fleet of watchers from reconnecting in lockstep.
-        return Task.Delay(delay * (0.5 + Random.Shared.NextDouble() / 2), cancellationToken);
-    }
 }

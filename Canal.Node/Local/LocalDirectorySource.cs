@@ -1,5 +1,6 @@
 using Canal.Istio;
 using Canal.Mapping;
+using Canal.Node.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Canal.Node.Local;
@@ -18,16 +19,14 @@ internal sealed class LocalDirectorySource(string directory, string corefile, IL
     private readonly Dictionary<string, Manifests> _lastGood = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _reported = new(StringComparer.Ordinal);
     private readonly List<IDisposable> _resources = [];
-    private Timer? _settle;
-    private int _scanPending;
+    private SettlingTimer? _settle;
 
     public void Start(Action<SourceView> onView, Action onStoreChanged)
     {
         Directory.CreateDirectory(directory);
-        _settle = new Timer(_ =>
+        // Files written in one go settle into one scan; a steady stream of writes cannot postpone it.
+        _settle = new SettlingTimer(SettleTime, SettleTime, () =>
         {
-            // Events from here on may come after this scan has read their file: they schedule the next one.
-            Interlocked.Exchange(ref _scanPending, 0);
             // A timer callback that throws would take the process down: report and wait for the next scan.
             try
             {
@@ -38,22 +37,12 @@ internal sealed class LocalDirectorySource(string directory, string corefile, IL
                 logger.LogError(e, "reading {Directory} failed; trying again at the next change or rescan", directory);
             }
         });
-        var manifests = Watch(directory, "*", _ => ScanSoon());
+        var manifests = Watch(directory, "*", _ => _settle.Changed());
         manifests.IncludeSubdirectories = true;
         var corefileDirectory = Path.GetDirectoryName(Path.GetFullPath(corefile))!;
         Directory.CreateDirectory(corefileDirectory);
         Watch(corefileDirectory, Path.GetFileName(corefile), _ => onStoreChanged());
-        _resources.Add(new Timer(_ => ScanSoon(), null, TimeSpan.Zero, Rescan));
-    }
-
-    /// <summary>
-    /// The first event schedules a scan shortly after (files written in one go settle into one scan); later
-    /// events until it starts ride on it, so a steady stream of writes cannot postpone it forever.
-    /// </summary>
-    private void ScanSoon()
-    {
-        if (Interlocked.Exchange(ref _scanPending, 1) == 0)
-            _settle?.Change(SettleTime, Timeout.InfiniteTimeSpan);
+        _resources.Add(new Timer(_ => _settle.Changed(), null, TimeSpan.Zero, Rescan));
     }
 
     public void Dispose()

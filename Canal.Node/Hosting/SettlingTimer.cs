@@ -1,0 +1,33 @@
+using Canal.Pacing;
+
+namespace Canal.Node.Hosting;
+
+/// <summary>Runs an action once a burst of changes has settled (<see cref="Debounce"/>), on a timer of the given clock.</summary>
+internal sealed class SettlingTimer : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Debounce _debounce;
+    private readonly TimeProvider _clock;
+    private readonly ITimer _timer;
+
+    public SettlingTimer(TimeSpan quiet, TimeSpan maxDelay, Action act, TimeProvider? clock = null)
+    {
+        _clock = clock ?? TimeProvider.System;
+        _debounce = new Debounce(quiet, maxDelay);
+        _timer = _clock.CreateTimer(_ =>
+        {
+            // Changes from here on may come after the action has read them: they start the next burst.
+            lock (_lock)
+                _debounce.Take();
+            act();
+        }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public void Changed()
+    {
+        lock (_lock)
+            _timer.Change(_debounce.Changed(_clock.GetUtcNow()), Timeout.InfiniteTimeSpan);
+    }
+
+    public void Dispose() => _timer.Dispose();
+}
