@@ -40,7 +40,7 @@ public sealed class CanalSerializerTests() : TestKit(ActorTestConfig.Hocon)
         new ClaimersReleased("default", 1),
         new ReportClaims("default"),
         new ClaimRecorded(Claim, 44),
-        new ClaimsRecorded([Claim, Claim with { Claimer = new ObjectKey("default", "ratings") }], 45),
+        new ClaimsRecorded([Claim, Claim with { Claimer = new ObjectKey("default", "ratings"), Source = "7|cluster.local|*|default" }], 45),
         new NamespaceSnapshot([Claim], 44),
         new NamespaceClaims("default", 44, [Claim]),
         new NamespaceClaimsAccepted("default", 44),
@@ -85,6 +85,31 @@ public sealed class CanalSerializerTests() : TestKit(ActorTestConfig.Hocon)
         Assert.Equal(message.GetType(), restored.GetType());
         Assert.Equal(JsonSerializer.Serialize(message, message.GetType()), JsonSerializer.Serialize(restored, restored.GetType()));
     }
+
+    /// <summary>
+    /// The protocol as it is written: each sample's bytes under its manifest, checked in. A renamed property, a changed
+    /// enum or shape fails here before it can break an existing journal or a node of the previous release. To add a
+    /// message, run once with CANAL_WRITE_PROTOCOL_FIXTURES=1 and commit the new file; never edit an existing one.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Every_message_is_written_byte_for_byte_as_the_checked_in_protocol_fixture_and_reads_back_from_it(ICanalMessage message)
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(message);
+        var manifest = serializer.Manifest(message);
+        var bytes = serializer.ToBinary(message);
+        var fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "Protocol", $"{manifest}.json");
+        if (Environment.GetEnvironmentVariable("CANAL_WRITE_PROTOCOL_FIXTURES") == "1" && !File.Exists(fixture))
+            File.WriteAllBytes(Path.Combine(SourceDirectory(), "Fixtures", "Protocol", $"{manifest}.json"), bytes);
+        Assert.True(File.Exists(fixture), $"no protocol fixture for {manifest}: a new message? see this test's summary");
+        var golden = File.ReadAllBytes(fixture);
+
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(golden), System.Text.Encoding.UTF8.GetString(bytes));
+        Assert.Equal(golden, serializer.ToBinary(serializer.FromBinary(golden, manifest)));
+    }
+
+    private static string SourceDirectory([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+        Path.GetDirectoryName(Path.GetDirectoryName(file))!;
 
     [Fact]
     public void Every_message_type_has_a_stable_manifest_and_a_sample_here()
