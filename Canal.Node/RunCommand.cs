@@ -17,6 +17,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 
 namespace Canal.Node;
 
@@ -142,6 +143,17 @@ internal static class RunCommand
         }
         builder.WebHost.ConfigureKestrel(k => k.Listen(ManagementEndpoint(options.ManagementHost), options.ManagementPort));
         builder.Services.ConfigureHttpJsonOptions(json => ManagementJson.Configure(json.SerializerOptions));
+        builder.Services.AddSingleton<CanalMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(CanalMetrics.MeterName)
+            // Prometheus's names as Canal has always exposed them: counters named in full, no scope labels, no cached answers.
+            .AddPrometheusExporter(prometheus =>
+            {
+                prometheus.DisableTotalNameSuffixForCounters = true;
+                prometheus.ScopeInfoEnabled = false;
+                prometheus.TargetInfoEnabled = false;
+                prometheus.ScrapeResponseCacheDurationMilliseconds = 0;
+            }));
 
         var settings = CanalAkka.WriterSettings(options, redirects);
         var refusals = new ApiRefusals();

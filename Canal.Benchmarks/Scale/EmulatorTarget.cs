@@ -165,8 +165,8 @@ internal sealed class EmulatorTarget : ICanalTarget
         SamplePeak();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var metrics = await http.GetStringAsync($"http://127.0.0.1:{_managementPort}/metrics");
-        var heap = metrics.Split('\n').First(l => l.StartsWith("dotnet_gc_heap_bytes ", StringComparison.Ordinal));
-        return (_peakWorkingSet, (long)double.Parse(heap.Split(' ')[1], CultureInfo.InvariantCulture));
+        var heap = PrometheusText.Value(metrics, "dotnet_gc_heap_bytes") ?? throw new InvalidOperationException("/metrics has no dotnet_gc_heap_bytes");
+        return (_peakWorkingSet, (long)heap);
     }
 
     public string Output() => string.Join('\n', _lines.Select(l => l.Line));

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using k8s.Autorest;
+using Canal.Node.Management;
 using Microsoft.Extensions.Logging;
 
 namespace Canal.Node.Kubernetes;
@@ -12,10 +13,8 @@ namespace Canal.Node.Kubernetes;
 /// </summary>
 internal sealed class ApiRefusals : DelegatingHandler
 {
-    private static readonly ConcurrentDictionary<(string Verb, string Resource, int Code), long> Counts = new();
-
-    /// <summary>Every refusal so far, by verb, resource (<c>resource.group</c>) and status code.</summary>
-    public static IReadOnlyDictionary<(string Verb, string Resource, int Code), long> Totals => Counts;
+    /// <summary>The refusals already warned about, by verb, resource (<c>resource.group</c>) and status code.</summary>
+    private static readonly ConcurrentDictionary<(string Verb, string Resource, int Code), bool> Warned = new();
 
     /// <summary>Where the warnings go; set once the host's logging exists (no request is made before).</summary>
     public ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
@@ -40,7 +39,8 @@ internal sealed class ApiRefusals : DelegatingHandler
     {
         var (verb, group, resource, ns) = Describe(request.Method.Method, request.RequestUri);
         var qualified = group.Length > 0 ? $"{resource}.{group}" : resource;
-        if (Counts.AddOrUpdate((verb, qualified, code), 1, (_, n) => n + 1) > 1)
+        CanalMetrics.ApiRefused.Add(1, CanalMetrics.Tag("verb", verb), CanalMetrics.Tag("resource", qualified), CanalMetrics.Tag("code", code));
+        if (!Warned.TryAdd((verb, qualified, code), true))
             return;
         var where = ns != null ? $" in namespace {ns}" : "";
         if (code == 401)

@@ -1,3 +1,4 @@
+using Canal.Node.Management;
 using Canal.Pacing;
 using k8s;
 using k8s.Autorest;
@@ -74,13 +75,13 @@ internal sealed class ListWatch<T>(
                 }
                 catch (Exception e) when (IsGone(e))
                 {
-                    Counters.WatchRestarts.Count();
+                    CanalMetrics.WatchRestarts.Add(1);
                     logger.LogInformation("watch of {What} expired (410 Gone); listing again", what);
                     break;
                 }
                 catch (Exception e) when (!relist.IsCancellationRequested)
                 {
-                    Counters.WatchRestarts.Count();
+                    CanalMetrics.WatchRestarts.Add(1);
                     if (!ApiRefusals.IsRefusal(e))
                         logger.LogWarning("watch of {What} failed ({Error}); resuming from resourceVersion {ResourceVersion}", what, Describe(e), resourceVersion);
                     await Task.Delay(backoff.Next(), cancellationToken);

@@ -1,3 +1,4 @@
+using Canal.Node.Management;
 using Canal.Istio;
 using k8s;
 using k8s.Autorest;
@@ -342,7 +343,7 @@ internal sealed class VirtualServiceEvents : IDisposable
 
     private void Failed(Exception e)
     {
-        Counters.EventFailures.Count();
+        CanalMetrics.EventFailures.Add(1);
         if (ApiRefusals.IsRefusal(e) || _failedBefore)
             return;
         _failedBefore = true;

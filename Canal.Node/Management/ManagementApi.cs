@@ -195,7 +195,12 @@ internal static class ManagementApi
     private static void MapHealth(WebApplication app, Cluster cluster, ActorRegistry registry)
     {
         bool Up() => cluster.SelfMember.Status == MemberStatus.Up;
-        app.MapGet("/metrics", async () => Results.Text(await Metrics.Render(app.Services.GetRequiredService<ActorSystem>(), registry), "text/plain; version=0.0.4"));
+        var metrics = app.Services.GetRequiredService<CanalMetrics>();
+        app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: scrape => scrape.Use(async (context, next) =>
+        {
+            await metrics.Refresh();
+            await next(context);
+        }), optionsName: null);
         app.MapGet("/health/live", () => Results.Ok(new { status = "alive" }));
         app.MapGet("/health/startup", () => Up() ? Results.Ok(new { status = "up" }) : Results.Json(new { status = cluster.SelfMember.Status.ToString() }, statusCode: 503));
         app.MapGet("/health/ready", async () =>

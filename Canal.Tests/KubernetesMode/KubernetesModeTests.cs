@@ -76,8 +76,8 @@ public sealed class KubernetesModeTests
         var warning = Assert.Single(canal.Lines, l => l.Contains("refused to create events"));
         Assert.Contains("grant the ServiceAccount verb create on resource events in API group \"\"", warning);
         using var http = new HttpClient();
-        await Eventually.True(() => http.GetStringAsync($"http://127.0.0.1:{management}/metrics").Result
-                .Split('\n').Any(l => l.StartsWith("canal_api_refused_total{verb=\"create\",resource=\"events\",code=\"403\"} ") && double.Parse(l.Split(' ')[1]) >= 2),
+        await Eventually.True(() => PrometheusText.Value(http.GetStringAsync($"http://127.0.0.1:{management}/metrics").Result,
+                "canal_api_refused_total", ("verb", "create"), ("resource", "events"), ("code", "403")) >= 2,
             "the refusals to be counted in /metrics");
         await canal.Stop();
     }
