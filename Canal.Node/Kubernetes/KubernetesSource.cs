@@ -5,6 +5,7 @@ using Canal.Node.Hosting;
 using Canal.Pacing;
 using k8s;
 using k8s.Models;
+using static Canal.Node.Kubernetes.KubernetesObjects;
 using Microsoft.Extensions.Logging;
 
 namespace Canal.Node.Kubernetes;
@@ -25,7 +26,6 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
 
     /// <summary>Under a steady stream of events a view still goes out this often: settling alone would starve it.</summary>
     private static readonly TimeSpan MaxSettle = TimeSpan.FromMilliseconds(250);
-    private const string ServiceNameLabel = "kubernetes.io/service-name";
 
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -56,14 +56,14 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
     {
         var version = await IstioVersion(cancellationToken);
         var loops = new List<Task>();
-        foreach (var ns in Scope(settings.Namespaces))
-            loops.Add(WatchIstio($"virtualservices{At(ns)}", version, "virtualservices", ns, _virtualServices, e => ManifestDecoder.DecodeVirtualService(e), cancellationToken));
-        foreach (var ns in Scope(settings.GatewayNamespaces))
+        foreach (var ns in WatchedResources.Scope(settings.Namespaces))
+            loops.Add(KeepIstio(WatchedResources.Istio(client, settings, version, "virtualservices", ns), "virtualservices", ns, _virtualServices, e => ManifestDecoder.DecodeVirtualService(e), cancellationToken));
+        foreach (var ns in WatchedResources.Scope(settings.GatewayNamespaces))
         {
-            loops.Add(WatchIstio($"gateways{At(ns)}", version, "gateways", ns, _gateways, e => ManifestDecoder.DecodeGateway(e), cancellationToken));
-            loops.Add(WatchEndpointSlices($"endpointslices{At(ns)}", ns, cancellationToken));
+            loops.Add(KeepIstio(WatchedResources.Istio(client, settings, version, "gateways", ns), "gateways", ns, _gateways, e => ManifestDecoder.DecodeGateway(e), cancellationToken));
+            loops.Add(Keep(WatchedResources.EndpointSlices(client, settings, ns), _slices, ns, s => HasService(s) ? (Key(s.Metadata), Readiness(s)) : null, cancellationToken));
         }
-        loops.Add(WatchServices(cancellationToken));
+        loops.Add(Keep(WatchedResources.Services(client, settings), _services, null, s => (Key(s.Metadata), ToClusterService(s)), cancellationToken));
         loops.Add(WatchStore(onStoreChanged, cancellationToken));
         try
         {
@@ -99,25 +99,9 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
         }
     }
 
-    private Task WatchIstio<T>(string what, string version, string plural, string? ns, Dictionary<ObjectKey, T> cache, Func<JsonElement, T> decode, CancellationToken cancellationToken)
-    {
-        var loop = new ListWatch<JsonElement>(what,
-            async (next, ct) =>
-            {
-                var page = (JsonElement)(ns == null
-                    ? await client.CustomObjects.ListClusterCustomObjectAsync(ManifestDecoder.IstioGroup, version, plural, continueParameter: next, limit: ListWatch<JsonElement>.PageSize, cancellationToken: ct)
-                    : await client.CustomObjects.ListNamespacedCustomObjectAsync(ManifestDecoder.IstioGroup, version, ns, plural, continueParameter: next, limit: ListWatch<JsonElement>.PageSize, cancellationToken: ct));
-                var metadata = page.GetProperty("metadata");
-                return ([.. page.GetProperty("items").EnumerateArray()],
-                    metadata.GetProperty("resourceVersion").GetString() ?? "",
-                    metadata.TryGetProperty("continue", out var c) ? c.GetString() : null);
-            },
-            (resourceVersion, onError, ct) => Events(ns == null
-                ? client.CustomObjects.WatchListClusterCustomObjectAsync(ManifestDecoder.IstioGroup, version, plural, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)
-                : client.CustomObjects.WatchListNamespacedCustomObjectAsync(ManifestDecoder.IstioGroup, version, ns, plural, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)),
-            e => e.TryGetProperty("metadata", out var m) && m.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() : null,
-            settings.Resync, logger);
-        return Register(what, loop,
+    /// <summary>An Istio kind: an object that stops decoding keeps its last good version (and is reported).</summary>
+    private Task KeepIstio<T>(WatchedResource<JsonElement> resource, string plural, string? ns, Dictionary<ObjectKey, T> cache, Func<JsonElement, T> decode, CancellationToken cancellationToken) =>
+        Register(resource,
             items =>
             {
                 _undecodable.RemoveWhere(u => u.Plural == plural && (ns == null || u.Key.Namespace == ns));
@@ -127,77 +111,33 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
             {
                 if (type == WatchEventType.Deleted)
                 {
-                    Remove(cache, KeyOf(item));
+                    cache.Remove(KeyOf(item));
                     _undecodable.Remove((plural, KeyOf(item)));
                 }
                 else if (Decoded(plural, item, cache, decode) is { } decoded)
-                    Upsert(cache, decoded.Key, decoded.Value);
+                    cache[decoded.Key] = decoded.Value;
             },
             cancellationToken);
-    }
 
-    private Task WatchServices(CancellationToken cancellationToken)
-    {
-        var loop = new ListWatch<V1Service>("services",
-            async (next, ct) =>
+    /// <summary>A typed kind kept in <paramref name="cache"/>: <paramref name="entry"/> null leaves an object out.</summary>
+    private Task Keep<TObject, T>(WatchedResource<TObject> resource, Dictionary<ObjectKey, T> cache, string? ns, Func<TObject, (ObjectKey Key, T Value)?> entry, CancellationToken cancellationToken)
+        where TObject : IMetadata<V1ObjectMeta> =>
+        Register(resource,
+            items => Replace(cache, ns, items.Select(entry).OfType<(ObjectKey, T)>()),
+            (type, item) =>
             {
-                var page = await client.CoreV1.ListServiceForAllNamespacesAsync(continueParameter: next, limit: ListWatch<V1Service>.PageSize, cancellationToken: ct);
-                return ([.. page.Items], page.Metadata.ResourceVersion, page.Metadata.ContinueProperty);
-            },
-            (resourceVersion, onError, ct) => client.CoreV1.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
-            s => s.Metadata?.ResourceVersion, settings.Resync, logger);
-        return Register("services", loop,
-            items => Replace(_services, null, items.Select(s => (Key(s.Metadata), ToClusterService(s)))),
-            (type, s) =>
-            {
-                if (type == WatchEventType.Deleted)
-                    Remove(_services, Key(s.Metadata));
+                if (type != WatchEventType.Deleted && entry(item) is { } kept)
+                    cache[kept.Key] = kept.Value;
                 else
-                    Upsert(_services, Key(s.Metadata), ToClusterService(s));
+                    cache.Remove(Key(item.Metadata));
             },
             cancellationToken);
-    }
-
-    private Task WatchEndpointSlices(string what, string? ns, CancellationToken cancellationToken)
-    {
-        var loop = new ListWatch<V1EndpointSlice>(what,
-            async (next, ct) =>
-            {
-                var page = ns == null
-                    ? await client.DiscoveryV1.ListEndpointSliceForAllNamespacesAsync(continueParameter: next, limit: ListWatch<V1EndpointSlice>.PageSize, cancellationToken: ct)
-                    : await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(ns, continueParameter: next, limit: ListWatch<V1EndpointSlice>.PageSize, cancellationToken: ct);
-                return ([.. page.Items], page.Metadata.ResourceVersion, page.Metadata.ContinueProperty);
-            },
-            (resourceVersion, onError, ct) => ns == null
-                ? client.DiscoveryV1.WatchListEndpointSliceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)
-                : client.DiscoveryV1.WatchListNamespacedEndpointSliceAsync(ns, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
-            s => s.Metadata?.ResourceVersion, settings.Resync, logger);
-        return Register(what, loop,
-            items => Replace(_slices, ns, items.Where(HasService).Select(s => (Key(s.Metadata), Readiness(s)))),
-            (type, s) =>
-            {
-                if (type == WatchEventType.Deleted || !HasService(s))
-                    Remove(_slices, Key(s.Metadata));
-                else
-                    Upsert(_slices, Key(s.Metadata), Readiness(s));
-            },
-            cancellationToken);
-    }
 
     /// <summary>Watches the ConfigMap Canal writes, so an edit of Canal's section by someone else is put back.</summary>
     private Task WatchStore(Action onStoreChanged, CancellationToken cancellationToken)
     {
-        var selector = $"metadata.name={storeConfigMap}";
-        var loop = new ListWatch<V1ConfigMap>("configmap " + storeConfigMap,
-            async (next, ct) =>
-            {
-                var page = await client.CoreV1.ListNamespacedConfigMapAsync(settings.CoreDnsNamespace, fieldSelector: selector, continueParameter: next, limit: ListWatch<V1ConfigMap>.PageSize, cancellationToken: ct);
-                return ([.. page.Items], page.Metadata.ResourceVersion, page.Metadata.ContinueProperty);
-            },
-            (resourceVersion, onError, ct) => client.CoreV1.WatchListNamespacedConfigMapAsync(settings.CoreDnsNamespace, fieldSelector: selector, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
-            c => c.Metadata?.ResourceVersion, settings.Resync, logger);
         var first = true;
-        return Register("configmap " + storeConfigMap, loop,
+        return Register(WatchedResources.ConfigMap(client, settings, storeConfigMap),
             _ =>
             {
                 if (!first)
@@ -208,16 +148,16 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
             cancellationToken);
     }
 
-    private Task Register<T>(string what, ListWatch<T> loop, Action<IReadOnlyList<T>> onListed, Action<WatchEventType, T> onEvent, CancellationToken cancellationToken)
+    private Task Register<T>(WatchedResource<T> resource, Action<IReadOnlyList<T>> onListed, Action<WatchEventType, T> onEvent, CancellationToken cancellationToken)
     {
         lock (_lock)
-            _loops.Add(what);
-        return loop.Run(items =>
+            _loops.Add(resource.What);
+        return resource.ListWatch(settings.Resync, logger).Run(items =>
         {
             lock (_lock)
             {
                 onListed(items);
-                _listed.Add(what);
+                _listed.Add(resource.What);
             }
             Changed();
         }, (type, item) =>
@@ -280,45 +220,5 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
             cache.Remove(key);
         foreach (var (key, value) in items)
             cache[key] = value;
-    }
-
-    private static void Upsert<T>(Dictionary<ObjectKey, T> cache, ObjectKey key, T value) => cache[key] = value;
-
-    private static void Remove<T>(Dictionary<ObjectKey, T> cache, ObjectKey key) => cache.Remove(key);
-
-    /// <summary>One watch per listed namespace, or one cluster-wide watch (null) when none are listed.</summary>
-    private static IEnumerable<string?> Scope(IReadOnlyList<string> namespaces) => namespaces.Count == 0 ? [null] : namespaces.Select(n => (string?)n);
-
-    private static string At(string? ns) => ns == null ? "" : $" in {ns}";
-
-    private static ObjectKey KeyOf(JsonElement item)
-    {
-        var metadata = item.GetProperty("metadata");
-        return new ObjectKey(metadata.TryGetProperty("namespace", out var ns) ? ns.GetString() ?? "" : "", metadata.GetProperty("name").GetString() ?? "");
-    }
-
-    private static ObjectKey Key(V1ObjectMeta metadata) => new(metadata.NamespaceProperty ?? "", metadata.Name);
-
-    private static bool HasService(V1EndpointSlice slice) => slice.Metadata.Labels?.ContainsKey(ServiceNameLabel) == true;
-
-    private static (ObjectKey, int) Readiness(V1EndpointSlice slice) =>
-        (new ObjectKey(slice.Metadata.NamespaceProperty ?? "", slice.Metadata.Labels[ServiceNameLabel]),
-         slice.Endpoints?.Count(e => e.Conditions?.Ready != false) ?? 0);
-
-    private static ClusterService ToClusterService(V1Service service)
-    {
-        var spec = service.Spec;
-        var ips = spec?.ClusterIPs?.Count > 0 ? spec.ClusterIPs : spec?.ClusterIP is { } ip ? [ip] : [];
-        return new ClusterService(
-            Key(service.Metadata),
-            spec?.Selector is { } selector ? new Dictionary<string, string>(selector) : new Dictionary<string, string>(),
-            [.. (spec?.Ports ?? []).Select(p => new ServicePort(p.Port, p.Name, p.Protocol))],
-            [.. ips.Where(i => i != "None" && i != "")]);
-    }
-
-    private static async IAsyncEnumerable<(WatchEventType, JsonElement)> Events(IAsyncEnumerable<(WatchEventType, object)> events)
-    {
-        await foreach (var (type, obj) in events)
-            yield return (type, (JsonElement)obj);
     }
 }
