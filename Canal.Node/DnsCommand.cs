@@ -17,13 +17,9 @@ namespace Canal.Node;
 /// </summary>
 internal static class DnsCommand
 {
-    public static Command Create()
+    public static Command Create(CanalOptions planning, KubernetesFlags kubernetes)
     {
-        var kubeconfig = new Option<string>("--kubeconfig") { Description = "kubeconfig to use (default: in-cluster service account, else ~/.kube/config)." };
-        var context = new Option<string>("--context") { Description = "kubeconfig context (default: the current one)." };
-        var ns = new Option<string>("--coredns-namespace") { Description = "Namespace of CoreDNS's ConfigMap.", DefaultValueFactory = _ => "kube-system" };
-        var name = new Option<string>("--coredns-configmap") { Description = "Name of CoreDNS's ConfigMap.", DefaultValueFactory = _ => "coredns" };
-        var domain = new Option<string>("--cluster-domain") { Description = "The cluster's DNS domain.", DefaultValueFactory = _ => "cluster.local" };
+        var (kubeconfig, context, ns, name, domain) = (kubernetes.Kubeconfig, kubernetes.Context, kubernetes.CoreDnsNamespace, kubernetes.CoreDnsConfigMap, planning.ClusterDomain);
 
         var purge = new Command("purge", "Remove Canal's section from the Corefile and Canal's key from coredns-custom.") { kubeconfig, context, ns, name, domain };
         purge.SetAction((result, ct) => Run(result, kubeconfig, context, ns, (client, s) => Purge(client, s, result.GetValue(name)!, result.GetValue(domain)!, ct)));

@@ -1,11 +1,13 @@
 using System.CommandLine;
 using Canal.Node;
 
+// Options several commands take are declared once and shared.
+var (planning, kubernetes) = (new CanalOptions(), new KubernetesFlags());
 var root = new RootCommand("canal: points Istio VirtualService destinations at the canal gateway through CoreDNS.")
 {
-    RenderCommand.Create(),
-    RunCommand.Create(),
-    DnsCommand.Create(),
+    RenderCommand.Create(planning),
+    RunCommand.Create(planning, kubernetes),
+    DnsCommand.Create(planning, kubernetes),
 };
 var parsed = root.Parse(args);
 // A usage error is unusable input: exit 2 with nothing on stdout. Left to System.CommandLine it exits 1, which

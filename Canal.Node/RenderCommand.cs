@@ -16,11 +16,10 @@ internal static class RenderCommand
     public const int RenderedWithErrors = 1;
     public const int UnusableInput = 2;
 
-    public static Command Create()
+    public static Command Create(CanalOptions options)
     {
         var manifests = new Option<DirectoryInfo>("--manifests") { Description = "Directory of VirtualService, Gateway and Service manifests (YAML or JSON, searched recursively).", Required = true };
         var corefile = new Option<FileInfo>("--corefile") { Description = "The Corefile to render into (read only; the result goes to stdout).", Required = true };
-        var options = new CanalOptions();
         var command = new Command("render", "Print the Corefile Canal would produce for a directory of manifests (a dry run).")
         {
             manifests, corefile, options.Mode, options.ClusterDomain, options.GatewaySelector, options.DefaultExportTo,

@@ -413,7 +413,7 @@ public sealed class RenderCommandTests : IDisposable
     private static (int Exit, string Stdout, string Stderr) Invoke(params string[] args)
     {
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        var root = new RootCommand { RenderCommand.Create() };
+        var root = new RootCommand { RenderCommand.Create(new CanalOptions()) };
         var result = root.Parse(args);
         Assert.Empty(result.Errors);
         var exit = result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });

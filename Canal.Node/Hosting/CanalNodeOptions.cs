@@ -1,4 +1,5 @@
 using Canal.Dns;
+using Canal.Istio;
 
 namespace Canal.Node.Hosting;
 
@@ -59,6 +60,13 @@ internal sealed class CanalNodeOptions
 
     /// <summary>Seed nodes (<c>akka.tcp://canal@host:port</c>); none means this node forms a cluster on its own.</summary>
     public List<string> SeedNodes { get; set; } = [];
+
+    /// <summary>Local mode: a directory of manifests and a Corefile instead of the Kubernetes API.</summary>
+    public bool Local => !string.IsNullOrWhiteSpace(Manifests);
+
+    /// <summary>The planner's options (the cluster domain normalised); valid once <see cref="CanalNodeOptionsValidator"/> passed.</summary>
+    public RedirectOptions Redirects() =>
+        CanalOptions.Redirects(ClusterDomain, GatewaySelector, DefaultExportTo, out var error) ?? throw new InvalidOperationException(error);
 
     /// <summary>True when this node will share a cluster with others (and so needs a shared journal).</summary>
     public bool Clustered =>

@@ -12,6 +12,10 @@ namespace Canal.Node.Management;
 /// </summary>
 internal sealed class ManagementAccess(string? token, bool loopbackOnly)
 {
+    /// <summary>The address the management API listens on (<c>localhost</c> is the loopback address).</summary>
+    public static System.Net.IPAddress Endpoint(string host) =>
+        host == "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Parse(host);
+
     public static ManagementAccess Create(string host, string? tokenFile)
     {
         var token = string.IsNullOrWhiteSpace(tokenFile) ? null : File.ReadAllText(tokenFile).Trim();

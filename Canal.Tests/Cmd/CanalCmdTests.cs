@@ -256,6 +256,39 @@ public sealed class CanalCmdTests(LocalNode node) : IClassFixture<LocalNode>
         }
     }
 
+    [Theory]
+    [InlineData("a missing manifest directory", "--manifests", "missing", "error: manifest directory missing does not exist")]
+    [InlineData("a debounce longer than the max delay", "--debounce-ms", "2000", "error: --debounce-ms must be at least 0 and --max-delay-ms at least the debounce")]
+    [InlineData("a cluster domain that is not a name", "--cluster-domain", "cluster..local", "error: --cluster-domain \"cluster..local\" is not a DNS name such as cluster.local")]
+    [InlineData("a port that is not a number", "--port", "", "error: Failed to convert configuration value 'not-a-port' at 'Canal:Port' to type 'System.Int32'.")]
+    public async Task Canal_run_with_a_setting_it_cannot_use_names_it_and_exits_2_before_starting(string what, string flag, string value, string error)
+    {
+        Assert.NotEmpty(what);
+        var temp = Directory.CreateTempSubdirectory("canal-settings-");
+        try
+        {
+            var flags = new Dictionary<string, string>
+            {
+                ["--manifests"] = temp.FullName,
+                ["--corefile"] = Path.Combine(temp.FullName, "Corefile"),
+                ["--management-port"] = Ports.Free().ToString(),
+            };
+            if (value.Length > 0)
+                flags[flag] = value;
+            string[] args = ["run", .. flags.SelectMany(f => new[] { f.Key, f.Value })];
+            // A setting can come from the environment as well as from a flag: the port is given that way.
+            var canal = CanalProcess.Start(temp.FullName, value.Length == 0 ? new Dictionary<string, string> { ["Canal__Port"] = "not-a-port" } : [], args);
+            await canal.WaitForExit();
+            Assert.Equal(2, canal.ExitCode);
+            Assert.Equal(error, canal.Output.Trim());
+            Assert.False(File.Exists(Path.Combine(temp.FullName, "Corefile")));
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task A_management_API_beyond_loopback_without_a_token_refuses_to_start()
     {

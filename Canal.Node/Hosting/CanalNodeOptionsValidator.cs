@@ -1,0 +1,41 @@
+using System.Net;
+using Canal.Dns;
+using Canal.Istio;
+using Microsoft.Extensions.Options;
+
+namespace Canal.Node.Hosting;
+
+/// <summary>What makes <see cref="CanalNodeOptions"/> usable; each failure names the flag (or setting) to fix.</summary>
+internal sealed class CanalNodeOptionsValidator : IValidateOptions<CanalNodeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CanalNodeOptions options) =>
+        Problem(options) is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
+
+    private static string? Problem(CanalNodeOptions options)
+    {
+        var local = options.Local;
+        if (local && !Directory.Exists(options.Manifests))
+            return $"manifest directory {options.Manifests} does not exist";
+        if (local && string.IsNullOrWhiteSpace(options.Corefile))
+            return "--corefile is required with --manifests (the Corefile to keep up to date; created when missing)";
+        if (!local && !string.IsNullOrWhiteSpace(options.Corefile))
+            return "--corefile goes with --manifests (local mode); in Kubernetes mode Canal edits the CoreDNS ConfigMap";
+        if (!Enum.IsDefined(options.Mode))
+            return "--mode must be auto, rewrite, hosts or custom";
+        if (local && options.Bootstrap.Enabled)
+            return "cluster bootstrap (Canal__Bootstrap__Enabled) finds the replicas through the Kubernetes API: it needs Kubernetes mode (no --manifests); use --seed-node locally";
+        if (local && options.Mode == DnsMode.Custom)
+            return "--mode custom writes the coredns-custom ConfigMap, so it needs Kubernetes mode (no --manifests)";
+        if (CanalOptions.Redirects(options.ClusterDomain, options.GatewaySelector, options.DefaultExportTo, out var error) == null)
+            return error;
+        if (options.Clustered && string.IsNullOrWhiteSpace(options.Postgres))
+            return "several replicas need a journal they share: give --postgres (or Canal__Postgres); SQLite is a file on one node, and two nodes writing their own would disagree";
+        if (options.ManagementHost != "localhost" && !IPAddress.TryParse(options.ManagementHost, out _))
+            return $"--management-host {HostName.Quote(options.ManagementHost)} is not an IP address (such as 127.0.0.1 or 0.0.0.0)";
+        if (options.ManagementPort is < 0 or > 65535)
+            return $"--management-port {options.ManagementPort} is not a port";
+        if (options.Debounce < TimeSpan.Zero || options.MaxDelay < options.Debounce)
+            return "--debounce-ms must be at least 0 and --max-delay-ms at least the debounce";
+        return null;
+    }
+}

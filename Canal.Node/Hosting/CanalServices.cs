@@ -1,0 +1,145 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Canal.Dns;
+using Canal.DnsWriter;
+using Canal.Node.Kubernetes;
+using Canal.Node.Local;
+using Canal.Node.Management;
+using k8s;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+
+namespace Canal.Node.Hosting;
+
+/// <summary>How a Canal node is put together: its options, its metrics, and the adapters of local or Kubernetes mode.</summary>
+internal static class CanalServices
+{
+    /// <summary>The "Canal" configuration section, validated when the host starts (or first read).</summary>
+    public static IServiceCollection AddCanalOptions(this IServiceCollection services)
+    {
+        services.AddSingleton<IValidateOptions<CanalNodeOptions>, CanalNodeOptionsValidator>();
+        services.AddOptions<CanalNodeOptions>().BindConfiguration("Canal").ValidateOnStart();
+        return services;
+    }
+
+    /// <summary>
+    /// The options as the host will bind and validate them, read before it is built: the web host's listener is
+    /// configured while it is built. Throws <see cref="OptionsValidationException"/> (or the binder's
+    /// InvalidOperationException for a value of the wrong type).
+    /// </summary>
+    public static CanalNodeOptions ReadCanalOptions(this IConfiguration configuration)
+    {
+        var options = configuration.GetSection("Canal").Get<CanalNodeOptions>() ?? new CanalNodeOptions();
+        var result = new CanalNodeOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
+        return result.Failed ? throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(CanalNodeOptions), result.Failures) : options;
+    }
+
+    public static IServiceCollection AddCanalMetrics(this IServiceCollection services)
+    {
+        services.AddSingleton<CanalMetrics>();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(CanalMetrics.MeterName)
+            // Prometheus's names as Canal has always exposed them: counters named in full, no scope labels, no cached answers.
+            .AddPrometheusExporter(prometheus =>
+            {
+                prometheus.DisableTotalNameSuffixForCounters = true;
+                prometheus.ScopeInfoEnabled = false;
+                prometheus.TargetInfoEnabled = false;
+                prometheus.ScrapeResponseCacheDurationMilliseconds = 0;
+            }));
+        return services;
+    }
+
+    /// <summary>Local mode: a directory of manifests, a Corefile on disk.</summary>
+    public static IServiceCollection AddCanalLocal(this IServiceCollection services) => services.AddCanal(
+        (_, options) => new CorefileFileStore(options.Corefile, options.Redirects().ClusterDomain),
+        (provider, options) => new WarmSource(_ => new LocalDirectorySource(options.Manifests, options.Corefile, Logger(provider))),
+        start: null);
+
+    /// <summary>Kubernetes mode: the API server's objects, CoreDNS's ConfigMap, Events on VirtualServices, cluster bootstrap through the pods API.</summary>
+    public static IServiceCollection AddCanalKubernetes(this IServiceCollection services)
+    {
+        services.AddSingleton<IKubernetes>(provider =>
+        {
+            var options = Options(provider);
+            return KubernetesConnection.Create(options.Kubeconfig, options.Context, new ApiRefusals { Logger = Logger(provider) });
+        });
+        // Owned by the host, so it is disposed (its posting loop stopped) when the host stops; made only when Events are on.
+        services.AddSingleton(provider => new VirtualServiceEvents(provider.GetRequiredService<IKubernetes>(), Logger(provider)));
+        return services.AddCanal(
+            (provider, options) =>
+            {
+                var (client, kube) = (provider.GetRequiredService<IKubernetes>(), KubeSettings(options));
+                return options.Mode == DnsMode.Custom
+                    ? new ConfigMapStore(client, kube.CoreDnsNamespace, kube.CustomConfigMap, kube.CustomKey, ownsKey: true, backupName: null, Logger(provider))
+                    : new ConfigMapStore(client, kube.CoreDnsNamespace, kube.CoreDnsConfigMap, kube.CorefileKey, ownsKey: false, kube.BackupConfigMap, Logger(provider));
+            },
+            (provider, options) =>
+            {
+                var (client, kube, events) = (provider.GetRequiredService<IKubernetes>(), KubeSettings(options), Events(provider, options));
+                return new WarmSource(invalid => new KubernetesSource(client, kube, StoreName(options), Logger(provider), invalid), events == null ? null : events.Invalid);
+            },
+            (provider, options, system) =>
+            {
+                if (Events(provider, options) is { } events)
+                {
+                    var planEvents = system.ActorOf(Props.Create(() => new PlanEvents(events)), "plan-events");
+                    system.EventStream.Subscribe(planEvents, typeof(SyncBarrierPassed));
+                    system.EventStream.Subscribe(planEvents, typeof(PlanApplied));
+                }
+                if (options.Bootstrap.Enabled)
+                    PodSeeds.Join(system, options.Bootstrap, provider.GetRequiredService<IKubernetes>(), Logger(provider));
+            });
+    }
+
+    /// <summary>The ConfigMap Canal writes in Kubernetes mode: CoreDNS's own, or coredns-custom in custom mode.</summary>
+    public static string StoreName(CanalNodeOptions options) =>
+        options.Mode == DnsMode.Custom ? KubeSettings(options).CustomConfigMap : KubeSettings(options).CoreDnsConfigMap;
+
+    public static KubernetesSettings KubeSettings(CanalNodeOptions options) => new()
+    {
+        Namespaces = options.Namespaces,
+        GatewayNamespaces = options.GatewayNamespaces switch
+        {
+            [] => ["istio-system"],
+            var list when list.Contains("*") => [],
+            var list => list,
+        },
+        CoreDnsNamespace = options.CoreDnsNamespace,
+        CoreDnsConfigMap = options.CoreDnsConfigMap,
+        Resync = options.Resync,
+    };
+
+    public static ILogger Logger(IServiceProvider services) => services.GetRequiredService<ILoggerFactory>().CreateLogger("Canal");
+
+    private static CanalNodeOptions Options(IServiceProvider provider) => provider.GetRequiredService<IOptions<CanalNodeOptions>>().Value;
+
+    private static VirtualServiceEvents? Events(IServiceProvider provider, CanalNodeOptions options) =>
+        options.Events ? provider.GetRequiredService<VirtualServiceEvents>() : null;
+
+    private static IServiceCollection AddCanal(
+        this IServiceCollection services,
+        Func<IServiceProvider, CanalNodeOptions, IDnsConfigStore> store,
+        Func<IServiceProvider, CanalNodeOptions, WarmSource> source,
+        Action<IServiceProvider, CanalNodeOptions, ActorSystem>? start)
+    {
+        services.AddSingleton(provider => store(provider, Options(provider)));
+        // Started as the actor system is being built, so the listing runs while the node joins its cluster; the host disposes it.
+        services.AddSingleton(provider =>
+        {
+            var warm = source(provider, Options(provider));
+            warm.Start();
+            return warm;
+        });
+        services.AddAkka(CanalAkka.SystemName, (akka, provider) =>
+        {
+            var options = Options(provider);
+            akka.WithCanal(options, CanalAkka.WriterSettings(options, options.Redirects()), provider.GetRequiredService<IDnsConfigStore>(),
+                provider.GetRequiredService<WarmSource>().Attach, system => start?.Invoke(provider, options, system));
+        });
+        return services;
+    }
+}

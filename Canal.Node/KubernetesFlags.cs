@@ -1,0 +1,23 @@
+using System.CommandLine;
+
+namespace Canal.Node;
+
+/// <summary>How the commands that talk to a cluster (<c>run</c>, <c>dns</c>) find it and CoreDNS's ConfigMap: declared once, shared.</summary>
+internal sealed class KubernetesFlags
+{
+    public Option<string> Kubeconfig { get; } = new("--kubeconfig") { Description = "Kubernetes mode: kubeconfig to use (default: in-cluster service account, else ~/.kube/config)." };
+
+    public Option<string> Context { get; } = new("--context") { Description = "Kubernetes mode: kubeconfig context (default: the current one)." };
+
+    public Option<string> CoreDnsNamespace { get; } = new("--coredns-namespace")
+    {
+        Description = "Kubernetes mode: namespace of CoreDNS's ConfigMap.",
+        DefaultValueFactory = _ => "kube-system",
+    };
+
+    public Option<string> CoreDnsConfigMap { get; } = new("--coredns-configmap")
+    {
+        Description = "Kubernetes mode: name of CoreDNS's ConfigMap.",
+        DefaultValueFactory = _ => "coredns",
+    };
+}
