@@ -1,4 +1,5 @@
 using System.Text.Json;
+using static Canal.Istio.JsonFields;
 
 namespace Canal.Istio;
 
@@ -59,9 +60,8 @@ public static class ManifestDecoder
     private static Manifests DecodeList(JsonElement list, string source, int documentIndex, string prefix, (string, string)? itemType)
     {
         var result = Manifests.Empty;
-        var index = 0;
-        foreach (var item in Array(list, "items", prefix))
-            result = result.Concat(Decode(item, source, documentIndex, $"{Path(prefix, "items")}[{index++}]", itemType));
+        foreach (var (item, path) in Items(list, "items", prefix))
+            result = result.Concat(Decode(item, source, documentIndex, path, itemType));
         return result;
     }
 
@@ -74,10 +74,8 @@ public static class ManifestDecoder
 
         foreach (var (routeKind, kind) in new[] { ("http", RouteKind.Http), ("tcp", RouteKind.Tcp), ("tls", RouteKind.Tls) })
         {
-            var index = 0;
-            foreach (var route in Array(spec, routeKind, specPath))
+            foreach (var (route, routePath) in Items(spec, routeKind, specPath))
             {
-                var routePath = $"{specPath}.{routeKind}[{index++}]";
                 if (route.ValueKind != JsonValueKind.Object)
                     throw new ManifestFieldException(routePath, $"expected an object, found {Describe(route)}");
                 ObjectKey? delegateTo = null;
@@ -88,14 +86,11 @@ public static class ManifestDecoder
                     delegateTo = new ObjectKey(OptionalString(delegation, "namespace", delegatePath) ?? key.Namespace, name);
                 }
                 var matches = new List<RouteMatch>();
-                var matchIndex = 0;
-                foreach (var match in Array(route, "match", routePath))
-                    matches.Add(DecodeMatch(match, $"{routePath}.match[{matchIndex++}]"));
+                foreach (var (match, matchPath) in Items(route, "match", routePath))
+                    matches.Add(DecodeMatch(match, matchPath));
                 var destinations = new List<RouteDestination>();
-                var destinationIndex = 0;
-                foreach (var weighted in Array(route, "route", routePath))
+                foreach (var (weighted, weightedPath) in Items(route, "route", routePath))
                 {
-                    var weightedPath = $"{routePath}.route[{destinationIndex++}]";
                     var destination = Object(weighted, "destination", weightedPath, required: true);
                     var destinationPath = weightedPath + ".destination";
                     var host = RequiredString(destination, "host", destinationPath);
@@ -130,10 +125,8 @@ public static class ManifestDecoder
         var spec = Object(gateway, "spec", prefix);
         var specPath = Path(prefix, "spec");
         var servers = new List<GatewayServer>();
-        var index = 0;
-        foreach (var server in Array(spec, "servers", specPath))
+        foreach (var (server, serverPath) in Items(spec, "servers", specPath))
         {
-            var serverPath = $"{specPath}.servers[{index++}]";
             var port = Object(server, "port", serverPath, required: true);
             var portPath = serverPath + ".port";
             var number = OptionalInt(port, "number", portPath) ?? throw new ManifestFieldException(portPath + ".number", "is required");
@@ -153,10 +146,8 @@ public static class ManifestDecoder
         var spec = Object(service, "spec", prefix);
         var specPath = Path(prefix, "spec");
         var ports = new List<ServicePort>();
-        var index = 0;
-        foreach (var port in Array(spec, "ports", specPath))
+        foreach (var (port, portPath) in Items(spec, "ports", specPath))
         {
-            var portPath = $"{specPath}.ports[{index++}]";
             if (port.ValueKind != JsonValueKind.Object)
                 throw new ManifestFieldException(portPath, $"expected an object, found {Describe(port)}");
             var number = OptionalInt(port, "port", portPath) ?? throw new ManifestFieldException(portPath + ".port", "is required");
@@ -186,102 +177,4 @@ public static class ManifestDecoder
 
     private static Manifests Failed(string source, int document, string field, string message) =>
         Manifests.Empty with { Errors = [new ManifestError(source, document, field, message)] };
-
-    private static string Path(string prefix, string field) => prefix.Length == 0 ? field : $"{prefix}.{field}";
-
-    private static JsonElement? Property(JsonElement obj, string name) =>
-        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
-            ? value
-            : null;
-
-    private static JsonElement Object(JsonElement obj, string name, string prefix, bool required = false) =>
-        OptionalObject(obj, name, prefix)
-        ?? (required ? throw new ManifestFieldException(Path(prefix, name), "is required") : default);
-
-    private static JsonElement? OptionalObject(JsonElement obj, string name, string prefix)
-    {
-        var value = Property(obj, name);
-        if (value is { ValueKind: not JsonValueKind.Object } wrong)
-            throw new ManifestFieldException(Path(prefix, name), $"expected an object, found {Describe(wrong)}");
-        return value;
-    }
-
-    private static IEnumerable<JsonElement> Array(JsonElement obj, string name, string prefix)
-    {
-        var value = Property(obj, name);
-        if (value == null)
-            return [];
-        if (value.Value.ValueKind != JsonValueKind.Array)
-            throw new ManifestFieldException(Path(prefix, name), $"expected a list, found {Describe(value.Value)}");
-        return value.Value.EnumerateArray();
-    }
-
-    private static string RequiredString(JsonElement obj, string name, string prefix) =>
-        OptionalString(obj, name, prefix) ?? throw new ManifestFieldException(Path(prefix, name), "is required");
-
-    private static string? OptionalString(JsonElement obj, string name, string prefix)
-    {
-        var value = Property(obj, name);
-        if (value is { ValueKind: not JsonValueKind.String } wrong)
-            throw new ManifestFieldException(Path(prefix, name), $"expected a string, found {Describe(wrong)}");
-        return value?.GetString();
-    }
-
-    private static int? OptionalInt(JsonElement obj, string name, string prefix)
-    {
-        var value = Property(obj, name);
-        if (value == null)
-            return null;
-        if (value.Value.ValueKind == JsonValueKind.Number && value.Value.TryGetInt32(out var number))
-            return number;
-        throw new ManifestFieldException(Path(prefix, name), $"expected a whole number, found {Describe(value.Value)}");
-    }
-
-    private static bool OptionalBool(JsonElement obj, string name, string prefix) => Property(obj, name) switch
-    {
-        null => false,
-        { ValueKind: JsonValueKind.True } => true,
-        { ValueKind: JsonValueKind.False } => false,
-        { } wrong => throw new ManifestFieldException(Path(prefix, name), $"expected a boolean, found {Describe(wrong)}"),
-    };
-
-    private static List<string> StringArray(JsonElement obj, string name, string prefix)
-    {
-        var result = new List<string>();
-        var index = 0;
-        foreach (var item in Array(obj, name, prefix))
-        {
-            if (item.ValueKind != JsonValueKind.String)
-                throw new ManifestFieldException($"{Path(prefix, name)}[{index}]", $"expected a string, found {Describe(item)}");
-            result.Add(item.GetString()!);
-            index++;
-        }
-        return result;
-    }
-
-    private static Dictionary<string, string> StringMap(JsonElement obj, string name, string prefix)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (OptionalObject(obj, name, prefix) is not { } map)
-            return result;
-        foreach (var entry in map.EnumerateObject())
-        {
-            result[entry.Name] = entry.Value.ValueKind switch
-            {
-                JsonValueKind.String => entry.Value.GetString()!,
-                _ => throw new ManifestFieldException($"{Path(prefix, name)}.{entry.Name}", $"expected a string, found {Describe(entry.Value)}"),
-            };
-        }
-        return result;
-    }
-
-    private static string Describe(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "a list",
-        JsonValueKind.String => $"the string {HostName.Quote(value.GetString()!)}",
-        JsonValueKind.Number => $"the number {value.GetRawText()}",
-        JsonValueKind.True or JsonValueKind.False => $"the boolean {value.GetRawText()}",
-        _ => "null",
-    };
 }
