@@ -26,36 +26,6 @@ internal sealed class CanalCmd
         HelpName = "table|json|yaml",
     }.AcceptOnlyFromAmong(Output.Formats);
 
-    public static readonly Option<string?> Endpoint = new("--endpoint")
-    {
-        Description = "The management API, host:port (default $CANAL_ENDPOINT, else 127.0.0.1:9110); also accepted as the first word.",
-        Recursive = true,
-    };
-
-    public static readonly Option<string?> Token = new("--token")
-    {
-        Description = "The bearer token itself (--token-file keeps it out of shell history).",
-        Recursive = true,
-    };
-
-    public static readonly Option<FileInfo?> TokenFile = new("--token-file")
-    {
-        Description = "A file holding the bearer token (the server's --management-token-file); default $CANAL_TOKEN.",
-        Recursive = true,
-    };
-
-    public static readonly Option<string?> Pod = new("--pod")
-    {
-        Description = "Reach the API of this pod through kubectl port-forward (as a kubectl plugin).",
-        Recursive = true,
-    };
-
-    public static readonly Option<string?> PodNamespace = new("--pod-namespace")
-    {
-        Description = "The namespace of --pod (default: kubectl's current namespace).",
-        Recursive = true,
-    };
-
     private readonly Connection _connection;
 
     public CanalCmd(Connection connection)
@@ -63,7 +33,7 @@ internal sealed class CanalCmd
         _connection = connection;
         Root = new RootCommand("canal-cmd: inspect a running Canal. Without a command: an interactive prompt.")
         {
-            Format, Endpoint, Token, TokenFile, Pod, PodNamespace,
+            Format, ConnectionOptions.Endpoint, ConnectionOptions.Token, ConnectionOptions.TokenFile, ConnectionOptions.Pod, ConnectionOptions.PodNamespace,
             Cluster(), Sharding(), Actor(), Canal(),
             Leaf("version", "canal-cmd's version and the server's", async call =>
             {

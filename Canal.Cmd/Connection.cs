@@ -16,9 +16,9 @@ internal sealed class Connection(string? leadingEndpoint) : IDisposable
     {
         if (_client != null)
             return _client;
-        var endpoint = parsed.GetValue(CanalCmd.Endpoint) ?? leadingEndpoint ?? Environment.GetEnvironmentVariable("CANAL_ENDPOINT") ?? DefaultEndpoint;
-        var token = parsed.GetValue(CanalCmd.Token) ?? Environment.GetEnvironmentVariable("CANAL_TOKEN");
-        if (parsed.GetValue(CanalCmd.TokenFile) is { } file)
+        var endpoint = parsed.GetValue(ConnectionOptions.Endpoint) ?? leadingEndpoint ?? Environment.GetEnvironmentVariable("CANAL_ENDPOINT") ?? DefaultEndpoint;
+        var token = parsed.GetValue(ConnectionOptions.Token) ?? Environment.GetEnvironmentVariable("CANAL_TOKEN");
+        if (parsed.GetValue(ConnectionOptions.TokenFile) is { } file)
         {
             try
             {
@@ -29,11 +29,11 @@ internal sealed class Connection(string? leadingEndpoint) : IDisposable
                 throw new ConnectionException($"--token-file {file.FullName}: {e.Message}", CanalCmd.Misused);
             }
         }
-        if (parsed.GetValue(CanalCmd.Pod) is { } pod)
+        if (parsed.GetValue(ConnectionOptions.Pod) is { } pod)
         {
             try
             {
-                _forward = await PortForward.Start(pod, parsed.GetValue(CanalCmd.PodNamespace));
+                _forward = await PortForward.Start(pod, parsed.GetValue(ConnectionOptions.PodNamespace));
                 endpoint = _forward.Endpoint;
             }
             catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or OperationCanceledException)

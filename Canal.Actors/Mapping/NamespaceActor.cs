@@ -11,7 +11,7 @@ namespace Canal.Mapping;
 /// pushes the namespace's full claim set to the DnsWriter, one push in flight (changes arriving meanwhile
 /// ride on the next). A claim is acknowledged only once the DnsWriter holds a set that contains it.
 /// </summary>
-public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithUnboundedStash
+public sealed partial class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithUnboundedStash
 {
     /// <summary>Claims recorded before a snapshot is due; it is taken once the namespace is quiet.</summary>
     private const int SnapshotEvery = 200;
@@ -229,59 +229,13 @@ public sealed class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithU
             _claims.Remove(stale);
     }
 
-    private void AnswerWhenAccepted(IActorRef replyTo, object reply, long needed)
-    {
-        if (_acceptedVersion >= needed)
-        {
-            replyTo.Tell(reply);
-            return;
-        }
-        _waiting.Add((replyTo, reply, needed));
-        PushIfBehind();
-    }
-
-    private void PushIfBehind()
-    {
-        if (_pushing || _acceptedVersion >= _version && _waiting.Count == 0)
-            return;
-        _pushing = true;
-        var claims = Current();
-        _dnsWriter.Ask<NamespaceClaimsAccepted>(claims, _askTimeout).PipeTo(Self,
-            success: accepted => new Pushed(accepted.Version),
-            failure: e => new PushFailed(e));
-    }
-
-    private void OnPushed(Pushed pushed)
-    {
-        _pushing = false;
-        _acceptedVersion = Math.Max(_acceptedVersion, pushed.Version);
-        foreach (var waiting in _waiting.Where(w => w.Needed <= _acceptedVersion).ToList())
-        {
-            waiting.ReplyTo.Tell(waiting.Reply);
-            _waiting.Remove(waiting);
-        }
-        PushIfBehind();
-    }
-
-    private NamespaceClaims Current() =>
-        new(_namespace, _version, [.. _claims.Values.Where(c => !c.IsRelease).OrderBy(c => c.Claimer)]);
-
     /// <summary>Claims to store, and who waits for them with which answer.</summary>
     private sealed record Pending(IReadOnlyList<NamespaceClaim> Claims, IActorRef ReplyTo, object Reply);
 
     private sealed record Registered;
 
-    private sealed record Push
-    {
-        public static readonly Push Instance = new();
-    }
-
     private sealed record TakeSnapshot
     {
         public static readonly TakeSnapshot Instance = new();
     }
-
-    private sealed record Pushed(long Version);
-
-    private sealed record PushFailed(Exception Cause);
 }
