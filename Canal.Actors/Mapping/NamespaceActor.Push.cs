@@ -1,8 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
-using Akka.Persistence;
 using Canal.DnsWriter;
-using Canal.Istio;
 
 namespace Canal.Mapping;
 

@@ -67,9 +67,7 @@ public static class ManifestDecoder
 
     public static VirtualService DecodeVirtualService(JsonElement vs, string prefix = "")
     {
-        var key = Metadata(vs, prefix, out var resourceVersion, out var generation);
-        var spec = Object(vs, "spec", prefix);
-        var specPath = Path(prefix, "spec");
+        var (key, spec, specPath) = KeyAndSpec(vs, prefix, out var resourceVersion, out var generation);
         var routes = new List<Route>();
 
         foreach (var (routeKind, kind) in new[] { ("http", RouteKind.Http), ("tcp", RouteKind.Tcp), ("tls", RouteKind.Tls) })
@@ -121,9 +119,7 @@ public static class ManifestDecoder
 
     public static Gateway DecodeGateway(JsonElement gateway, string prefix = "")
     {
-        var key = Metadata(gateway, prefix, out _, out _);
-        var spec = Object(gateway, "spec", prefix);
-        var specPath = Path(prefix, "spec");
+        var (key, spec, specPath) = KeyAndSpec(gateway, prefix, out _, out _);
         var servers = new List<GatewayServer>();
         foreach (var (server, serverPath) in Items(spec, "servers", specPath))
         {
@@ -142,9 +138,7 @@ public static class ManifestDecoder
 
     public static ClusterService DecodeService(JsonElement service, string prefix = "")
     {
-        var key = Metadata(service, prefix, out _, out _);
-        var spec = Object(service, "spec", prefix);
-        var specPath = Path(prefix, "spec");
+        var (key, spec, specPath) = KeyAndSpec(service, prefix, out _, out _);
         var ports = new List<ServicePort>();
         foreach (var (port, portPath) in Items(spec, "ports", specPath))
         {
@@ -158,6 +152,10 @@ public static class ManifestDecoder
             clusterIPs = [clusterIP];
         return new ClusterService(key, StringMap(spec, "selector", specPath), ports, [.. clusterIPs.Where(ip => ip != "None" && ip != "")]);
     }
+
+    /// <summary>An object's key (from its metadata), its spec and the spec's path.</summary>
+    private static (ObjectKey Key, JsonElement Spec, string SpecPath) KeyAndSpec(JsonElement obj, string prefix, out string? resourceVersion, out long generation) =>
+        (Metadata(obj, prefix, out resourceVersion, out generation), Object(obj, "spec", prefix), Path(prefix, "spec"));
 
     private static ObjectKey Metadata(JsonElement obj, string prefix, out string? resourceVersion, out long generation)
     {
