@@ -81,7 +81,7 @@ public sealed partial class DnsWriterActor
             Timers.StartPeriodicTimer("drift", WriteNow.Instance, _settings.DriftCheck);
             if (after == AfterSync.Pause)
             {
-                NoteChange();
+                // A resume schedules the write.
                 Become(Paused);
                 return;
             }
@@ -112,12 +112,8 @@ public sealed partial class DnsWriterActor
         });
         Command<ResyncRequested>(_ => { });
         Command<WriteNow>(_ => { });
-        Command<RequestListing>(_ => { });
-        Command<SyncCompleted>(_ => { });
-        Command<NamespacesReported>(_ => { });
-        Command<SweepFinished>(_ => { });
-        Command<SyncFailed>(_ => { });
-        Common(phase, () => { }, busy: false, paused: () => after == AfterSync.Pause);
+        // Changes are taken in and written once the barrier opens: until then they are all pending.
+        Common(phase, () => { }, busy: true, paused: () => after == AfterSync.Pause);
     }
 
     /// <summary>The same barrier behaviour, opening into <paramref name="after"/>.</summary>

@@ -26,7 +26,7 @@ public sealed partial class DnsWriterActor
         Ready(NoteChange, busy: true);
     }
 
-    /// <summary>One read and write in flight. A resync or a restore waits for it: neither may race a write.</summary>
+    /// <summary>One read and write in flight. A resync, a restore or a resume waits for it: none may race a write, and they keep their order.</summary>
     private void Writing()
     {
         Command<ConfigRead>(OnConfigRead);
@@ -39,8 +39,8 @@ public sealed partial class DnsWriterActor
         });
         Command<ResyncRequested>(_ => Stash.Stash());
         Command<RestoreBackup>(_ => Stash.Stash());
+        Command<ResumeWrites>(_ => Stash.Stash());
         Command<WriteNow>(_ => { });
-        Command<ResumeWrites>(_ => Resumed(NoteChange));
         Common(SyncPhase.Ready, NoteChange, busy: true, paused: () => false);
     }
 

@@ -64,7 +64,7 @@ public sealed partial class DnsWriterActor : ReceivePersistentActor, IWithTimers
     /// <summary>What every behaviour shares: taking in state, answering queries, the journal's housekeeping.</summary>
     /// <param name="phase">How the status names this behaviour.</param>
     /// <param name="onChange">What this behaviour does when the desired state changed.</param>
-    /// <param name="busy">True while a write is in flight or waits out a backoff.</param>
+    /// <param name="busy">True while a write is in flight, waits out a backoff, or waits for the barrier.</param>
     /// <param name="paused">True while writing is paused (now, or once the barrier passes).</param>
     private void Common(SyncPhase phase, Action onChange, bool busy, Func<bool> paused)
     {
@@ -102,10 +102,16 @@ public sealed partial class DnsWriterActor : ReceivePersistentActor, IWithTimers
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(f => _log.Warning("old journal entries not deleted: {0}", f.Cause.Message));
 
-        // Answers to a read or write that a behaviour no longer waits for (an earlier incarnation's): not ours to finish.
+        // Answers no behaviour waits for any more: a read or write of an earlier incarnation, a listing answered twice
+        // (requests repeat every 2 s), a sweep of an earlier epoch.
         Command<ConfigRead>(_ => { });
         Command<WriteFinished>(_ => { });
         Command<StoreFailed>(_ => { });
+        Command<RequestListing>(_ => { });
+        Command<SyncCompleted>(_ => { });
+        Command<NamespacesReported>(_ => { });
+        Command<SweepFinished>(_ => { });
+        Command<SyncFailed>(_ => { });
     }
 
     private static void Then(Action onChange, Action change)

@@ -63,6 +63,9 @@ internal sealed class CanalMetrics
     /// <summary>Asks the actors for what the next collection reports.</summary>
     public async Task Refresh()
     {
+        // A counter is exported once something was recorded: zero, so that a first restart or failure shows as an increase.
+        WatchRestarts.Add(0);
+        EventFailures.Add(0);
         var sharding = ClusterSharding.Get(_system);
         var regions = new List<(string, int)>();
         foreach (var type in sharding.ShardTypeNames.Order())

@@ -198,6 +198,8 @@ internal static class ManagementApi
         var metrics = app.Services.GetRequiredService<CanalMetrics>();
         app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: scrape => scrape.Use(async (context, next) =>
         {
+            // Always the classic text format: OpenMetrics would append _total to a counter such as canal_dns_write_latency_seconds_sum.
+            context.Request.Headers.Accept = "text/plain";
             await metrics.Refresh();
             await next(context);
         }), optionsName: null);

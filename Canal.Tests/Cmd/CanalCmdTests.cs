@@ -256,6 +256,27 @@ public sealed class CanalCmdTests(LocalNode node) : IClassFixture<LocalNode>
         }
     }
 
+    [Fact]
+    public async Task The_metrics_keep_their_Prometheus_names_types_and_labels_whatever_format_the_scraper_asks_for()
+    {
+        using var http = new HttpClient();
+        // Prometheus asks for OpenMetrics first; Canal answers in the classic text format, so its names stay as they are.
+        http.DefaultRequestHeaders.Accept.ParseAdd("application/openmetrics-text;version=1.0.0");
+        var metrics = await http.GetStringAsync($"http://{node.Endpoint}/metrics");
+
+        Assert.True(PrometheusText.Value(metrics, "canal_dns_writes_total") >= 1);
+        Assert.True(PrometheusText.Value(metrics, "canal_hosts", ("status", "redirected")) >= 1);
+        Assert.Equal(1, PrometheusText.Value(metrics, "canal_sync_barrier_passed"));
+        Assert.Equal(1, PrometheusText.Value(metrics, "canal_dns_writer_up"));
+        Assert.Equal(0, PrometheusText.Value(metrics, "canal_watch_restarts_total"));
+        Assert.Equal(0, PrometheusText.Value(metrics, "canal_events_failed_total"));
+        Assert.True(PrometheusText.Value(metrics, "canal_entities", ("region", "namespace")) >= 1);
+        Assert.True(PrometheusText.Value(metrics, "process_working_set_bytes") > 0);
+        Assert.True(PrometheusText.Value(metrics, "dotnet_gc_heap_bytes") > 0);
+        Assert.Contains("# TYPE canal_dns_write_latency_seconds_sum counter", metrics);
+        Assert.DoesNotContain("otel_scope", metrics);
+    }
+
     [Theory]
     [InlineData("a missing manifest directory", "--manifests", "missing", "error: manifest directory missing does not exist")]
     [InlineData("a debounce longer than the max delay", "--debounce-ms", "2000", "error: --debounce-ms must be at least 0 and --max-delay-ms at least the debounce")]

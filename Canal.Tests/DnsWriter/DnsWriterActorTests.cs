@@ -244,6 +244,36 @@ public sealed class DnsWriterActorTests : TestKit
     }
 
     [Fact]
+    public void A_restore_then_a_resume_sent_during_a_write_wait_for_it_and_are_taken_in_order()
+    {
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        store.BeforeWrite = _ =>
+        {
+            entered.Set();
+            release.Wait(TimeSpan.FromSeconds(10));
+        };
+        var writer = StartWriter(store);
+        writer.Tell(Claims("default", (Reviews, [Host(1)])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        CompleteSync(writer, Reviews);
+        Assert.True(entered.Wait(TimeSpan.FromSeconds(10)));
+
+        writer.Tell(RestoreBackup.Instance);
+        writer.Tell(ResumeWrites.Instance);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        store.BeforeWrite = null;
+        release.Set();
+
+        Assert.True(ExpectMsg<BackupRestored>().Restored);
+        ExpectMsg<WritesResumed>();
+        AwaitIdle(writer);
+        Assert.False(Status(writer).Paused);
+        Assert.Contains($"rewrite name exact {Host(1)} ", store.Content);
+    }
+
+    [Fact]
     public void A_store_that_fails_for_a_while_is_retried_until_the_write_lands()
     {
         var store = new InMemoryDnsConfigStore(Kubeadm);
