@@ -68,7 +68,7 @@ internal static class CanalServices
             return KubernetesConnection.Create(options.Kubeconfig, options.Context, new ApiRefusals { Logger = Logger(provider) });
         });
         // Owned by the host, so it is disposed (its posting loop stopped) when the host stops; made only when Events are on.
-        services.AddSingleton(provider => new VirtualServiceEvents(provider.GetRequiredService<IKubernetes>(), Logger(provider)));
+        services.AddSingleton(provider => new VirtualServiceEvents(provider.GetRequiredService<IKubernetes>(), Logger(provider)).Start());
         return services.AddCanal(
             (provider, options) =>
             {

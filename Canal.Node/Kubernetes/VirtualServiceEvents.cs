@@ -53,7 +53,13 @@ internal sealed partial class VirtualServiceEvents : IDisposable
         _logger = logger;
         _clock = clock ?? TimeProvider.System;
         _overall = new TokenBucket(OverallPerSecond, TimeSpan.FromSeconds(1.0 / OverallPerSecond), _clock);
+    }
+
+    /// <summary>Starts the posting loop (stopped by <see cref="Dispose"/>).</summary>
+    public VirtualServiceEvents Start()
+    {
         _ = Task.Run(Post);
+        return this;
     }
 
     private sealed record News(ObjectKey VirtualService, string Host, string Type, string Reason, string Message);

@@ -25,7 +25,7 @@ public sealed class VirtualServiceEventsTests
     {
         await using var server = await KubeApiServer.StartAsync();
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var events = new VirtualServiceEvents(Client(server), NullLogger.Instance, clock);
+        using var events = new VirtualServiceEvents(Client(server), NullLogger.Instance, clock).Start();
         var vs = new ObjectKey("default", "many");
         var hosts = Enumerable.Range(0, VirtualServiceEvents.PerObjectBurst + 5).Select(i => $"svc-{i}.default.svc.cluster.local").ToArray();
 
@@ -49,7 +49,7 @@ public sealed class VirtualServiceEventsTests
         await using var server = await KubeApiServer.StartAsync();
         var vs = new ObjectKey("default", "flip");
         const string host = "reviews.default.svc.cluster.local";
-        using (var events = new VirtualServiceEvents(Client(server), NullLogger.Instance))
+        using (var events = new VirtualServiceEvents(Client(server), NullLogger.Instance).Start())
         {
             events.Observe(Plan(vs, HostStatus.Redirected, host));
             await Eventually.True(() => Requests(server, "create") == 1, "Redirected");
@@ -61,7 +61,7 @@ public sealed class VirtualServiceEventsTests
         var redirected = Assert.Single(server.List("", "v1", "events", "default"), e => (string?)e["reason"] == "Redirected");
         Assert.Equal(2, (int?)redirected["count"]);
 
-        using var next = new VirtualServiceEvents(Client(server), NullLogger.Instance);
+        using var next = new VirtualServiceEvents(Client(server), NullLogger.Instance).Start();
         next.TookOver();
         next.Observe(Plan(vs, HostStatus.Redirected, host));
         next.Observe(Plan(new ObjectKey("default", "other"), HostStatus.Redirected, host));
@@ -73,7 +73,7 @@ public sealed class VirtualServiceEventsTests
     public async Task A_VirtualService_no_plan_names_any_more_is_forgotten_and_a_new_one_of_that_name_gets_its_own_Event()
     {
         await using var server = await KubeApiServer.StartAsync();
-        using var events = new VirtualServiceEvents(Client(server), NullLogger.Instance);
+        using var events = new VirtualServiceEvents(Client(server), NullLogger.Instance).Start();
         var vs = new ObjectKey("default", "recreated");
         const string host = "reviews.default.svc.cluster.local";
 
@@ -94,8 +94,8 @@ public sealed class VirtualServiceEventsTests
         var vs = new ObjectKey("default", "handed-over");
         const string host = "reviews.default.svc.cluster.local";
         // Both replicas run from the start; only the one with the DnsWriter gets plans, after its sync barrier.
-        using var standby = new VirtualServiceEvents(Client(server), NullLogger.Instance);
-        using (var first = new VirtualServiceEvents(Client(server), NullLogger.Instance))
+        using var standby = new VirtualServiceEvents(Client(server), NullLogger.Instance).Start();
+        using (var first = new VirtualServiceEvents(Client(server), NullLogger.Instance).Start())
         {
             first.Observe(Plan(vs, HostStatus.Redirected, host));
             await Eventually.True(() => Requests(server, "create") == 1, "the first replica's Event");
