@@ -1,8 +1,5 @@
-using Canal.Node.Management;
 using Canal.Istio;
 using k8s;
-using k8s.Autorest;
-using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace Canal.Node.Kubernetes;
