@@ -21,8 +21,9 @@ public sealed record CanalGateway(Gateway Gateway, ObjectKey ServiceKey, string 
     /// A selector that contains the canal workload's labels (<c>{app: canal-gateway, tier: payments}</c> for
     /// <c>app=canal-gateway</c>) picks only canal gateway pods, however many more labels it asks for.
     /// </summary>
+    /// <remarks>A Gateway that names its own DNS target (a Gateway API Gateway of a canal class) is one by its class.</remarks>
     public static bool IsCanal(Gateway gateway, RedirectOptions options) =>
-        options.GatewayWorkload.Count > 0 && Contains(gateway.Selector, options.GatewayWorkload);
+        gateway.DnsTarget != null || options.GatewayWorkload.Count > 0 && Contains(gateway.Selector, options.GatewayWorkload);
 
     /// <summary>The canal gateways among <paramref name="gateways"/>, each with its Service resolved.</summary>
     public static IReadOnlyDictionary<ObjectKey, CanalGateway> Find(
@@ -32,6 +33,12 @@ public sealed record CanalGateway(Gateway Gateway, ObjectKey ServiceKey, string 
         var result = new Dictionary<ObjectKey, CanalGateway>();
         foreach (var gateway in gateways.Where(g => IsCanal(g, options)))
         {
+            if (gateway.DnsTarget is { } target)
+            {
+                var targeted = byNamespace[target.Namespace].FirstOrDefault(s => s.Key == target);
+                result[gateway.Key] = new CanalGateway(gateway, target, HostName.ServiceFqdn(target, options.ClusterDomain), targeted);
+                continue;
+            }
             var inNamespace = byNamespace[gateway.Key.Namespace].ToList();
             // A Service whose selector contains the Gateway's sends only to pods the Gateway configures; one that
             // selects fewer labels may also reach canal pods of another Gateway, which would not route these hosts.

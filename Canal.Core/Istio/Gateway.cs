@@ -6,6 +6,12 @@ public sealed record Gateway(
     IReadOnlyDictionary<string, string> Selector,
     IReadOnlyList<GatewayServer> Servers)
 {
+    /// <summary>
+    /// The Service DNS points at, when the Gateway says so itself: a Gateway API Gateway (its automated deployment's
+    /// Service, or the Service its address names). Null for an Istio Gateway, whose Service is found by its selector.
+    /// </summary>
+    public ObjectKey? DnsTarget { get; init; }
+
     public IEnumerable<int> Ports => Servers.Select(s => s.Port).Distinct().Order();
 }
 

@@ -14,6 +14,9 @@ public sealed record RedirectOptions
     /// <summary>The mesh's <c>defaultVirtualServiceExportTo</c>: where a VirtualService without <c>exportTo</c> is visible (Istio's default: everywhere).</summary>
     public IReadOnlyList<string> DefaultExportTo { get; init; } = ["*"];
 
+    /// <summary>Gateway API: the <c>gatewayClassName</c>s whose Gateways are canal gateways (a GatewayClass of Istio's controller).</summary>
+    public IReadOnlyList<string> GatewayClasses { get; init; } = ["canal"];
+
     /// <summary>The gateway Service assumed, in the Gateway's namespace, when no Service there selects the Gateway's pods and none has this name.</summary>
     public string GatewayServiceName { get; init; } = "canal";
 

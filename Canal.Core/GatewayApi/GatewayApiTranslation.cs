@@ -1,0 +1,161 @@
+using Canal.Istio;
+
+namespace Canal.GatewayApi;
+
+/// <summary>What Canal reads of the Gateway API: Gateways, routes of every kind, ReferenceGrants, and the labels of namespaces (for selectors).</summary>
+public sealed record GatewayApiObjects(
+    IReadOnlyList<ApiGateway> Gateways,
+    IReadOnlyList<ApiRoute> Routes,
+    IReadOnlyList<ReferenceGrant> Grants,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> NamespaceLabels)
+{
+    public static readonly GatewayApiObjects Empty = new([], [], [], new Dictionary<string, IReadOnlyDictionary<string, string>>());
+}
+
+/// <summary>Why a Gateway, a route or one of its backends gives no host to redirect; <paramref name="Kind"/> is the object's (Gateway, HTTPRoute, …).</summary>
+public sealed record ApiProblem(string Kind, ObjectKey Object, string Path, string Reason);
+
+/// <summary>The Gateway API in Canal's model: canal gateways as <see cref="Gateway"/>s, attached routes as <see cref="VirtualService"/>s.</summary>
+public sealed record Translation(IReadOnlyList<Gateway> Gateways, IReadOnlyList<VirtualService> VirtualServices, IReadOnlyList<ApiProblem> Problems);
+
+/// <summary>
+/// Turns the Gateway API into what Canal already decides on, as istiod itself turns it into Istio config: a Gateway of a
+/// canal class becomes a Gateway whose DNS target is the Service of its deployment, and a route becomes a VirtualService
+/// (named <c>Kind:name</c>, which no Kubernetes object can be) whose routes send each backend to the listeners that accept
+/// the route. The Gateway API's rules (<see cref="RouteAttachment"/>, <see cref="BackendResolution"/>) are applied here,
+/// so the rest of the pipeline (reference counting, the port guard, readiness) applies to routes unchanged.
+/// </summary>
+public static class GatewayApiTranslation
+{
+    public static Translation Translate(GatewayApiObjects objects, RedirectOptions options)
+    {
+        var problems = new List<ApiProblem>();
+        var canal = new Dictionary<ObjectKey, ApiGateway>();
+        var gateways = new List<Gateway>();
+        foreach (var gateway in objects.Gateways.Where(g => options.GatewayClasses.Contains(g.ClassName)).OrderBy(g => g.Key))
+        {
+            if (Target(gateway, options.ClusterDomain, out var reason) is not { } target)
+            {
+                problems.Add(new ApiProblem("Gateway", gateway.Key, "spec.addresses", reason));
+                continue;
+            }
+            canal[gateway.Key] = gateway;
+            gateways.Add(new Gateway(KeyOf(gateway.Key), new Dictionary<string, string>(), [.. gateway.Listeners.Select(Server)]) { DnsTarget = target });
+        }
+        var virtualServices = new List<VirtualService>();
+        foreach (var route in objects.Routes.OrderBy(r => r.Kind).ThenBy(r => r.Key))
+        {
+            if (Translate(route, canal, objects, options, problems) is { } vs)
+                virtualServices.Add(vs);
+        }
+        return new Translation(gateways, virtualServices, problems);
+    }
+
+    /// <summary>The key of the Gateway a Gateway API Gateway becomes: <c>Gateway:name</c>, apart from any Istio Gateway.</summary>
+    public static ObjectKey KeyOf(ObjectKey gateway) => new(gateway.Namespace, $"Gateway:{gateway.Name}");
+
+    /// <summary>The key of the VirtualService a route becomes: <c>HTTPRoute:name</c>.</summary>
+    public static ObjectKey KeyOf(ApiRouteKind kind, ObjectKey route) => new(route.Namespace, $"{kind}:{route.Name}");
+
+    /// <summary>
+    /// The Service clients are sent to: an automated deployment's (<c>name-class</c> in the Gateway's namespace, as
+    /// istiod creates it), or, for a manual deployment, the Service its one Hostname address names.
+    /// </summary>
+    private static ObjectKey? Target(ApiGateway gateway, string clusterDomain, out string reason)
+    {
+        reason = "";
+        var addresses = gateway.Addresses;
+        if (addresses.Count == 0 || addresses is [{ Type: "IPAddress" }])
+            return new ObjectKey(gateway.Key.Namespace, $"{gateway.Key.Name}-{gateway.ClassName}");
+        if (addresses is [{ Type: "Hostname", Value: var value }])
+        {
+            if (!value.Contains('.'))
+                return new ObjectKey(gateway.Key.Namespace, value);
+            var suffix = $".svc.{clusterDomain}";
+            var parts = value.TrimEnd('.').EndsWith(suffix, StringComparison.Ordinal) ? value.TrimEnd('.')[..^suffix.Length].Split('.') : [];
+            if (parts.Length == 2)
+                return new ObjectKey(parts[1], parts[0]);
+            reason = $"its address {value} is not a Service of this cluster (name.namespace.svc.{clusterDomain}), so Canal cannot point DNS at it";
+            return null;
+        }
+        reason = "a manual deployment with several addresses: Canal needs one Hostname address naming the gateway's Service";
+        return null;
+    }
+
+    private static GatewayServer Server(Listener listener) => listener.Protocol.ToUpperInvariant() switch
+    {
+        "TLS" when string.Equals(listener.TlsMode, "Passthrough", StringComparison.OrdinalIgnoreCase) => new(listener.Port, "TLS", ["*/*"], "PASSTHROUGH"),
+        "TLS" => new(listener.Port, "TLS", ["*/*"], "SIMPLE"),
+        var protocol => new(listener.Port, protocol, ["*/*"]),
+    };
+
+    private static VirtualService? Translate(ApiRoute route, IReadOnlyDictionary<ObjectKey, ApiGateway> canal, GatewayApiObjects objects, RedirectOptions options, List<ApiProblem> problems)
+    {
+        var labels = objects.NamespaceLabels.GetValueOrDefault(route.Key.Namespace) ?? new Dictionary<string, string>();
+        var accepted = new List<(ApiGateway Gateway, Listener Listener)>();
+        for (var i = 0; i < route.Parents.Count; i++)
+        {
+            var parent = route.Parents[i];
+            // Parents that are not canal gateways (another class, a Service for the mesh) are not Canal's to judge.
+            if (canal.Values.FirstOrDefault(g => RouteAttachment.Names(parent, route.Key.Namespace, g.Key)) is not { } gateway)
+                continue;
+            var attachment = RouteAttachment.Attach(route, parent, gateway, labels);
+            if (attachment.Reason is { } reason)
+                problems.Add(new ApiProblem(route.Kind.ToString(), route.Key, $"spec.parentRefs[{i}]", $"not attached to gateway {gateway.Key} ({reason})"));
+            accepted.AddRange(attachment.Listeners.Select(l => (gateway, l)));
+        }
+        if (accepted.Count == 0)
+            return null;
+
+        var routes = new List<Route>();
+        foreach (var resolved in route.Backends.Select(b => BackendResolution.Resolve(route, b, objects.Grants)))
+        {
+            if (resolved.Service is not { } service)
+            {
+                problems.Add(new ApiProblem(route.Kind.ToString(), route.Key, resolved.Backend.Path, resolved.SkipReason!));
+                continue;
+            }
+            var fqdn = HostName.ServiceFqdn(service, options.ClusterDomain);
+            // A client asks for the Service by its name: the gateway routes it only where the route's hostnames cover it.
+            var matches = accepted.Where(a => Covers(a.Listener, route, fqdn))
+                .Select(a => new RouteMatch([$"{a.Gateway.Key.Namespace}/{KeyOf(a.Gateway.Key).Name}"], a.Listener.Port, false, ["*"]))
+                .ToList();
+            if (matches.Count == 0)
+            {
+                problems.Add(new ApiProblem(route.Kind.ToString(), route.Key, resolved.Backend.Path,
+                    $"no hostname of the route covers {fqdn} on the listeners that accept it, so the gateway would answer its clients 404"));
+                continue;
+            }
+            routes.Add(new Route(KindOf(route.Kind), resolved.Backend.Path, matches, [new RouteDestination(fqdn, resolved.Backend.Port, resolved.Backend.Path)]));
+        }
+        var parents = accepted.Select(a => $"{a.Gateway.Key.Namespace}/{KeyOf(a.Gateway.Key).Name}").Distinct().Order(StringComparer.Ordinal).ToList();
+        return new VirtualService(KeyOf(route.Kind, route.Key), route.ResourceVersion, 0, ["*"], parents, ["*"], routes);
+    }
+
+    /// <summary>Whether a client's request for <paramref name="fqdn"/> is one <paramref name="listener"/> routes by <paramref name="route"/>'s hostnames.</summary>
+    private static bool Covers(Listener listener, ApiRoute route, string fqdn)
+    {
+        if (route.Kind == ApiRouteKind.TCPRoute)
+            return true;
+        var routeHosts = route.Hostnames.Count > 0 ? route.Hostnames : ["*"];
+        // What the listener serves of the route's hostnames: the narrower of each pair that intersects.
+        var served = listener.Hostname is not { } own
+            ? routeHosts
+            : routeHosts.Where(h => h == "*" || RouteAttachment.Intersect(h, own)).Select(h => Narrower(h, own));
+        return served.Any(h => HostPattern.Covers(h, fqdn));
+    }
+
+    private static string Narrower(string routeHost, string listenerHost)
+    {
+        if (routeHost == "*" || routeHost.StartsWith("*.", StringComparison.Ordinal) && !listenerHost.StartsWith("*.", StringComparison.Ordinal))
+            return listenerHost;
+        return routeHost.Length >= listenerHost.Length ? routeHost : listenerHost;
+    }
+
+    private static RouteKind KindOf(ApiRouteKind kind) => kind switch
+    {
+        ApiRouteKind.TCPRoute => RouteKind.Tcp,
+        ApiRouteKind.TLSRoute => RouteKind.Tls,
+        _ => RouteKind.Http,
+    };
+}
