@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Canal.Dns;
 using Canal.Istio;
+using Canal.Reading;
 using Canal.Node.Local;
 
 namespace Canal.Node;

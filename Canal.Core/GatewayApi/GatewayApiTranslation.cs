@@ -10,6 +10,14 @@ public sealed record GatewayApiObjects(
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> NamespaceLabels)
 {
     public static readonly GatewayApiObjects Empty = new([], [], [], new Dictionary<string, IReadOnlyDictionary<string, string>>());
+
+    public bool IsEmpty => Gateways.Count == 0 && Routes.Count == 0;
+
+    public GatewayApiObjects Concat(GatewayApiObjects other) => new(
+        [.. Gateways, .. other.Gateways],
+        [.. Routes, .. other.Routes],
+        [.. Grants, .. other.Grants],
+        NamespaceLabels.Concat(other.NamespaceLabels).GroupBy(n => n.Key).ToDictionary(g => g.Key, g => g.Last().Value));
 }
 
 /// <summary>Why a Gateway, a route or one of its backends gives no host to redirect; <paramref name="Kind"/> is the object's (Gateway, HTTPRoute, …).</summary>

@@ -4,66 +4,14 @@ using static Canal.Istio.JsonFields;
 namespace Canal.Istio;
 
 /// <summary>
-/// Decodes one Kubernetes object (from a file or the API) into Canal's model. Unknown fields are ignored;
-/// a field of the wrong shape is an error naming its path. Kinds Canal does not use are skipped.
+/// Decodes one Istio VirtualService or Gateway, or a Service (from a file or the API), into Canal's model. Unknown
+/// fields are ignored; a field of the wrong shape is an error naming its path.
 /// </summary>
 public static class ManifestDecoder
 {
     public const string IstioGroup = "networking.istio.io";
     public static readonly IReadOnlyList<string> IstioVersions = ["v1", "v1beta1", "v1alpha3"];
     private const string DefaultNamespace = "default";
-
-    public static Manifests Decode(JsonElement document, string source, int documentIndex) =>
-        Decode(document, source, documentIndex, "");
-
-    /// <param name="itemType">For the items of a typed list (<c>VirtualServiceList</c>), the apiVersion and kind they
-    /// have when they leave them out, as the Kubernetes API returns them.</param>
-    private static Manifests Decode(JsonElement document, string source, int documentIndex, string prefix, (string ApiVersion, string Kind)? itemType = null)
-    {
-        if (document.ValueKind == JsonValueKind.Null)
-            return Manifests.Empty;
-        if (document.ValueKind != JsonValueKind.Object)
-            return Failed(source, documentIndex, prefix, $"expected an object, found {Describe(document)}");
-        try
-        {
-            var apiVersion = OptionalString(document, "apiVersion", prefix) ?? itemType?.ApiVersion;
-            var kind = OptionalString(document, "kind", prefix) ?? itemType?.Kind;
-            // Files without apiVersion and kind (values files, kustomizations, …) are not manifests.
-            if (apiVersion == null && kind == null)
-                return Manifests.Empty;
-            if (apiVersion == null)
-                throw new ManifestFieldException(Path(prefix, "apiVersion"), "is required");
-            if (kind == null)
-                throw new ManifestFieldException(Path(prefix, "kind"), "is required");
-
-            var (group, version) = SplitApiVersion(apiVersion);
-            if (kind.EndsWith("List", StringComparison.Ordinal) && document.TryGetProperty("items", out _))
-                return DecodeList(document, source, documentIndex, prefix, kind == "List" ? null : (apiVersion, kind[..^"List".Length]));
-            if (group == IstioGroup && kind is "VirtualService" or "Gateway")
-            {
-                if (!IstioVersions.Contains(version))
-                    throw new ManifestFieldException(Path(prefix, "apiVersion"), $"{apiVersion} is not supported; use {string.Join(", ", IstioVersions.Select(v => $"{IstioGroup}/{v}"))}");
-                return kind == "VirtualService"
-                    ? Manifests.Empty with { VirtualServices = [DecodeVirtualService(document, prefix)] }
-                    : Manifests.Empty with { Gateways = [DecodeGateway(document, prefix)] };
-            }
-            if (group == "" && version == "v1" && kind == "Service")
-                return Manifests.Empty with { Services = [DecodeService(document, prefix)] };
-            return Manifests.Empty;
-        }
-        catch (ManifestFieldException e)
-        {
-            return Failed(source, documentIndex, e.Field, e.Message);
-        }
-    }
-
-    private static Manifests DecodeList(JsonElement list, string source, int documentIndex, string prefix, (string, string)? itemType)
-    {
-        var result = Manifests.Empty;
-        foreach (var (item, path) in Items(list, "items", prefix))
-            result = result.Concat(Decode(item, source, documentIndex, path, itemType));
-        return result;
-    }
 
     public static VirtualService DecodeVirtualService(JsonElement vs, string prefix = "")
     {
@@ -157,7 +105,7 @@ public static class ManifestDecoder
     private static (ObjectKey Key, JsonElement Spec, string SpecPath) KeyAndSpec(JsonElement obj, string prefix, out string? resourceVersion, out long generation) =>
         (Metadata(obj, prefix, out resourceVersion, out generation), Object(obj, "spec", prefix), Path(prefix, "spec"));
 
-    private static ObjectKey Metadata(JsonElement obj, string prefix, out string? resourceVersion, out long generation)
+    internal static ObjectKey Metadata(JsonElement obj, string prefix, out string? resourceVersion, out long generation)
     {
         var metadata = Object(obj, "metadata", prefix, required: true);
         var path = Path(prefix, "metadata");
@@ -166,13 +114,4 @@ public static class ManifestDecoder
         generation = OptionalInt(metadata, "generation", path) ?? 0;
         return new ObjectKey(OptionalString(metadata, "namespace", path) ?? DefaultNamespace, name);
     }
-
-    private static (string Group, string Version) SplitApiVersion(string apiVersion)
-    {
-        var slash = apiVersion.IndexOf('/');
-        return slash < 0 ? ("", apiVersion) : (apiVersion[..slash], apiVersion[(slash + 1)..]);
-    }
-
-    private static Manifests Failed(string source, int document, string field, string message) =>
-        Manifests.Empty with { Errors = [new ManifestError(source, document, field, message)] };
 }

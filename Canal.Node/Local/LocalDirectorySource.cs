@@ -1,4 +1,5 @@
 using Canal.Istio;
+using Canal.Reading;
 using Canal.Mapping;
 using Canal.Node.Hosting;
 using Microsoft.Extensions.Logging;

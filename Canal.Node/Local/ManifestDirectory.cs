@@ -1,5 +1,6 @@
 using System.IO.Enumeration;
 using Canal.Istio;
+using Canal.Reading;
 
 namespace Canal.Node.Local;
 

@@ -1,4 +1,5 @@
 using Canal.Istio;
+using Canal.Reading;
 
 namespace Canal.Tests.Istio;
 

@@ -1,4 +1,5 @@
 using Canal.Istio;
+using Canal.Reading;
 using Canal.Tests.Support;
 
 namespace Canal.Tests.Istio;

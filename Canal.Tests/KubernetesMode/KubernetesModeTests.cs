@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Canal.Dns;
 using Canal.Istio;
+using Canal.Reading;
 using Canal.Tests.KubeApi;
 using Canal.Tests.Support;
 

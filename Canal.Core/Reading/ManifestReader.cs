@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Canal.Istio;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Canal.Istio;
+namespace Canal.Reading;
 
 /// <summary>
 /// Reads YAML (several documents, <c>kind: List</c>) or JSON manifests into Canal's model. YAML is turned
@@ -42,7 +43,7 @@ public static partial class ManifestReader
         {
             result = result.Concat(documents[i].SyntaxError is { } error
                 ? Manifests.Empty with { Errors = [new ManifestError(source, i + 1, null, error)] }
-                : ManifestDecoder.Decode(documents[i].Json, source, i + 1));
+                : ManifestDocument.Decode(documents[i].Json, source, i + 1));
         }
         return result;
     }

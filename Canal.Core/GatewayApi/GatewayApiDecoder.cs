@@ -1,0 +1,123 @@
+using System.Text.Json;
+using Canal.Istio;
+using static Canal.Istio.JsonFields;
+
+namespace Canal.GatewayApi;
+
+/// <summary>
+/// Decodes Gateway API objects (and Namespaces, for their labels) into <see cref="GatewayApiObjects"/>, filling in the
+/// defaults the API server's CRDs would (group, kind, namespace, allowedRoutes). A field of the wrong shape is an error naming its path.
+/// </summary>
+public static class GatewayApiDecoder
+{
+    /// <summary>The versions read, newest first: TLSRoute and TCPRoute went v1 in Gateway API 1.5 and 1.6.</summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Versions = new Dictionary<string, IReadOnlyList<string>>
+    {
+        ["Gateway"] = ["v1", "v1beta1"],
+        ["HTTPRoute"] = ["v1", "v1beta1"],
+        ["GRPCRoute"] = ["v1"],
+        ["TLSRoute"] = ["v1", "v1alpha3", "v1alpha2"],
+        ["TCPRoute"] = ["v1", "v1alpha2"],
+        ["ReferenceGrant"] = ["v1", "v1beta1"],
+    };
+
+    /// <summary>The objects of one document of <paramref name="kind"/>, or null when it is not a kind read here.</summary>
+    public static GatewayApiObjects? Decode(string group, string version, string kind, JsonElement document, string prefix)
+    {
+        if (group == "" && version == "v1" && kind == "Namespace")
+            return GatewayApiObjects.Empty with { NamespaceLabels = new Dictionary<string, IReadOnlyDictionary<string, string>> { [Name(document, prefix)] = Labels(document, prefix) } };
+        if (group != GatewayApiGroup.Name || !Versions.TryGetValue(kind, out var versions))
+            return null;
+        if (!versions.Contains(version))
+            throw new ManifestFieldException(Path(prefix, "apiVersion"), $"{group}/{version} {kind} is not supported; use {string.Join(", ", versions.Select(v => $"{group}/{v}"))}");
+        return kind switch
+        {
+            "Gateway" => GatewayApiObjects.Empty with { Gateways = [DecodeGateway(document, prefix)] },
+            "ReferenceGrant" => GatewayApiObjects.Empty with { Grants = [DecodeGrant(document, prefix)] },
+            _ => GatewayApiObjects.Empty with { Routes = [DecodeRoute(Enum.Parse<ApiRouteKind>(kind), document, prefix)] },
+        };
+    }
+
+    public static ApiGateway DecodeGateway(JsonElement gateway, string prefix = "")
+    {
+        var key = ManifestDecoder.Metadata(gateway, prefix, out _, out _);
+        var spec = Object(gateway, "spec", prefix, required: true);
+        var specPath = Path(prefix, "spec");
+        var addresses = Items(spec, "addresses", specPath)
+            .Select(a => new GatewayAddress(OptionalString(a.Item, "type", a.Path) ?? "IPAddress", RequiredString(a.Item, "value", a.Path)))
+            .ToList();
+        var listeners = Items(spec, "listeners", specPath).Select(l => Listener(l.Item, l.Path)).ToList();
+        return new ApiGateway(key, RequiredString(spec, "gatewayClassName", specPath), addresses, listeners);
+    }
+
+    private static Listener Listener(JsonElement listener, string path)
+    {
+        var port = OptionalInt(listener, "port", path) ?? throw new ManifestFieldException(Path(path, "port"), "is required");
+        var tls = OptionalObject(listener, "tls", path);
+        var allowed = OptionalObject(listener, "allowedRoutes", path) is { } a ? AllowedRoutes(a, Path(path, "allowedRoutes")) : GatewayApi.AllowedRoutes.Default;
+        return new Listener(RequiredString(listener, "name", path), port, RequiredString(listener, "protocol", path), OptionalString(listener, "hostname", path),
+            tls is { } t ? OptionalString(t, "mode", Path(path, "tls")) ?? "Terminate" : null, allowed);
+    }
+
+    private static AllowedRoutes AllowedRoutes(JsonElement allowed, string path)
+    {
+        var namespaces = OptionalObject(allowed, "namespaces", path);
+        var namespacesPath = Path(path, "namespaces");
+        var from = namespaces is { } n ? OptionalString(n, "from", namespacesPath) ?? "Same" : "Same";
+        var selector = namespaces is { } s && OptionalObject(s, "selector", namespacesPath) is { } sel ? Selector(sel, Path(namespacesPath, "selector")) : null;
+        var kinds = Items(allowed, "kinds", path)
+            .Select(k => new RouteGroupKind(OptionalString(k.Item, "group", k.Path) ?? GatewayApiGroup.Name, RequiredString(k.Item, "kind", k.Path)))
+            .ToList();
+        return new AllowedRoutes(from, selector, kinds);
+    }
+
+    private static LabelSelector Selector(JsonElement selector, string path) => new(
+        StringMap(selector, "matchLabels", path),
+        [.. Items(selector, "matchExpressions", path).Select(e => new LabelExpression(RequiredString(e.Item, "key", e.Path), RequiredString(e.Item, "operator", e.Path), StringArray(e.Item, "values", e.Path)))]);
+
+    public static ApiRoute DecodeRoute(ApiRouteKind kind, JsonElement route, string prefix = "")
+    {
+        var key = ManifestDecoder.Metadata(route, prefix, out var resourceVersion, out _);
+        var spec = Object(route, "spec", prefix, required: true);
+        var specPath = Path(prefix, "spec");
+        var parents = Items(spec, "parentRefs", specPath).Select(p => new ParentRef(
+            OptionalString(p.Item, "group", p.Path) ?? GatewayApiGroup.Name,
+            OptionalString(p.Item, "kind", p.Path) ?? "Gateway",
+            OptionalString(p.Item, "namespace", p.Path),
+            RequiredString(p.Item, "name", p.Path),
+            OptionalString(p.Item, "sectionName", p.Path),
+            OptionalInt(p.Item, "port", p.Path))).ToList();
+        // Mirrored requests are copies whose answers nobody reads: as with VirtualServices, only backendRefs count.
+        var backends = Items(spec, "rules", specPath)
+            .SelectMany(rule => Items(rule.Item, "backendRefs", rule.Path))
+            .Select(b => new BackendRef(
+                OptionalString(b.Item, "group", b.Path) ?? "",
+                OptionalString(b.Item, "kind", b.Path) ?? "Service",
+                RequiredString(b.Item, "name", b.Path),
+                OptionalString(b.Item, "namespace", b.Path),
+                OptionalInt(b.Item, "port", b.Path),
+                b.Path))
+            .ToList();
+        var hostnames = kind == ApiRouteKind.TCPRoute ? [] : StringArray(spec, "hostnames", specPath);
+        return new ApiRoute(kind, key, resourceVersion, hostnames, parents, backends);
+    }
+
+    public static ReferenceGrant DecodeGrant(JsonElement grant, string prefix = "")
+    {
+        var key = ManifestDecoder.Metadata(grant, prefix, out _, out _);
+        var spec = Object(grant, "spec", prefix, required: true);
+        var specPath = Path(prefix, "spec");
+        return new ReferenceGrant(key,
+            [.. Items(spec, "from", specPath).Select(f => new GrantFrom(RequiredGroup(f.Item, f.Path), RequiredString(f.Item, "kind", f.Path), RequiredString(f.Item, "namespace", f.Path)))],
+            [.. Items(spec, "to", specPath).Select(t => new GrantTo(RequiredGroup(t.Item, t.Path), RequiredString(t.Item, "kind", t.Path), OptionalString(t.Item, "name", t.Path)))]);
+    }
+
+    /// <summary>A group is required but may be "" (the core group).</summary>
+    private static string RequiredGroup(JsonElement obj, string path) =>
+        OptionalString(obj, "group", path) ?? throw new ManifestFieldException(Path(path, "group"), "is required (\"\" for the core group)");
+
+    private static string Name(JsonElement obj, string prefix) => RequiredString(Object(obj, "metadata", prefix, required: true), "name", Path(prefix, "metadata"));
+
+    private static IReadOnlyDictionary<string, string> Labels(JsonElement obj, string prefix) =>
+        StringMap(Object(obj, "metadata", prefix, required: true), "labels", Path(prefix, "metadata"));
+}
