@@ -25,6 +25,12 @@ internal sealed class CanalOptions
         DefaultValueFactory = _ => "app=canal-gateway",
     };
 
+    public Option<string[]> GatewayClass { get; } = new("--gateway-class")
+    {
+        Description = "Gateway API: a gatewayClassName whose Gateways are canal gateways (repeatable; default canal).",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     public Option<string> DefaultExportTo { get; } = new("--default-export-to")
     {
         Description = "The mesh's defaultVirtualServiceExportTo, comma-separated (*, ., ~ or namespaces): where a VirtualService without exportTo is visible.",
@@ -42,7 +48,7 @@ internal sealed class CanalOptions
             error = $"--mode {result.GetValue(Mode)} is not a mode; use auto, rewrite, hosts or custom";
             return false;
         }
-        options = Redirects(result.GetValue(ClusterDomain)!, result.GetValue(GatewaySelector)!, result.GetValue(DefaultExportTo)!, out error) ?? new RedirectOptions();
+        options = Redirects(result.GetValue(ClusterDomain)!, result.GetValue(GatewaySelector)!, result.GetValue(DefaultExportTo)!, result.GetValue(GatewayClass) ?? [], out error) ?? new RedirectOptions();
         return error.Length == 0;
     }
 
@@ -50,9 +56,15 @@ internal sealed class CanalOptions
     /// The cluster domain (normalised), gateway selector and default exportTo as <c>render</c> and <c>run</c> take
     /// them, or null and an <paramref name="error"/> naming the option to fix.
     /// </summary>
-    public static RedirectOptions? Redirects(string clusterDomain, string gatewaySelector, string defaultExportTo, out string error)
+    /// <param name="gatewayClasses">None: the default (<c>canal</c>).</param>
+    public static RedirectOptions? Redirects(string clusterDomain, string gatewaySelector, string defaultExportTo, IReadOnlyList<string> gatewayClasses, out string error)
     {
         error = "";
+        if (gatewayClasses.FirstOrDefault(c => !HostName.IsValidDomain(c)) is { } badClass)
+        {
+            error = $"--gateway-class {HostName.Quote(badClass)} is not a GatewayClass name";
+            return null;
+        }
         var domain = clusterDomain.Trim().TrimEnd('.').ToLowerInvariant();
         if (!HostName.IsValidDomain(domain))
         {
@@ -70,7 +82,8 @@ internal sealed class CanalOptions
         }
         try
         {
-            return new RedirectOptions { ClusterDomain = domain, GatewayWorkload = RedirectOptions.ParseSelector(gatewaySelector), DefaultExportTo = exportTo };
+            var options = new RedirectOptions { ClusterDomain = domain, GatewayWorkload = RedirectOptions.ParseSelector(gatewaySelector), DefaultExportTo = exportTo };
+            return gatewayClasses.Count > 0 ? options with { GatewayClasses = gatewayClasses } : options;
         }
         catch (FormatException e)
         {

@@ -23,7 +23,7 @@ internal static class RenderCommand
         var corefile = new Option<FileInfo>("--corefile") { Description = "The Corefile to render into (read only; the result goes to stdout).", Required = true };
         var command = new Command("render", "Print the Corefile Canal would produce for a directory of manifests (a dry run).")
         {
-            manifests, corefile, options.Mode, options.ClusterDomain, options.GatewaySelector, options.DefaultExportTo,
+            manifests, corefile, options.Mode, options.ClusterDomain, options.GatewaySelector, options.GatewayClass, options.DefaultExportTo,
         };
         command.SetAction(result =>
         {
@@ -57,7 +57,10 @@ internal static class RenderCommand
         foreach (var error in manifests.Errors)
             stderr.WriteLine($"error: {error}");
 
-        var plan = RedirectPlanner.Plan(manifests.VirtualServices, manifests.Gateways, manifests.Services, options);
+        var (virtualServices, gateways, problems) = manifests.Plannable(options);
+        foreach (var problem in problems)
+            stderr.WriteLine($"{problem.Kind} {problem.Object}: {problem.Reason} (at {problem.Path})");
+        var plan = RedirectPlanner.Plan(virtualServices, gateways, manifests.Services, options);
         CorefileUpdate update;
         try
         {

@@ -50,6 +50,7 @@ internal static class RunCommand
             flags.Add(planning.Mode, "Mode"),
             flags.Add(planning.ClusterDomain, "ClusterDomain"),
             flags.Add(planning.GatewaySelector, "GatewaySelector"),
+            flags.AddList(planning.GatewayClass, "GatewayClasses"),
             flags.Add(planning.DefaultExportTo, "DefaultExportTo"),
             flags.Add(new Option<int?>("--debounce-ms") { Description = "Quiet time after a change before writing (default 200)." }, "Debounce", v => TimeSpan.FromMilliseconds(v!.Value).ToString()),
             flags.Add(new Option<int?>("--max-delay-ms") { Description = "Longest a change waits under continuous changes (default 1000)." }, "MaxDelay", v => TimeSpan.FromMilliseconds(v!.Value).ToString()),

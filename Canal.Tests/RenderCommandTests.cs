@@ -16,6 +16,34 @@ public sealed class RenderCommandTests : IDisposable
     public void Dispose() => _temp.Delete(recursive: true);
 
     [Fact]
+    public void The_Gateway_API_sample_redirects_helloworld_to_the_Service_of_the_canal_gateways_deployment()
+    {
+        var sample = Path.Combine(AppContext.BaseDirectory, "Samples", "gateway-api");
+        var (exit, stdout, stderr) = Run(sample, Path.Combine(sample, "Corefile"));
+
+        Assert.Equal(RenderCommand.Ok, exit);
+        Assert.Equal(["rewrite name exact helloworld.default.svc.cluster.local mesh-canal.istio-system.svc.cluster.local"],
+            Lines(stdout).Where(l => l.Contains("rewrite") || l.Contains("hosts")).Select(l => l.Trim()));
+        Assert.Contains("default/HTTPRoute:helloworld", Assert.Single(Lines(stderr), l => l.StartsWith("redirected")));
+    }
+
+    [Fact]
+    public void A_route_not_attached_to_a_canal_gateway_says_why_and_redirects_nothing()
+    {
+        var manifests = Directory.CreateDirectory(Path.Combine(_temp.FullName, "gateway-api")).FullName;
+        var sample = Path.Combine(AppContext.BaseDirectory, "Samples", "gateway-api");
+        File.Copy(Path.Combine(sample, "canal-gateway.yaml"), Path.Combine(manifests, "canal-gateway.yaml"));
+        File.WriteAllText(Path.Combine(manifests, "helloworld.yaml"),
+            File.ReadAllText(Path.Combine(sample, "helloworld.yaml")).Replace("    - name: mesh\n      namespace: istio-system", "    - name: mesh\n      namespace: istio-system\n      sectionName: https"));
+
+        var (exit, stdout, stderr) = Run(manifests, Path.Combine(sample, "Corefile"));
+
+        Assert.Equal(RenderCommand.Ok, exit);
+        Assert.DoesNotContain(Lines(stdout), l => l.Contains("rewrite name"));
+        Assert.Contains("HTTPRoute default/helloworld: not attached to gateway istio-system/mesh (NoMatchingParent) (at spec.parentRefs[0])", stderr);
+    }
+
+    [Fact]
     public void The_helloworld_sample_redirects_exactly_helloworld()
     {
         var (exit, stdout, stderr) = Run(Sample, Path.Combine(Sample, "Corefile"));

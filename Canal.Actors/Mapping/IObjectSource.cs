@@ -1,3 +1,4 @@
+using Canal.GatewayApi;
 using Canal.Istio;
 
 namespace Canal.Mapping;
@@ -38,4 +39,22 @@ public sealed record SourceView(
     IReadOnlyList<VirtualService> VirtualServices,
     IReadOnlyList<Gateway> Gateways,
     IReadOnlyList<ClusterService> Services,
-    bool Complete = true);
+    bool Complete = true)
+{
+    /// <summary>The Gateway API's objects as read; <see cref="Translated"/> adds what they mean to the Istio ones.</summary>
+    public GatewayApiObjects GatewayApi { get; init; } = GatewayApiObjects.Empty;
+
+    /// <summary>The view with the Gateway API translated into Gateways and VirtualServices (<see cref="GatewayApiTranslation"/>), and what could not be.</summary>
+    public (SourceView View, IReadOnlyList<ApiProblem> Problems) Translated(RedirectOptions options)
+    {
+        if (GatewayApi.IsEmpty)
+            return (this, []);
+        var translation = GatewayApiTranslation.Translate(GatewayApi, options);
+        return (this with
+        {
+            VirtualServices = [.. VirtualServices, .. translation.VirtualServices],
+            Gateways = [.. Gateways, .. translation.Gateways],
+            GatewayApi = GatewayApiObjects.Empty,
+        }, translation.Problems);
+    }
+}

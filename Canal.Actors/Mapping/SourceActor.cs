@@ -24,6 +24,7 @@ public sealed partial class SourceActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private SourceView? _view;
+    private HashSet<GatewayApi.ApiProblem> _problems = [];
     private bool _viewChanged;
     private IActorRef? _dnsWriter;
     private long? _syncEpoch;
@@ -75,7 +76,12 @@ public sealed partial class SourceActor : ReceiveActor, IWithTimers
         });
         Receive<ViewChanged>(changed =>
         {
-            _view = changed.View;
+            var (view, problems) = changed.View.Translated(_options);
+            // Said once: a view comes with every change and every rescan.
+            foreach (var problem in problems.Except(_problems))
+                _log.Info("{0} {1}: {2} (at {3})", problem.Kind, problem.Object, problem.Reason, problem.Path);
+            _problems = [.. problems];
+            _view = view;
             _viewChanged = true;
             // The last sync swept nothing because the listing was incomplete; now it can be done properly.
             if (_synced && !_syncedComplete && changed.View.Complete)

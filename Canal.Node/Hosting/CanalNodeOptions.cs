@@ -38,6 +38,9 @@ internal sealed class CanalNodeOptions
     public string ClusterDomain { get; set; } = "cluster.local";
     public string GatewaySelector { get; set; } = "app=canal-gateway";
 
+    /// <summary>Gateway API: the classes whose Gateways are canal gateways; none means <c>canal</c>.</summary>
+    public List<string> GatewayClasses { get; set; } = [];
+
     /// <summary>Kubernetes mode: post Events on VirtualServices (what happened to each host).</summary>
     public bool Events { get; set; } = true;
 
@@ -66,7 +69,7 @@ internal sealed class CanalNodeOptions
 
     /// <summary>The planner's options (the cluster domain normalised); valid once <see cref="CanalNodeOptionsValidator"/> passed.</summary>
     public RedirectOptions Redirects() =>
-        CanalOptions.Redirects(ClusterDomain, GatewaySelector, DefaultExportTo, out var error) ?? throw new InvalidOperationException(error);
+        CanalOptions.Redirects(ClusterDomain, GatewaySelector, DefaultExportTo, GatewayClasses, out var error) ?? throw new InvalidOperationException(error);
 
     /// <summary>True when this node will share a cluster with others (and so needs a shared journal).</summary>
     public bool Clustered =>

@@ -91,7 +91,7 @@ internal sealed class LocalDirectorySource(string directory, string corefile, IL
             }
             foreach (var gone in _lastGood.Keys.Where(k => files.All(f => f.Source != k)).ToList())
                 _lastGood.Remove(gone);
-            return new SourceView(result.VirtualServices, result.Gateways, result.Services, complete);
+            return new SourceView(result.VirtualServices, result.Gateways, result.Services, complete) { GatewayApi = result.GatewayApi };
         }
     }
 }
