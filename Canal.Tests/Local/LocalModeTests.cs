@@ -90,6 +90,26 @@ public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<Post
                 && corefile == Rendered();
         }, () => $"the Corefile to hold [{string.Join(", ", present)}] and not [{string.Join(", ", absent ?? [])}] and to equal canal render's output; it is:\n{Corefile()}", timeout);
 
+    [Fact]
+    public async Task A_Gateway_API_route_shares_a_host_with_a_VirtualService_and_the_redirect_lasts_until_both_are_gone()
+    {
+        CopySample();
+        var gatewayApi = Path.Combine(AppContext.BaseDirectory, "Samples", "gateway-api");
+        File.Copy(Path.Combine(gatewayApi, "canal-gateway.yaml"), Path.Combine(ManifestDir, "gateway-api-gateway.yaml"));
+        // The HTTPRoute routes helloworld too: through the Gateway API's canal gateway, on the same port.
+        File.WriteAllText(Path.Combine(ManifestDir, "route.yaml"), string.Join("---", File.ReadAllText(Path.Combine(gatewayApi, "helloworld.yaml")).Split("---").Skip(1)));
+        await Start("sqlite");
+        await Converged([Fqdn("helloworld")]);
+
+        File.Delete(Path.Combine(ManifestDir, "helloworld.yaml"));
+        File.WriteAllText(Path.Combine(ManifestDir, "helloworld-service.yaml"), File.ReadAllText(Path.Combine(gatewayApi, "helloworld.yaml")).Split("---")[0]);
+        await Converged([Fqdn("helloworld")]);
+        Assert.Contains("mesh-canal.istio-system.svc.cluster.local", Corefile());
+
+        File.Delete(Path.Combine(ManifestDir, "route.yaml"));
+        await Converged([], [Fqdn("helloworld")]);
+    }
+
     [Theory]
     [MemberData(nameof(Journals))]
     public async Task Follows_added_edited_and_deleted_manifest_files_as_canal_render_would(string journal)
