@@ -65,6 +65,15 @@ public static class GatewayApiTranslation
     /// <summary>The key of the VirtualService a route becomes: <c>HTTPRoute:name</c>.</summary>
     public static ObjectKey KeyOf(ApiRouteKind kind, ObjectKey route) => new(route.Namespace, $"{kind}:{route.Name}");
 
+    /// <summary>The route a VirtualService key was translated from (<see cref="KeyOf(ApiRouteKind, ObjectKey)"/>); null for a VirtualService's own key.</summary>
+    public static (ApiRouteKind Kind, ObjectKey Key)? RouteOf(ObjectKey virtualService)
+    {
+        var colon = virtualService.Name.IndexOf(':');
+        return colon > 0 && Enum.TryParse<ApiRouteKind>(virtualService.Name[..colon], out var kind)
+            ? (kind, new ObjectKey(virtualService.Namespace, virtualService.Name[(colon + 1)..]))
+            : null;
+    }
+
     /// <summary>
     /// The Service clients are sent to: an automated deployment's (<c>name-class</c> in the Gateway's namespace, as
     /// istiod creates it), or, for a manual deployment, the Service its one Hostname address names.

@@ -16,7 +16,7 @@ namespace Canal.Node.Kubernetes;
 /// ConfigMap (drift). Publishes a view only once every kind has been listed, so the sync barrier never sees
 /// a partial cluster. A VirtualService that stops decoding keeps its last good version and is reported.
 /// </summary>
-internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings settings, string storeConfigMap, ILogger logger, Action<ManifestError, ObjectKey>? onInvalid = null) : IObjectSource
+internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSettings settings, string storeConfigMap, ILogger logger, Action<ManifestError, ObjectKey>? onInvalid = null) : IObjectSource
 {
     /// <summary>
     /// Events this close together go out as one view. Short: it adds to every change's latency, and the
@@ -55,12 +55,14 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
     private async Task Run(Action onStoreChanged, CancellationToken cancellationToken)
     {
         var version = await IstioVersion(cancellationToken);
-        var loops = new List<Task>();
+        // Before any loop starts: a view is published once every loop has listed, and must not miss the routes.
+        var gatewayApi = await GatewayApiVersions(cancellationToken);
+        var loops = new List<Task>(WatchGatewayApi(gatewayApi, cancellationToken));
         foreach (var ns in WatchedResources.Scope(settings.Namespaces))
-            loops.Add(KeepIstio(WatchedResources.Istio(client, settings, version, "virtualservices", ns), "virtualservices", ns, _virtualServices, e => ManifestDecoder.DecodeVirtualService(e), cancellationToken));
+            loops.Add(KeepCustom(WatchedResources.Custom(client, settings, ManifestDecoder.IstioGroup, version, "virtualservices", "virtualservices", ns), "virtualservices", ns, _virtualServices, e => ManifestDecoder.DecodeVirtualService(e), cancellationToken));
         foreach (var ns in WatchedResources.Scope(settings.GatewayNamespaces))
         {
-            loops.Add(KeepIstio(WatchedResources.Istio(client, settings, version, "gateways", ns), "gateways", ns, _gateways, e => ManifestDecoder.DecodeGateway(e), cancellationToken));
+            loops.Add(KeepCustom(WatchedResources.Custom(client, settings, ManifestDecoder.IstioGroup, version, "gateways", "gateways", ns), "gateways", ns, _gateways, e => ManifestDecoder.DecodeGateway(e), cancellationToken));
             loops.Add(Keep(WatchedResources.EndpointSlices(client, settings, ns), _slices, ns, s => HasService(s) ? (Key(s.Metadata), Readiness(s)) : null, cancellationToken));
         }
         loops.Add(Keep(WatchedResources.Services(client, settings), _services, null, s => (Key(s.Metadata), ToClusterService(s)), cancellationToken));
@@ -99,8 +101,8 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
         }
     }
 
-    /// <summary>An Istio kind: an object that stops decoding keeps its last good version (and is reported).</summary>
-    private Task KeepIstio<T>(WatchedResource<JsonElement> resource, string plural, string? ns, Dictionary<ObjectKey, T> cache, Func<JsonElement, T> decode, CancellationToken cancellationToken) =>
+    /// <summary>A custom kind: an object that stops decoding keeps its last good version (and is reported).</summary>
+    private Task KeepCustom<T>(WatchedResource<JsonElement> resource, string plural, string? ns, Dictionary<ObjectKey, T> cache, Func<JsonElement, T> decode, CancellationToken cancellationToken) =>
         Register(resource,
             items =>
             {
@@ -186,7 +188,10 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
                 [.. _services.Values.Select(s => watchedForReadiness.Count == 0 || watchedForReadiness.Contains(s.Key.Namespace)
                     ? s with { ReadyEndpoints = ready.GetValueOrDefault(s.Key) }
                     : s)],
-                _undecodable.Count == 0);
+                _undecodable.Count == 0)
+            {
+                GatewayApi = GatewayApiView(),
+            };
         }
         _onView(view);
     }
@@ -207,7 +212,8 @@ internal sealed class KubernetesSource(IKubernetes client, KubernetesSettings se
             if (!kept)
                 _undecodable.Add((plural, key));
             logger.LogError("{Error}{Kept}", error, kept ? " (keeping its last good version)" : "");
-            onInvalid?.Invoke(error, key);
+            if (ClaimerOf(plural, key) is { } claimer)
+                onInvalid?.Invoke(error, claimer);
             return kept ? (key, good!) : null;
         }
     }

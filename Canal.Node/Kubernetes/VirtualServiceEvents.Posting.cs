@@ -89,15 +89,16 @@ internal sealed partial class VirtualServiceEvents
                 Told(news, earlier with { Count = earlier.Count + 1 });
                 return;
             }
+            var subject = EventSubject.Of(news.VirtualService);
             var created = await _client.CoreV1.CreateNamespacedEventAsync(new Corev1Event
             {
                 Metadata = new V1ObjectMeta
                 {
-                    GenerateName = $"{news.VirtualService.Name}.",
+                    GenerateName = $"{subject.Name}.",
                     NamespaceProperty = news.VirtualService.Namespace,
                     Annotations = new Dictionary<string, string> { [HostAnnotation] = news.Host },
                 },
-                InvolvedObject = new V1ObjectReference { ApiVersion = $"{ManifestDecoder.IstioGroup}/v1", Kind = "VirtualService", Name = news.VirtualService.Name, NamespaceProperty = news.VirtualService.Namespace },
+                InvolvedObject = subject,
                 Type = news.Type,
                 Reason = news.Reason,
                 Message = news.Message,
@@ -151,9 +152,10 @@ internal sealed partial class VirtualServiceEvents
             do
             {
                 var page = await _client.CoreV1.ListEventForAllNamespacesAsync(fieldSelector: $"source={Component}", continueParameter: next, limit: 500, cancellationToken: cancellationToken);
-                foreach (var e in page.Items.Where(e => e.InvolvedObject?.Kind == "VirtualService" && e.Metadata?.Name != null))
+                foreach (var e in page.Items.Where(e => e.InvolvedObject != null && e.Metadata?.Name != null))
                 {
-                    var vs = new ObjectKey(e.InvolvedObject.NamespaceProperty ?? e.Metadata.NamespaceProperty ?? "", e.InvolvedObject.Name ?? "");
+                    if (EventSubject.ClaimerOf(e.InvolvedObject, e.Metadata.NamespaceProperty) is not { } vs)
+                        continue;
                     var host = e.Metadata.Annotations != null && e.Metadata.Annotations.TryGetValue(HostAnnotation, out var h) ? h : "";
                     var news = new News(vs, host, e.Type ?? "", e.Reason ?? "", e.Message ?? "");
                     var at = e.LastTimestamp ?? e.FirstTimestamp ?? e.Metadata.CreationTimestamp ?? DateTime.MinValue;

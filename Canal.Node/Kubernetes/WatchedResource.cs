@@ -17,23 +17,30 @@ internal static class WatchedResources
 {
     private const int PageSize = ListWatch<object>.PageSize;
 
-    /// <summary>An Istio kind (networking.istio.io), read as JSON so that every served version decodes the same way.</summary>
-    public static WatchedResource<JsonElement> Istio(IKubernetes client, KubernetesSettings settings, string version, string plural, string? ns) => new(
-        $"{plural}{At(ns)}",
+    /// <summary>A custom kind (Istio's, the Gateway API's), read as JSON so that every served version decodes the same way.</summary>
+    /// <param name="what">How logs name it: the plural, qualified when another group has the same one (<c>gateways.gateway.networking.k8s.io</c>).</param>
+    public static WatchedResource<JsonElement> Custom(IKubernetes client, KubernetesSettings settings, string group, string version, string plural, string what, string? ns) => new(
+        $"{what}{At(ns)}",
         async (next, ct) =>
         {
             var page = (JsonElement)(ns == null
-                ? await client.CustomObjects.ListClusterCustomObjectAsync(ManifestDecoder.IstioGroup, version, plural, continueParameter: next, limit: PageSize, cancellationToken: ct)
-                : await client.CustomObjects.ListNamespacedCustomObjectAsync(ManifestDecoder.IstioGroup, version, ns, plural, continueParameter: next, limit: PageSize, cancellationToken: ct));
+                ? await client.CustomObjects.ListClusterCustomObjectAsync(group, version, plural, continueParameter: next, limit: PageSize, cancellationToken: ct)
+                : await client.CustomObjects.ListNamespacedCustomObjectAsync(group, version, ns, plural, continueParameter: next, limit: PageSize, cancellationToken: ct));
             var metadata = page.GetProperty("metadata");
             return ([.. page.GetProperty("items").EnumerateArray()],
                 metadata.GetProperty("resourceVersion").GetString() ?? "",
                 metadata.TryGetProperty("continue", out var c) ? c.GetString() : null);
         },
         (resourceVersion, onError, ct) => AsJson(ns == null
-            ? client.CustomObjects.WatchListClusterCustomObjectAsync(ManifestDecoder.IstioGroup, version, plural, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)
-            : client.CustomObjects.WatchListNamespacedCustomObjectAsync(ManifestDecoder.IstioGroup, version, ns, plural, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)),
+            ? client.CustomObjects.WatchListClusterCustomObjectAsync(group, version, plural, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)
+            : client.CustomObjects.WatchListNamespacedCustomObjectAsync(group, version, ns, plural, allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct)),
         e => e.TryGetProperty("metadata", out var m) && m.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() : null);
+
+    /// <summary>Namespaces, for their labels (a listener's namespace selector).</summary>
+    public static WatchedResource<V1Namespace> Namespaces(IKubernetes client, KubernetesSettings settings) => Typed<V1NamespaceList, V1Namespace>(
+        "namespaces",
+        (next, ct) => client.CoreV1.ListNamespaceAsync(continueParameter: next, limit: PageSize, cancellationToken: ct),
+        (resourceVersion, onError, ct) => client.CoreV1.WatchListNamespaceAsync(allowWatchBookmarks: true, resourceVersion: resourceVersion, timeoutSeconds: settings.WatchTimeoutSeconds, onError: onError, cancellationToken: ct));
 
     public static WatchedResource<V1Service> Services(IKubernetes client, KubernetesSettings settings) => Typed<V1ServiceList, V1Service>(
         "services",

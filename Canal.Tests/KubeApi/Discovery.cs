@@ -41,7 +41,7 @@ internal sealed class Discovery(ResourceCatalog catalog, KubeApiOptions options)
         ["apiVersion"] = "v1",
         ["groups"] = new JsonArray([.. catalog.Groups.Select(group =>
         {
-            var versions = catalog.Types.First(t => t.Group == group).Versions;
+            var versions = catalog.VersionsOf(group);
             return new JsonObject
             {
                 ["name"] = group,

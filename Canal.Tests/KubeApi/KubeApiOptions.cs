@@ -9,6 +9,9 @@ public sealed record KubeApiOptions
     /// </summary>
     public IReadOnlyList<string> IstioVersions { get; init; } = ["v1", "v1beta1", "v1alpha3"];
 
+    /// <summary>Whether the Gateway API's CRDs are installed.</summary>
+    public bool GatewayApi { get; init; } = true;
+
     /// <summary>How many watch events are kept for replay; older ones are compacted away (watch → 410 Expired).</summary>
     public int WatchHistory { get; init; } = 1000;
 

@@ -27,7 +27,7 @@ public sealed class KubeApiServer : IAsyncDisposable
     private KubeApiServer(KubeApiOptions options)
     {
         Options = options;
-        _catalog = new ResourceCatalog(options.IstioVersions);
+        _catalog = new ResourceCatalog(options.IstioVersions, options.GatewayApi);
         _hub = new WatchHub(options.WatchHistory);
         _store = new ObjectStore(_hub, options.RevisionsKept);
         _registry = new Registry(_catalog, _store, _hub, new KindRules());

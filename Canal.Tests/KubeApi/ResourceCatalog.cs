@@ -4,8 +4,10 @@ namespace Canal.Tests.KubeApi;
 public sealed class ResourceCatalog
 {
     public const string IstioGroup = "networking.istio.io";
+    public const string GatewayApiGroup = "gateway.networking.k8s.io";
 
-    public ResourceCatalog(IReadOnlyList<string> istioVersions)
+    /// <param name="gatewayApi">Whether the Gateway API's CRDs are installed (standard channel, v1.6: every kind at v1, and v1beta1 where it is still served).</param>
+    public ResourceCatalog(IReadOnlyList<string> istioVersions, bool gatewayApi = true)
     {
         if (istioVersions.Count == 0)
             throw new ArgumentException("serve at least one networking.istio.io version", nameof(istioVersions));
@@ -20,10 +22,25 @@ public sealed class ResourceCatalog
             new("discovery.k8s.io", ["v1"], "endpointslices", "endpointslice", "EndpointSlice", true, [], false),
             new(IstioGroup, istioVersions, "gateways", "gateway", "Gateway", true, ["gw"], true),
             new(IstioGroup, istioVersions, "virtualservices", "virtualservice", "VirtualService", true, ["vs"], true),
+            .. (gatewayApi ? GatewayApiTypes : []),
         ];
     }
 
     public IReadOnlyList<ResourceType> Types { get; }
+
+    private static readonly ResourceType[] GatewayApiTypes =
+    [
+        new(GatewayApiGroup, ["v1", "v1beta1"], "gatewayclasses", "gatewayclass", "GatewayClass", false, ["gc"], true),
+        new(GatewayApiGroup, ["v1", "v1beta1"], "gateways", "gateway", "Gateway", true, ["gtw"], true),
+        new(GatewayApiGroup, ["v1", "v1beta1"], "httproutes", "httproute", "HTTPRoute", true, [], true),
+        new(GatewayApiGroup, ["v1"], "grpcroutes", "grpcroute", "GRPCRoute", true, [], true),
+        new(GatewayApiGroup, ["v1"], "tlsroutes", "tlsroute", "TLSRoute", true, [], true),
+        new(GatewayApiGroup, ["v1"], "tcproutes", "tcproute", "TCPRoute", true, [], true),
+        new(GatewayApiGroup, ["v1", "v1beta1"], "referencegrants", "referencegrant", "ReferenceGrant", true, ["refgrant"], true),
+    ];
+
+    /// <summary>The versions a group serves, preferred first: those of any of its kinds.</summary>
+    public IReadOnlyList<string> VersionsOf(string group) => [.. Types.Where(t => t.Group == group).SelectMany(t => t.Versions).Distinct()];
 
     /// <summary>API groups in discovery order: the real server lists built-in groups before custom ones.</summary>
     public IEnumerable<string> Groups => Types.Select(t => t.Group).Where(g => g != "").Distinct();

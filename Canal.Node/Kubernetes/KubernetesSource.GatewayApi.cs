@@ -1,0 +1,128 @@
+using System.Net;
+using Canal.GatewayApi;
+using Canal.Istio;
+using Canal.Pacing;
+using k8s;
+using k8s.Autorest;
+using Microsoft.Extensions.Logging;
+using static Canal.Node.Kubernetes.KubernetesObjects;
+
+namespace Canal.Node.Kubernetes;
+
+/// <summary>The Gateway API's kinds, at the version the server serves; Namespaces for their labels.</summary>
+internal sealed partial class KubernetesSource
+{
+    private static readonly IReadOnlyDictionary<string, string> Plurals = new Dictionary<string, string>
+    {
+        ["Gateway"] = "gateways",
+        ["HTTPRoute"] = "httproutes",
+        ["GRPCRoute"] = "grpcroutes",
+        ["TLSRoute"] = "tlsroutes",
+        ["TCPRoute"] = "tcproutes",
+        ["ReferenceGrant"] = "referencegrants",
+    };
+
+    private readonly Dictionary<ObjectKey, ApiGateway> _apiGateways = [];
+    private readonly Dictionary<ApiRouteKind, Dictionary<ObjectKey, ApiRoute>> _routes = Enum.GetValues<ApiRouteKind>().ToDictionary(k => k, _ => new Dictionary<ObjectKey, ApiRoute>());
+    private readonly Dictionary<ObjectKey, ReferenceGrant> _grants = [];
+    private readonly Dictionary<ObjectKey, IReadOnlyDictionary<string, string>> _namespaceLabels = [];
+
+    /// <summary>
+    /// The version of each Gateway API kind the server serves, the newest Canal reads. A kind it does not serve (CRDs
+    /// not installed, TCPRoute only in the experimental channel) is said once and not read: the rest keeps working.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, string>> GatewayApiVersions(CancellationToken cancellationToken)
+    {
+        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            try
+            {
+                var groups = await client.Apis.GetAPIVersionsAsync(cancellationToken);
+                var served = groups.Groups.FirstOrDefault(g => g.Name == GatewayApiGroup.Name)?.Versions.Select(v => v.Version).ToHashSet() ?? [];
+                var found = new Dictionary<string, string>();
+                foreach (var (kind, versions) in GatewayApiDecoder.Versions)
+                {
+                    foreach (var version in versions.Where(served.Contains))
+                    {
+                        if (await Serves(version, Plurals[kind], cancellationToken))
+                        {
+                            found[kind] = version;
+                            break;
+                        }
+                    }
+                }
+                if (found.Count > 0)
+                    logger.LogInformation("watching {Kinds}", string.Join(", ", found.Select(f => $"{f.Key} {GatewayApiGroup.Name}/{f.Value}")));
+                if (GatewayApiDecoder.Versions.Keys.Where(k => !found.ContainsKey(k)).ToList() is { Count: > 0 } missing)
+                    logger.LogWarning("the API server does not serve {Kinds} of {Group} (are the Gateway API CRDs installed?): not read; restart Canal after installing them",
+                        string.Join(", ", missing), GatewayApiGroup.Name);
+                return found;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("API discovery failed ({Error}); retrying", e.Message);
+                await Task.Delay(backoff.Next(), cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>True when <paramref name="plural"/> is served at <paramref name="version"/> and Canal may list it.</summary>
+    private async Task<bool> Serves(string version, string plural, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CustomObjects.ListClusterCustomObjectAsync(GatewayApiGroup.Name, version, plural, limit: 1, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+        {
+            return false;
+        }
+    }
+
+    private IEnumerable<Task> WatchGatewayApi(IReadOnlyDictionary<string, string> versions, CancellationToken cancellationToken)
+    {
+        if (versions.Count == 0)
+            yield break;
+        if (versions.TryGetValue("Gateway", out var gatewayVersion))
+        {
+            foreach (var ns in WatchedResources.Scope(settings.GatewayNamespaces))
+                yield return KeepGatewayApi(gatewayVersion, "Gateway", ns, _apiGateways, e => GatewayApiDecoder.DecodeGateway(e), cancellationToken);
+        }
+        foreach (var kind in Enum.GetValues<ApiRouteKind>())
+        {
+            if (!versions.TryGetValue(kind.ToString(), out var version))
+                continue;
+            foreach (var ns in WatchedResources.Scope(settings.Namespaces))
+                yield return KeepGatewayApi(version, kind.ToString(), ns, _routes[kind], e => GatewayApiDecoder.DecodeRoute(kind, e), cancellationToken);
+        }
+        // Grants live where the backends are, which may be any namespace.
+        if (versions.TryGetValue("ReferenceGrant", out var grantVersion))
+            yield return KeepGatewayApi(grantVersion, "ReferenceGrant", null, _grants, e => GatewayApiDecoder.DecodeGrant(e), cancellationToken);
+        yield return Keep(WatchedResources.Namespaces(client, settings), _namespaceLabels, null,
+            n => (Key(n.Metadata), (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(n.Metadata.Labels ?? new Dictionary<string, string>())), cancellationToken);
+    }
+
+    private Task KeepGatewayApi<T>(string version, string kind, string? ns, Dictionary<ObjectKey, T> cache, Func<System.Text.Json.JsonElement, T> decode, CancellationToken cancellationToken)
+    {
+        var what = $"{Plurals[kind]}.{GatewayApiGroup.Name}";
+        return KeepCustom(WatchedResources.Custom(client, settings, GatewayApiGroup.Name, version, Plurals[kind], what, ns), what, ns, cache, decode, cancellationToken);
+    }
+
+    /// <summary>The claimer an object that does not decode is reported as (its Event goes on the object): a VirtualService, a route; null for the rest.</summary>
+    private static ObjectKey? ClaimerOf(string what, ObjectKey key)
+    {
+        if (what == "virtualservices")
+            return key;
+        var kind = Plurals.FirstOrDefault(p => $"{p.Value}.{GatewayApiGroup.Name}" == what).Key;
+        return Enum.TryParse<ApiRouteKind>(kind, out var route) ? GatewayApiTranslation.KeyOf(route, key) : null;
+    }
+
+    /// <summary>Called under the lock.</summary>
+    private GatewayApiObjects GatewayApiView() => new(
+        [.. _apiGateways.Values],
+        [.. _routes.Values.SelectMany(r => r.Values)],
+        [.. _grants.Values],
+        _namespaceLabels.ToDictionary(n => n.Key.Name, n => n.Value));
+}
