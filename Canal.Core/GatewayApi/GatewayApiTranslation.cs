@@ -20,7 +20,7 @@ public sealed record GatewayApiObjects(
         NamespaceLabels.Concat(other.NamespaceLabels).GroupBy(n => n.Key).ToDictionary(g => g.Key, g => g.Last().Value));
 }
 
-/// <summary>Why a Gateway, a route or one of its backends gives no host to redirect; <paramref name="Kind"/> is the object's (Gateway, HTTPRoute, …).</summary>
+/// <summary>Why a Gateway or a route gives no host to redirect (a skipped backend is a skipped host of its route); <paramref name="Kind"/> is the object's (Gateway, HTTPRoute, …).</summary>
 public sealed record ApiProblem(string Kind, ObjectKey Object, string Path, string Reason);
 
 /// <summary>The Gateway API in Canal's model: canal gateways as <see cref="Gateway"/>s, attached routes as <see cref="VirtualService"/>s.</summary>
@@ -129,7 +129,9 @@ public static class GatewayApiTranslation
         {
             if (resolved.Service is not { } service)
             {
-                problems.Add(new ApiProblem(route.Kind.ToString(), route.Key, resolved.Backend.Path, resolved.SkipReason!));
+                // Carried as a destination known to be skipped: the plan, the route's Events and canal-cmd say why.
+                routes.Add(new Route(KindOf(route.Kind), resolved.Backend.Path, [],
+                    [new RouteDestination(resolved.Backend.Name, resolved.Backend.Port, resolved.Backend.Path) { SkipReason = resolved.SkipReason }]));
                 continue;
             }
             var fqdn = HostName.ServiceFqdn(service, options.ClusterDomain);
@@ -139,8 +141,8 @@ public static class GatewayApiTranslation
                 .ToList();
             if (matches.Count == 0)
             {
-                problems.Add(new ApiProblem(route.Kind.ToString(), route.Key, resolved.Backend.Path,
-                    $"no hostname of the route covers {fqdn} on the listeners that accept it, so the gateway would answer its clients 404"));
+                var reason = $"no hostname of the route covers {fqdn} on the listeners that accept it, so the gateway would answer its clients 404";
+                routes.Add(new Route(KindOf(route.Kind), resolved.Backend.Path, [], [new RouteDestination(fqdn, resolved.Backend.Port, resolved.Backend.Path) { SkipReason = reason }]));
                 continue;
             }
             routes.Add(new Route(KindOf(route.Kind), resolved.Backend.Path, matches, [new RouteDestination(fqdn, resolved.Backend.Port, resolved.Backend.Path)]));

@@ -37,4 +37,8 @@ public sealed record Route(RouteKind Kind, string Path, IReadOnlyList<RouteMatch
 public sealed record RouteMatch(IReadOnlyList<string> Gateways, int? Port, bool SourceScoped, IReadOnlyList<string> SniHosts);
 
 /// <summary>A destination of a route; <see cref="Path"/> says where it was written.</summary>
-public sealed record RouteDestination(string Host, int? Port, string Path);
+public sealed record RouteDestination(string Host, int? Port, string Path)
+{
+    /// <summary>Why it is known not to be redirected before its name is even looked at (a Gateway API backend that is not a permitted Service).</summary>
+    public string? SkipReason { get; init; }
+}

@@ -30,6 +30,11 @@ public sealed record VirtualServiceClaims(
         {
             foreach (var destination in route.Destinations)
             {
+                if (destination.SkipReason is { } known)
+                {
+                    skipped.Add(new SkippedHost(destination.Host, destination.Path, known));
+                    continue;
+                }
                 var resolution = HostName.Resolve(destination.Host, vs.Key.Namespace, options.ClusterDomain);
                 if (resolution.Fqdn is not { } fqdn)
                 {

@@ -20,6 +20,10 @@ public sealed class GatewayApiTranslationTests
     private static Translation Translate(IReadOnlyList<ApiRoute> routes, IReadOnlyList<ReferenceGrant>? grants = null, params ApiGateway[] gateways) =>
         GatewayApiTranslation.Translate(new GatewayApiObjects(gateways.Length > 0 ? gateways : [Canal], routes, grants ?? [], new Dictionary<string, IReadOnlyDictionary<string, string>>()), Options);
 
+    /// <summary>The destinations that will be looked at for a redirect (not already known to be skipped).</summary>
+    private static List<RouteDestination> Redirectable(Translation translation) =>
+        [.. translation.VirtualServices.SelectMany(v => v.Destinations).Where(d => d.SkipReason == null)];
+
     // conformance/tests/httproute-reference-grant.yaml
     private static readonly ReferenceGrant Grant = new(new ObjectKey(Backend, "reference-grant"),
         [new GrantFrom(GatewayApiGroup.Name, "HTTPRoute", Infra)], [new GrantTo("", "Service", "web-backend")]);
@@ -32,8 +36,9 @@ public sealed class GatewayApiTranslationTests
         Assert.Equal("web-backend.gateway-conformance-web-backend.svc.cluster.local", Assert.Single(Assert.Single(granted.VirtualServices).Destinations).Host);
 
         var refused = Translate([route]);
-        Assert.Empty(Assert.Single(refused.VirtualServices).Routes);
-        Assert.Contains("RefNotPermitted", Assert.Single(refused.Problems).Reason);
+        Assert.Empty(Redirectable(refused));
+        // Said as a skipped host of the route: in the plan, its Events and canal-cmd.
+        Assert.Contains("RefNotPermitted", Assert.Single(Assert.Single(refused.VirtualServices).Destinations).SkipReason);
     }
 
     public static TheoryData<string, ReferenceGrant> WrongGrants() => new()
@@ -54,14 +59,14 @@ public sealed class GatewayApiTranslationTests
     {
         Assert.NotEmpty(wrong);
         var translation = Translate([HttpRoute(Infra, "reference-grant", Service("web-backend", Backend))], [grant]);
-        Assert.Empty(Assert.Single(translation.VirtualServices).Routes);
+        Assert.Empty(Redirectable(translation));
     }
 
     [Fact]
     public void A_grant_without_a_name_permits_every_Service_of_its_namespace()
     {
         var translation = Translate([HttpRoute(Infra, "r", Service("web-backend", Backend), Service("other", Backend))], [Grant with { To = [new GrantTo("", "Service", null)] }]);
-        Assert.Equal(2, Assert.Single(translation.VirtualServices).Routes.Count);
+        Assert.Equal(2, Redirectable(translation).Count);
     }
 
     [Theory]
@@ -71,9 +76,10 @@ public sealed class GatewayApiTranslationTests
     public void A_backend_that_is_not_a_Service_with_a_port_is_skipped_with_a_reason(string group, string kind, string name, int? port, string reason)
     {
         var translation = Translate([HttpRoute(Infra, "r", new BackendRef(group, kind, name, null, port, "spec.rules[0].backendRefs[0]"))]);
-        var problem = Assert.Single(translation.Problems);
-        Assert.Contains(reason, problem.Reason);
-        Assert.Equal("spec.rules[0].backendRefs[0]", problem.Path);
+        var decision = Assert.Single(RedirectPlanner.Plan(translation.VirtualServices, translation.Gateways, [], Options).Decisions);
+        Assert.Equal(HostStatus.Skipped, decision.Status);
+        Assert.Contains(reason, decision.Reason);
+        Assert.Contains("spec.rules[0].backendRefs[0]", decision.Reason);
     }
 
     [Fact]
@@ -137,8 +143,35 @@ public sealed class GatewayApiTranslationTests
     {
         var route = HttpRoute("default", "site", Service("site", port: 80)) with { Hostnames = ["www.example.com"] };
         var translation = Translate([route]);
-        Assert.Contains("would answer its clients 404", Assert.Single(translation.Problems).Reason);
+        Assert.Contains("would answer its clients 404", Assert.Single(translation.VirtualServices.SelectMany(v => v.Destinations)).SkipReason);
         var covered = Translate([route with { Hostnames = ["*.default.svc.cluster.local"] }]);
-        Assert.Empty(covered.Problems);
+        Assert.Single(Redirectable(covered));
+    }
+
+    [Fact]
+    public void A_TCPRoute_on_a_TCP_listener_and_a_TLSRoute_on_a_passthrough_listener_are_redirected_as_tcp_and_tls_routes()
+    {
+        var gateway = Canal with
+        {
+            Listeners =
+            [
+                new Listener("db", 5432, "TCP", null, null, new AllowedRoutes("All", null, [])),
+                new Listener("tls", 443, "TLS", null, "Passthrough", new AllowedRoutes("All", null, [])),
+            ],
+        };
+        ApiRoute Route(ApiRouteKind kind, string name, int port, string[] hostnames) => new(kind, new ObjectKey("shop", name), "1", hostnames,
+            [new ParentRef(GatewayApiGroup.Name, "Gateway", "istio-system", "mesh", null, null)], [Service(name, port: port)]);
+        var translation = Translate(
+            [Route(ApiRouteKind.TCPRoute, "db", 5432, []), Route(ApiRouteKind.TLSRoute, "payments", 443, ["payments.shop.svc.cluster.local"])], null, gateway);
+        var services = new[]
+        {
+            new ClusterService(new ObjectKey("shop", "db"), new Dictionary<string, string>(), [new ServicePort(5432, "tcp", null)], []),
+            new ClusterService(new ObjectKey("shop", "payments"), new Dictionary<string, string>(), [new ServicePort(443, "https", null)], []),
+        };
+
+        var plan = RedirectPlanner.Plan(translation.VirtualServices, translation.Gateways, services, Options);
+
+        Assert.Equal(["db.shop.svc.cluster.local", "payments.shop.svc.cluster.local"], plan.Redirects.Select(r => r.Host).Order());
+        Assert.Equal([RouteKind.Tcp, RouteKind.Tls], translation.VirtualServices.Select(v => Assert.Single(v.Routes).Kind).Order());
     }
 }
