@@ -136,19 +136,21 @@ public static class GatewayApiTranslation
             }
             var fqdn = HostName.ServiceFqdn(service, options.ClusterDomain);
             // A client asks for the Service by its name: the gateway routes it only where the route's hostnames cover it.
-            var matches = accepted.Where(a => Covers(a.Listener, route, fqdn))
+            var matches = accepted.Where(a => Covers(a.Listener, route, fqdn) && !Isolated(a.Gateway, a.Listener, fqdn))
                 .Select(a => new RouteMatch([$"{a.Gateway.Key.Namespace}/{KeyOf(a.Gateway.Key).Name}"], a.Listener.Port, false, ["*"]))
                 .ToList();
             if (matches.Count == 0)
             {
-                var reason = $"no hostname of the route covers {fqdn} on the listeners that accept it, so the gateway would answer its clients 404";
+                var reason = $"the listeners that accept the route do not serve {fqdn} (no hostname of the route covers it, or a listener on the same port with a more specific hostname takes it), so the gateway would answer its clients 404";
                 routes.Add(new Route(KindOf(route.Kind), resolved.Backend.Path, [], [new RouteDestination(fqdn, resolved.Backend.Port, resolved.Backend.Path) { SkipReason = reason }]));
                 continue;
             }
             routes.Add(new Route(KindOf(route.Kind), resolved.Backend.Path, matches, [new RouteDestination(fqdn, resolved.Backend.Port, resolved.Backend.Path)]));
         }
         var parents = accepted.Select(a => $"{a.Gateway.Key.Namespace}/{KeyOf(a.Gateway.Key).Name}").Distinct().Order(StringComparer.Ordinal).ToList();
-        return new VirtualService(KeyOf(route.Kind, route.Key), route.ResourceVersion, 0, ["*"], parents, ["*"], routes);
+        // No resourceVersion: what a route claims also depends on its Gateways, grants and namespaces, so stored claims
+        // are never taken as up to date by the route's version alone (a VirtualService from a file is treated the same).
+        return new VirtualService(KeyOf(route.Kind, route.Key), null, 0, ["*"], parents, ["*"], routes);
     }
 
     /// <summary>Whether a client's request for <paramref name="fqdn"/> is one <paramref name="listener"/> routes by <paramref name="route"/>'s hostnames.</summary>
@@ -163,6 +165,21 @@ public static class GatewayApiTranslation
             : routeHosts.Where(h => h == "*" || RouteAttachment.Intersect(h, own)).Select(h => Narrower(h, own));
         return served.Any(h => HostPattern.Covers(h, fqdn));
     }
+
+    /// <summary>
+    /// True when another listener on the same port has a more specific hostname covering <paramref name="fqdn"/>: Istio
+    /// then takes the name away from this listener's routes (listener isolation), and requests for it go to the other.
+    /// </summary>
+    private static bool Isolated(ApiGateway gateway, Listener listener, string fqdn) =>
+        gateway.Listeners.Any(other => other != listener && other.Port == listener.Port && other.Hostname is { } hostname
+            && HostPattern.Covers(hostname, fqdn) && MoreSpecific(hostname, listener.Hostname));
+
+    private static bool MoreSpecific(string hostname, string? than) => than switch
+    {
+        null => true,
+        _ when than.StartsWith("*.", StringComparison.Ordinal) => !hostname.StartsWith("*.", StringComparison.Ordinal) || hostname.Length > than.Length,
+        _ => false,
+    };
 
     private static string Narrower(string routeHost, string listenerHost)
     {

@@ -41,8 +41,8 @@ public static class RouteAttachment
     public static IReadOnlyList<ApiRouteKind> KindsOf(Listener listener) => listener.Protocol.ToUpperInvariant() switch
     {
         "HTTP" or "HTTPS" => [ApiRouteKind.HTTPRoute, ApiRouteKind.GRPCRoute],
-        "TLS" when string.Equals(listener.TlsMode, "Terminate", StringComparison.OrdinalIgnoreCase) => [ApiRouteKind.TLSRoute, ApiRouteKind.TCPRoute],
-        "TLS" => [ApiRouteKind.TLSRoute],
+        "TLS" when string.Equals(listener.TlsMode, "Passthrough", StringComparison.OrdinalIgnoreCase) => [ApiRouteKind.TLSRoute],
+        "TLS" => [ApiRouteKind.TCPRoute],
         "TCP" => [ApiRouteKind.TCPRoute],
         _ => [],
     };

@@ -36,7 +36,11 @@ public sealed record CanalGateway(Gateway Gateway, ObjectKey ServiceKey, string 
             if (gateway.DnsTarget is { } target)
             {
                 var targeted = byNamespace[target.Namespace].FirstOrDefault(s => s.Key == target);
-                result[gateway.Key] = new CanalGateway(gateway, target, HostName.ServiceFqdn(target, options.ClusterDomain), targeted);
+                // Until the Service exists (istiod creates an automated deployment's), its name resolves to nothing.
+                result[gateway.Key] = new CanalGateway(gateway, target, HostName.ServiceFqdn(target, options.ClusterDomain), targeted)
+                {
+                    Unusable = targeted == null ? $"its Service {target} does not exist (yet): DNS cannot point at it" : null,
+                };
                 continue;
             }
             var inNamespace = byNamespace[gateway.Key.Namespace].ToList();

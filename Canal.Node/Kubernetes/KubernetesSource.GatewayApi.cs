@@ -34,7 +34,7 @@ internal sealed partial class KubernetesSource
     private async Task<IReadOnlyDictionary<string, string>> GatewayApiVersions(CancellationToken cancellationToken)
     {
         var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
@@ -55,24 +55,38 @@ internal sealed partial class KubernetesSource
                 if (found.Count > 0)
                     logger.LogInformation("watching {Kinds}", string.Join(", ", found.Select(f => $"{f.Key} {GatewayApiGroup.Name}/{f.Value}")));
                 if (GatewayApiDecoder.Versions.Keys.Where(k => !found.ContainsKey(k)).ToList() is { Count: > 0 } missing)
-                    logger.LogWarning("the API server does not serve {Kinds} of {Group} (are the Gateway API CRDs installed?): not read; restart Canal after installing them",
+                    logger.LogWarning("the API server does not serve {Kinds} of {Group}, or does not let Canal list them (are the Gateway API CRDs installed, and k8s/base/rbac.yaml applied?): not read; restart Canal after installing them",
                         string.Join(", ", missing), GatewayApiGroup.Name);
+                if (found.Count > 0 && !await Lists(ct => client.CoreV1.ListNamespaceAsync(limit: 1, cancellationToken: ct), cancellationToken))
+                    found.Remove(NamespacesKind);
+                else if (found.Count > 0)
+                    found[NamespacesKind] = "v1";
                 return found;
+            }
+            // The Gateway API is optional: a server that keeps failing its discovery must not hold up the rest.
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && attempt < 5)
+            {
+                logger.LogWarning("Gateway API discovery failed ({Error}); retrying", e.Message);
+                await Task.Delay(backoff.Next(), cancellationToken);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                logger.LogWarning("API discovery failed ({Error}); retrying", e.Message);
-                await Task.Delay(backoff.Next(), cancellationToken);
+                logger.LogWarning("Gateway API discovery failed {Attempts} times ({Error}); the Gateway API is not read until Canal restarts", attempt, e.Message);
+                return new Dictionary<string, string>();
             }
         }
     }
 
     /// <summary>True when <paramref name="plural"/> is served at <paramref name="version"/> and Canal may list it.</summary>
-    private async Task<bool> Serves(string version, string plural, CancellationToken cancellationToken)
+    private Task<bool> Serves(string version, string plural, CancellationToken cancellationToken) =>
+        Lists(ct => client.CustomObjects.ListClusterCustomObjectAsync(GatewayApiGroup.Name, version, plural, limit: 1, cancellationToken: ct), cancellationToken);
+
+    /// <summary>True when the list answers; false when the server does not serve it (404) or Canal may not list it (403).</summary>
+    private static async Task<bool> Lists(Func<CancellationToken, Task> list, CancellationToken cancellationToken)
     {
         try
         {
-            await client.CustomObjects.ListClusterCustomObjectAsync(GatewayApiGroup.Name, version, plural, limit: 1, cancellationToken: cancellationToken);
+            await list(cancellationToken);
             return true;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
@@ -80,6 +94,9 @@ internal sealed partial class KubernetesSource
             return false;
         }
     }
+
+    /// <summary>Namespaces are watched (for selectors' labels) only when some Gateway API kind is, and Canal may list them.</summary>
+    private const string NamespacesKind = "Namespace";
 
     private IEnumerable<Task> WatchGatewayApi(IReadOnlyDictionary<string, string> versions, CancellationToken cancellationToken)
     {
@@ -100,6 +117,12 @@ internal sealed partial class KubernetesSource
         // Grants live where the backends are, which may be any namespace.
         if (versions.TryGetValue("ReferenceGrant", out var grantVersion))
             yield return KeepGatewayApi(grantVersion, "ReferenceGrant", null, _grants, e => GatewayApiDecoder.DecodeGrant(e), cancellationToken);
+        // Without them a namespace selector sees only the name label every namespace has.
+        if (!versions.ContainsKey(NamespacesKind))
+        {
+            logger.LogWarning("Canal may not list namespaces: listeners' allowedRoutes namespace selectors see only each namespace's name label");
+            yield break;
+        }
         yield return Keep(WatchedResources.Namespaces(client, settings), _namespaceLabels, null,
             n => (Key(n.Metadata), (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(n.Metadata.Labels ?? new Dictionary<string, string>())), cancellationToken);
     }

@@ -24,6 +24,9 @@ public sealed class GatewayApiTranslationTests
     private static List<RouteDestination> Redirectable(Translation translation) =>
         [.. translation.VirtualServices.SelectMany(v => v.Destinations).Where(d => d.SkipReason == null)];
 
+    private static readonly ClusterService MeshService = new(new ObjectKey("istio-system", "mesh-canal"),
+        new Dictionary<string, string> { ["gateway.networking.k8s.io/gateway-name"] = "mesh" }, [new ServicePort(80, "http", null)], ["10.0.0.9"]);
+
     // conformance/tests/httproute-reference-grant.yaml
     private static readonly ReferenceGrant Grant = new(new ObjectKey(Backend, "reference-grant"),
         [new GrantFrom(GatewayApiGroup.Name, "HTTPRoute", Infra)], [new GrantTo("", "Service", "web-backend")]);
@@ -120,7 +123,7 @@ public sealed class GatewayApiTranslationTests
     {
         var translation = Translate([HttpRoute("default", "helloworld", Service("helloworld", port: 5000))]);
         var helloworld = new ClusterService(new ObjectKey("default", "helloworld"), new Dictionary<string, string>(), [new ServicePort(5000, "http", null)], []);
-        var decision = Assert.Single(RedirectPlanner.Plan(translation.VirtualServices, translation.Gateways, [helloworld], Options).Decisions);
+        var decision = Assert.Single(RedirectPlanner.Plan(translation.VirtualServices, translation.Gateways, [helloworld, MeshService], Options).Decisions);
         Assert.Equal(HostStatus.Blocked, decision.Status);
         Assert.Contains("5000", decision.Reason);
     }
@@ -167,11 +170,50 @@ public sealed class GatewayApiTranslationTests
         {
             new ClusterService(new ObjectKey("shop", "db"), new Dictionary<string, string>(), [new ServicePort(5432, "tcp", null)], []),
             new ClusterService(new ObjectKey("shop", "payments"), new Dictionary<string, string>(), [new ServicePort(443, "https", null)], []),
+            MeshService with { Ports = [new ServicePort(5432, "tcp", null), new ServicePort(443, "tls", null)] },
         };
 
         var plan = RedirectPlanner.Plan(translation.VirtualServices, translation.Gateways, services, Options);
 
         Assert.Equal(["db.shop.svc.cluster.local", "payments.shop.svc.cluster.local"], plan.Redirects.Select(r => r.Host).Order());
         Assert.Equal([RouteKind.Tcp, RouteKind.Tls], translation.VirtualServices.Select(v => Assert.Single(v.Routes).Kind).Order());
+    }
+
+    [Fact]
+    public void Until_the_gateways_Service_exists_its_hosts_are_blocked()
+    {
+        var translation = Translate([HttpRoute("default", "helloworld", Service("helloworld", port: 80))]);
+        var decision = Assert.Single(RedirectPlanner.Plan(translation.VirtualServices, translation.Gateways, [], Options).Decisions);
+        Assert.Equal(HostStatus.Blocked, decision.Status);
+        Assert.Contains("istio-system/mesh-canal does not exist", decision.Reason);
+    }
+
+    [Fact]
+    public void A_name_a_more_specific_listener_on_the_same_port_takes_is_not_redirected_through_a_wider_one()
+    {
+        // Istio's listener isolation: requests for api.payments go to listener "pay", whatever is attached to "all".
+        var gateway = Canal with
+        {
+            Listeners =
+            [
+                new Listener("all", 80, "HTTP", null, null, new AllowedRoutes("All", null, [])),
+                new Listener("pay", 80, "HTTP", "*.payments.svc.cluster.local", null, new AllowedRoutes("All", null, [])),
+            ],
+        };
+        var onAll = new ApiRoute(ApiRouteKind.HTTPRoute, new ObjectKey("payments", "api"), "1", [],
+            [new ParentRef(GatewayApiGroup.Name, "Gateway", "istio-system", "mesh", "all", null)], [Service("api"), Service("other", "default")]);
+        var grant = new ReferenceGrant(new ObjectKey("default", "g"), [new GrantFrom(GatewayApiGroup.Name, "HTTPRoute", "payments")], [new GrantTo("", "Service", null)]);
+
+        var translation = Translate([onAll], [grant], gateway);
+
+        Assert.Equal(["other.default.svc.cluster.local"], Redirectable(translation).Select(d => d.Host));
+        Assert.Contains("more specific hostname", translation.VirtualServices.SelectMany(v => v.Destinations).Single(d => d.SkipReason != null).SkipReason);
+    }
+
+    [Fact]
+    public void A_terminating_TLS_listener_takes_TCPRoutes_and_a_passthrough_one_TLSRoutes_as_Istio_does()
+    {
+        Assert.Equal([ApiRouteKind.TCPRoute], RouteAttachment.KindsOf(new Listener("t", 443, "TLS", null, "Terminate", AllowedRoutes.Default)));
+        Assert.Equal([ApiRouteKind.TLSRoute], RouteAttachment.KindsOf(new Listener("p", 443, "TLS", null, "Passthrough", AllowedRoutes.Default)));
     }
 }
