@@ -159,10 +159,10 @@ public static class GatewayApiTranslation
         if (route.Kind == ApiRouteKind.TCPRoute)
             return true;
         var routeHosts = route.Hostnames.Count > 0 ? route.Hostnames : ["*"];
-        // What the listener serves of the route's hostnames: the narrower of each pair that intersects.
+        // What the listener serves of the route's hostnames: the narrower of each pair that intersects (the one the other covers).
         var served = listener.Hostname is not { } own
             ? routeHosts
-            : routeHosts.Where(h => h == "*" || RouteAttachment.Intersect(h, own)).Select(h => Narrower(h, own));
+            : routeHosts.Where(h => RouteAttachment.Intersect(h, own)).Select(h => HostPattern.Covers(h, own) ? own : h);
         return served.Any(h => HostPattern.Covers(h, fqdn));
     }
 
@@ -172,21 +172,7 @@ public static class GatewayApiTranslation
     /// </summary>
     private static bool Isolated(ApiGateway gateway, Listener listener, string fqdn) =>
         gateway.Listeners.Any(other => other != listener && other.Port == listener.Port && other.Hostname is { } hostname
-            && HostPattern.Covers(hostname, fqdn) && MoreSpecific(hostname, listener.Hostname));
-
-    private static bool MoreSpecific(string hostname, string? than) => than switch
-    {
-        null => true,
-        _ when than.StartsWith("*.", StringComparison.Ordinal) => !hostname.StartsWith("*.", StringComparison.Ordinal) || hostname.Length > than.Length,
-        _ => false,
-    };
-
-    private static string Narrower(string routeHost, string listenerHost)
-    {
-        if (routeHost == "*" || routeHost.StartsWith("*.", StringComparison.Ordinal) && !listenerHost.StartsWith("*.", StringComparison.Ordinal))
-            return listenerHost;
-        return routeHost.Length >= listenerHost.Length ? routeHost : listenerHost;
-    }
+            && HostPattern.Covers(hostname, fqdn) && (listener.Hostname == null || hostname != listener.Hostname && HostPattern.Covers(listener.Hostname, hostname)));
 
     private static RouteKind KindOf(ApiRouteKind kind) => kind switch
     {

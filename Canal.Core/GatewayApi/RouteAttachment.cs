@@ -68,19 +68,8 @@ public static class RouteAttachment
         listener.Hostname == null || route.Hostnames.Count == 0 || route.Hostnames.Any(h => Intersect(listener.Hostname, h));
 
     /// <summary>
-    /// Two hostnames intersect when they are equal or a wildcard (<c>*.example.com</c>, the whole first label) covers
-    /// the other: one or more labels in front of its suffix, so <c>*.example.com</c> covers <c>a.b.example.com</c>, not <c>example.com</c>.
+    /// Two hostnames intersect when one covers the other (Istio's host patterns: a wildcard, the whole first label,
+    /// covers one or more labels in front of its suffix, so <c>*.example.com</c> covers <c>a.b.example.com</c>, not <c>example.com</c>).
     /// </summary>
-    public static bool Intersect(string a, string b)
-    {
-        a = a.ToLowerInvariant();
-        b = b.ToLowerInvariant();
-        if (a == b)
-            return true;
-        var aWild = a.StartsWith("*.", StringComparison.Ordinal);
-        var bWild = b.StartsWith("*.", StringComparison.Ordinal);
-        if (aWild && (!bWild || b.Length >= a.Length) && b.EndsWith(a[1..], StringComparison.Ordinal))
-            return true;
-        return bWild && (!aWild || a.Length >= b.Length) && a.EndsWith(b[1..], StringComparison.Ordinal);
-    }
+    public static bool Intersect(string a, string b) => HostPattern.Covers(a, b) || HostPattern.Covers(b, a);
 }
