@@ -47,14 +47,7 @@ public sealed record SourceView(
     /// <summary>The view with the Gateway API translated into Gateways and VirtualServices (<see cref="GatewayApiTranslation"/>), and what could not be.</summary>
     public (SourceView View, IReadOnlyList<ApiProblem> Problems) Translated(RedirectOptions options)
     {
-        if (GatewayApi.IsEmpty)
-            return (this, []);
-        var translation = GatewayApiTranslation.Translate(GatewayApi, options);
-        return (this with
-        {
-            VirtualServices = [.. VirtualServices, .. translation.VirtualServices],
-            Gateways = [.. Gateways, .. translation.Gateways],
-            GatewayApi = GatewayApiObjects.Empty,
-        }, translation.Problems);
+        var (virtualServices, gateways, problems) = GatewayApiTranslation.With(VirtualServices, Gateways, GatewayApi, options);
+        return (this with { VirtualServices = virtualServices, Gateways = gateways, GatewayApi = GatewayApiObjects.Empty }, problems);
     }
 }

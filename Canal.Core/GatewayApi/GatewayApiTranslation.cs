@@ -59,6 +59,16 @@ public static class GatewayApiTranslation
         return new Translation(gateways, virtualServices, problems);
     }
 
+    /// <summary>Istio's own VirtualServices and Gateways with what <paramref name="objects"/> translate into, and what could not be.</summary>
+    public static (IReadOnlyList<VirtualService> VirtualServices, IReadOnlyList<Gateway> Gateways, IReadOnlyList<ApiProblem> Problems) With(
+        IReadOnlyList<VirtualService> virtualServices, IReadOnlyList<Gateway> gateways, GatewayApiObjects objects, RedirectOptions options)
+    {
+        if (objects.IsEmpty)
+            return (virtualServices, gateways, []);
+        var translated = Translate(objects, options);
+        return ([.. virtualServices, .. translated.VirtualServices], [.. gateways, .. translated.Gateways], translated.Problems);
+    }
+
     /// <summary>The key of the Gateway a Gateway API Gateway becomes: <c>Gateway:name</c>, apart from any Istio Gateway.</summary>
     public static ObjectKey KeyOf(ObjectKey gateway) => new(gateway.Namespace, $"Gateway:{gateway.Name}");
 

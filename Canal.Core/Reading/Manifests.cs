@@ -28,11 +28,6 @@ public sealed record Manifests(
     /// The VirtualServices and Gateways to plan with: Istio's own, and those the Gateway API's objects translate into
     /// (with what could not be translated).
     /// </summary>
-    public (IReadOnlyList<VirtualService> VirtualServices, IReadOnlyList<Gateway> Gateways, IReadOnlyList<ApiProblem> Problems) Plannable(RedirectOptions options)
-    {
-        if (GatewayApi.IsEmpty)
-            return (VirtualServices, Gateways, []);
-        var translated = GatewayApiTranslation.Translate(GatewayApi, options);
-        return ([.. VirtualServices, .. translated.VirtualServices], [.. Gateways, .. translated.Gateways], translated.Problems);
-    }
+    public (IReadOnlyList<VirtualService> VirtualServices, IReadOnlyList<Gateway> Gateways, IReadOnlyList<ApiProblem> Problems) Plannable(RedirectOptions options) =>
+        GatewayApiTranslation.With(VirtualServices, Gateways, GatewayApi, options);
 }
