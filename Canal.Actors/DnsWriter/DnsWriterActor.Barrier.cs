@@ -113,7 +113,7 @@ public sealed partial class DnsWriterActor
         Command<ResyncRequested>(_ => { });
         Command<WriteNow>(_ => { });
         // Changes are taken in and written once the barrier opens: until then they are all pending.
-        Common(phase, () => { }, busy: true, paused: () => after == AfterSync.Pause);
+        Common(phase, () => { }, busy: true, paused: after == AfterSync.Pause);
     }
 
     /// <summary>The same barrier behaviour, opening into <paramref name="after"/>.</summary>

@@ -41,7 +41,7 @@ public sealed partial class DnsWriterActor
         Command<RestoreBackup>(_ => Stash.Stash());
         Command<ResumeWrites>(_ => Stash.Stash());
         Command<WriteNow>(_ => { });
-        Common(SyncPhase.Ready, NoteChange, busy: true, paused: () => false);
+        Common(SyncPhase.Ready, NoteChange, busy: true, paused: false);
     }
 
     /// <summary>Writing paused: after a restore (or Canal would put its section straight back), or when a newer DnsWriter writes.</summary>
@@ -55,7 +55,7 @@ public sealed partial class DnsWriterActor
         Command<RestoreBackup>(_ => Restore());
         Command<ResyncRequested>(_ => StartSync(AfterSync.Pause));
         Command<WriteNow>(_ => { });
-        Common(SyncPhase.Ready, NoteChange, busy: false, paused: () => true);
+        Common(SyncPhase.Ready, NoteChange, busy: false, paused: true);
     }
 
     /// <summary>What the behaviours that are not writing share.</summary>
@@ -68,7 +68,7 @@ public sealed partial class DnsWriterActor
             Become(Paused);
         });
         Command<ResumeWrites>(_ => Resumed(onChange));
-        Common(SyncPhase.Ready, onChange, busy, paused: () => false);
+        Common(SyncPhase.Ready, onChange, busy, paused: false);
     }
 
     /// <summary>A resume is answered in every behaviour, and counts as a change (it may end a pause).</summary>

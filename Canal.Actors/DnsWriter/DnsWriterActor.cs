@@ -66,7 +66,7 @@ public sealed partial class DnsWriterActor : ReceivePersistentActor, IWithTimers
     /// <param name="onChange">What this behaviour does when the desired state changed.</param>
     /// <param name="busy">True while a write is in flight, waits out a backoff, or waits for the barrier.</param>
     /// <param name="paused">True while writing is paused (now, or once the barrier passes).</param>
-    private void Common(SyncPhase phase, Action onChange, bool busy, Func<bool> paused)
+    private void Common(SyncPhase phase, Action onChange, bool busy, bool paused)
     {
         Command<RegisterNamespace>(Register);
         Command<NamespaceClaims>(claims =>
@@ -91,7 +91,7 @@ public sealed partial class DnsWriterActor : ReceivePersistentActor, IWithTimers
         Command<ReadinessDeadline>(_ => onChange());
         Command<DnsConfigChanged>(_ => onChange());
 
-        Command<GetDnsWriterStatus>(_ => Sender.Tell(_record.Status(phase, _state.Namespaces.Count, busy || _pending.FirstChange != null, paused(), _store.Description)));
+        Command<GetDnsWriterStatus>(_ => Sender.Tell(_record.Status(phase, _state.Namespaces.Count, busy || _pending.FirstChange != null, paused, _store.Description)));
         Command<GetHostDecisions>(_ => Sender.Tell(new HostDecisions(_record.LastPlan?.Decisions ?? [])));
         Command<GetCanalGateways>(_ => Sender.Tell(Gateways()));
         Command<GetNamespaceSummaries>(_ => Sender.Tell(_state.Summaries()));
