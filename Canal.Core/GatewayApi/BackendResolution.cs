@@ -16,7 +16,7 @@ public static class BackendResolution
         if (backend.Group != "" || backend.Kind != "Service")
             return Skip(backend, $"a backend of kind {Qualified(backend.Group, backend.Kind)} is not a Service: Canal redirects Service names only");
         if (backend.Name.Contains('.'))
-            return Skip(backend, $"\"{backend.Name}\" is not a Service name (Istio refuses it too)");
+            return Skip(backend, $"{HostName.Quote(backend.Name)} is not a Service name (Istio refuses it too)");
         if (backend.Port == null)
             return Skip(backend, "a Service backend needs a port");
         var ns = backend.Namespace ?? route.Key.Namespace;

@@ -25,7 +25,7 @@ public static class GatewayApiDecoder
     public static GatewayApiObjects? Decode(string group, string version, string kind, JsonElement document, string prefix)
     {
         if (group == "" && version == "v1" && kind == "Namespace")
-            return GatewayApiObjects.Empty with { NamespaceLabels = new Dictionary<string, IReadOnlyDictionary<string, string>> { [Name(document, prefix)] = Labels(document, prefix) } };
+            return GatewayApiObjects.Empty with { NamespaceLabels = new Dictionary<string, IReadOnlyDictionary<string, string>> { [ManifestDecoder.Metadata(document, prefix, out _, out _).Name] = Labels(document, prefix) } };
         if (group != GatewayApiGroup.Name || !Versions.TryGetValue(kind, out var versions))
             return null;
         if (!versions.Contains(version))
@@ -40,9 +40,7 @@ public static class GatewayApiDecoder
 
     public static ApiGateway DecodeGateway(JsonElement gateway, string prefix = "")
     {
-        var key = ManifestDecoder.Metadata(gateway, prefix, out _, out _);
-        var spec = Object(gateway, "spec", prefix, required: true);
-        var specPath = Path(prefix, "spec");
+        var (key, spec, specPath) = ManifestDecoder.KeyAndSpec(gateway, prefix, out _, out _, specRequired: true);
         var addresses = Items(spec, "addresses", specPath)
             .Select(a => new GatewayAddress(OptionalString(a.Item, "type", a.Path) ?? "IPAddress", RequiredString(a.Item, "value", a.Path)))
             .ToList();
@@ -77,9 +75,7 @@ public static class GatewayApiDecoder
 
     public static ApiRoute DecodeRoute(ApiRouteKind kind, JsonElement route, string prefix = "")
     {
-        var key = ManifestDecoder.Metadata(route, prefix, out var resourceVersion, out _);
-        var spec = Object(route, "spec", prefix, required: true);
-        var specPath = Path(prefix, "spec");
+        var (key, spec, specPath) = ManifestDecoder.KeyAndSpec(route, prefix, out _, out _, specRequired: true);
         var parents = Items(spec, "parentRefs", specPath).Select(p => new ParentRef(
             OptionalString(p.Item, "group", p.Path) ?? GatewayApiGroup.Name,
             OptionalString(p.Item, "kind", p.Path) ?? "Gateway",
@@ -99,14 +95,12 @@ public static class GatewayApiDecoder
                 b.Path))
             .ToList();
         var hostnames = kind == ApiRouteKind.TCPRoute ? [] : StringArray(spec, "hostnames", specPath);
-        return new ApiRoute(kind, key, resourceVersion, hostnames, parents, backends);
+        return new ApiRoute(kind, key, hostnames, parents, backends);
     }
 
     public static ReferenceGrant DecodeGrant(JsonElement grant, string prefix = "")
     {
-        var key = ManifestDecoder.Metadata(grant, prefix, out _, out _);
-        var spec = Object(grant, "spec", prefix, required: true);
-        var specPath = Path(prefix, "spec");
+        var (key, spec, specPath) = ManifestDecoder.KeyAndSpec(grant, prefix, out _, out _, specRequired: true);
         return new ReferenceGrant(key,
             [.. Items(spec, "from", specPath).Select(f => new GrantFrom(RequiredGroup(f.Item, f.Path), RequiredString(f.Item, "kind", f.Path), RequiredString(f.Item, "namespace", f.Path)))],
             [.. Items(spec, "to", specPath).Select(t => new GrantTo(RequiredGroup(t.Item, t.Path), RequiredString(t.Item, "kind", t.Path), OptionalString(t.Item, "name", t.Path)))]);
@@ -115,8 +109,6 @@ public static class GatewayApiDecoder
     /// <summary>A group is required but may be "" (the core group).</summary>
     private static string RequiredGroup(JsonElement obj, string path) =>
         OptionalString(obj, "group", path) ?? throw new ManifestFieldException(Path(path, "group"), "is required (\"\" for the core group)");
-
-    private static string Name(JsonElement obj, string prefix) => RequiredString(Object(obj, "metadata", prefix, required: true), "name", Path(prefix, "metadata"));
 
     private static IReadOnlyDictionary<string, string> Labels(JsonElement obj, string prefix) =>
         StringMap(Object(obj, "metadata", prefix, required: true), "labels", Path(prefix, "metadata"));

@@ -16,7 +16,11 @@ public sealed record GatewayAddress(string Type, string Value);
 
 /// <summary>One listener: where it listens, for which hostname, and which routes it lets attach.</summary>
 /// <param name="TlsMode">The listener's <c>tls.mode</c> (Terminate, Passthrough), null without tls.</param>
-public sealed record Listener(string Name, int Port, string Protocol, string? Hostname, string? TlsMode, AllowedRoutes Allowed);
+public sealed record Listener(string Name, int Port, string Protocol, string? Hostname, string? TlsMode, AllowedRoutes Allowed)
+{
+    /// <summary>A TLS listener that hands the connection on unopened: clients speak TLS to the backend, not to the gateway.</summary>
+    public bool Passthrough => string.Equals(TlsMode, "Passthrough", StringComparison.OrdinalIgnoreCase);
+}
 
 /// <summary><c>allowedRoutes</c>: from which namespaces (<c>Same</c>, <c>All</c>, <c>Selector</c>) and of which kinds (none: the protocol's).</summary>
 public sealed record AllowedRoutes(string From, LabelSelector? Selector, IReadOnlyList<RouteGroupKind> Kinds)
@@ -29,7 +33,7 @@ public sealed record RouteGroupKind(string Group, string Kind);
 public enum ApiRouteKind { HTTPRoute, GRPCRoute, TLSRoute, TCPRoute }
 
 /// <summary>A route of any kind: the hostnames it serves (none for TCPRoute), where it attaches, and the backends of all its rules.</summary>
-public sealed record ApiRoute(ApiRouteKind Kind, ObjectKey Key, string? ResourceVersion, IReadOnlyList<string> Hostnames, IReadOnlyList<ParentRef> Parents, IReadOnlyList<BackendRef> Backends);
+public sealed record ApiRoute(ApiRouteKind Kind, ObjectKey Key, IReadOnlyList<string> Hostnames, IReadOnlyList<ParentRef> Parents, IReadOnlyList<BackendRef> Backends);
 
 /// <summary><c>parentRefs[]</c> with its defaults filled in: group, kind and (when null) the route's namespace.</summary>
 public sealed record ParentRef(string Group, string Kind, string? Namespace, string Name, string? SectionName, int? Port);
@@ -49,7 +53,7 @@ public sealed record GrantTo(string Group, string Kind, string? Name);
 public sealed record LabelSelector(IReadOnlyDictionary<string, string> MatchLabels, IReadOnlyList<LabelExpression> MatchExpressions)
 {
     public bool Matches(IReadOnlyDictionary<string, string> labels) =>
-        MatchLabels.All(l => labels.TryGetValue(l.Key, out var v) && v == l.Value) && MatchExpressions.All(e => e.Matches(labels));
+        LabelSet.Contain(labels, MatchLabels) && MatchExpressions.All(e => e.Matches(labels));
 }
 
 public sealed record LabelExpression(string Key, string Operator, IReadOnlyList<string> Values)

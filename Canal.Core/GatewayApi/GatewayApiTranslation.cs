@@ -98,10 +98,8 @@ public static class GatewayApiTranslation
         {
             if (!value.Contains('.'))
                 return new ObjectKey(gateway.Key.Namespace, value);
-            var suffix = $".svc.{clusterDomain}";
-            var parts = value.TrimEnd('.').EndsWith(suffix, StringComparison.Ordinal) ? value.TrimEnd('.')[..^suffix.Length].Split('.') : [];
-            if (parts.Length == 2)
-                return new ObjectKey(parts[1], parts[0]);
+            if (HostName.ServiceOf(value.TrimEnd('.'), clusterDomain) is { } service)
+                return service;
             reason = $"its address {value} is not a Service of this cluster (name.namespace.svc.{clusterDomain}), so Canal cannot point DNS at it";
             return null;
         }
@@ -111,8 +109,7 @@ public static class GatewayApiTranslation
 
     private static GatewayServer Server(Listener listener) => listener.Protocol.ToUpperInvariant() switch
     {
-        "TLS" when string.Equals(listener.TlsMode, "Passthrough", StringComparison.OrdinalIgnoreCase) => new(listener.Port, "TLS", ["*/*"], "PASSTHROUGH"),
-        "TLS" => new(listener.Port, "TLS", ["*/*"], "SIMPLE"),
+        "TLS" => new(listener.Port, "TLS", ["*/*"], listener.Passthrough ? "PASSTHROUGH" : "SIMPLE"),
         var protocol => new(listener.Port, protocol, ["*/*"]),
     };
 
@@ -124,7 +121,7 @@ public static class GatewayApiTranslation
         {
             var parent = route.Parents[i];
             // Parents that are not canal gateways (another class, a Service for the mesh) are not Canal's to judge.
-            if (canal.Values.FirstOrDefault(g => RouteAttachment.Names(parent, route.Key.Namespace, g.Key)) is not { } gateway)
+            if (!RouteAttachment.NamesAGateway(parent) || !canal.TryGetValue(new ObjectKey(parent.Namespace ?? route.Key.Namespace, parent.Name), out var gateway))
                 continue;
             var attachment = RouteAttachment.Attach(route, parent, gateway, labels);
             if (attachment.Reason is { } reason)
@@ -137,31 +134,34 @@ public static class GatewayApiTranslation
         var routes = new List<Route>();
         foreach (var resolved in route.Backends.Select(b => BackendResolution.Resolve(route, b, objects.Grants)))
         {
+            // A backend Canal will not redirect is carried as a destination known to be skipped: the plan, the route's
+            // Events and canal-cmd say why.
             if (resolved.Service is not { } service)
             {
-                // Carried as a destination known to be skipped: the plan, the route's Events and canal-cmd say why.
-                routes.Add(new Route(KindOf(route.Kind), resolved.Backend.Path, [],
-                    [new RouteDestination(resolved.Backend.Name, resolved.Backend.Port, resolved.Backend.Path) { SkipReason = resolved.SkipReason }]));
+                routes.Add(Skipped(route.Kind, resolved.Backend, resolved.Backend.Name, resolved.SkipReason!));
                 continue;
             }
             var fqdn = HostName.ServiceFqdn(service, options.ClusterDomain);
             // A client asks for the Service by its name: the gateway routes it only where the route's hostnames cover it.
             var matches = accepted.Where(a => Covers(a.Listener, route, fqdn) && !Isolated(a.Gateway, a.Listener, fqdn))
-                .Select(a => new RouteMatch([$"{a.Gateway.Key.Namespace}/{KeyOf(a.Gateway.Key).Name}"], a.Listener.Port, false, ["*"]))
+                .Select(a => new RouteMatch([KeyOf(a.Gateway.Key).ToString()], a.Listener.Port, false, ["*"]))
                 .ToList();
             if (matches.Count == 0)
             {
-                var reason = $"the listeners that accept the route do not serve {fqdn} (no hostname of the route covers it, or a listener on the same port with a more specific hostname takes it), so the gateway would answer its clients 404";
-                routes.Add(new Route(KindOf(route.Kind), resolved.Backend.Path, [], [new RouteDestination(fqdn, resolved.Backend.Port, resolved.Backend.Path) { SkipReason = reason }]));
+                routes.Add(Skipped(route.Kind, resolved.Backend, fqdn,
+                    $"the listeners that accept the route do not serve {fqdn} (no hostname of the route covers it, or a listener on the same port with a more specific hostname takes it), so the gateway would answer its clients 404"));
                 continue;
             }
             routes.Add(new Route(KindOf(route.Kind), resolved.Backend.Path, matches, [new RouteDestination(fqdn, resolved.Backend.Port, resolved.Backend.Path)]));
         }
-        var parents = accepted.Select(a => $"{a.Gateway.Key.Namespace}/{KeyOf(a.Gateway.Key).Name}").Distinct().Order(StringComparer.Ordinal).ToList();
+        var parents = accepted.Select(a => KeyOf(a.Gateway.Key).ToString()).Distinct().Order(StringComparer.Ordinal).ToList();
         // No resourceVersion: what a route claims also depends on its Gateways, grants and namespaces, so stored claims
         // are never taken as up to date by the route's version alone (a VirtualService from a file is treated the same).
         return new VirtualService(KeyOf(route.Kind, route.Key), null, 0, ["*"], parents, ["*"], routes);
     }
+
+    private static Route Skipped(ApiRouteKind kind, BackendRef backend, string host, string reason) =>
+        new(KindOf(kind), backend.Path, [], [new RouteDestination(host, backend.Port, backend.Path) { SkipReason = reason }]);
 
     /// <summary>Whether a client's request for <paramref name="fqdn"/> is one <paramref name="listener"/> routes by <paramref name="route"/>'s hostnames.</summary>
     private static bool Covers(Listener listener, ApiRoute route, string fqdn)

@@ -20,7 +20,10 @@ public static class RouteAttachment
 
     /// <summary>True when <paramref name="parent"/> (of a route in <paramref name="routeNamespace"/>) names <paramref name="gateway"/>.</summary>
     public static bool Names(ParentRef parent, string routeNamespace, ObjectKey gateway) =>
-        parent.Group == GatewayApiGroup.Name && parent.Kind == "Gateway" && (parent.Namespace ?? routeNamespace) == gateway.Namespace && parent.Name == gateway.Name;
+        NamesAGateway(parent) && (parent.Namespace ?? routeNamespace) == gateway.Namespace && parent.Name == gateway.Name;
+
+    /// <summary>True when <paramref name="parent"/> is a Gateway's (not a Service's, as a mesh route's is).</summary>
+    public static bool NamesAGateway(ParentRef parent) => parent.Group == GatewayApiGroup.Name && parent.Kind == "Gateway";
 
     /// <param name="namespaceLabels">The labels of the route's namespace (for a <c>Selector</c>); its name label is implied.</param>
     public static Attachment Attach(ApiRoute route, ParentRef parent, ApiGateway gateway, IReadOnlyDictionary<string, string> namespaceLabels)
@@ -41,7 +44,7 @@ public static class RouteAttachment
     public static IReadOnlyList<ApiRouteKind> KindsOf(Listener listener) => listener.Protocol.ToUpperInvariant() switch
     {
         "HTTP" or "HTTPS" => [ApiRouteKind.HTTPRoute, ApiRouteKind.GRPCRoute],
-        "TLS" when string.Equals(listener.TlsMode, "Passthrough", StringComparison.OrdinalIgnoreCase) => [ApiRouteKind.TLSRoute],
+        "TLS" when listener.Passthrough => [ApiRouteKind.TLSRoute],
         "TLS" => [ApiRouteKind.TCPRoute],
         "TCP" => [ApiRouteKind.TCPRoute],
         _ => [],

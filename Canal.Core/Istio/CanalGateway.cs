@@ -23,7 +23,7 @@ public sealed record CanalGateway(Gateway Gateway, ObjectKey ServiceKey, string 
     /// </summary>
     /// <remarks>A Gateway that names its own DNS target (a Gateway API Gateway of a canal class) is one by its class.</remarks>
     public static bool IsCanal(Gateway gateway, RedirectOptions options) =>
-        gateway.DnsTarget != null || options.GatewayWorkload.Count > 0 && Contains(gateway.Selector, options.GatewayWorkload);
+        gateway.DnsTarget != null || options.GatewayWorkload.Count > 0 && LabelSet.Contain(gateway.Selector, options.GatewayWorkload);
 
     /// <summary>The canal gateways among <paramref name="gateways"/>, each with its Service resolved.</summary>
     public static IReadOnlyDictionary<ObjectKey, CanalGateway> Find(
@@ -48,7 +48,7 @@ public sealed record CanalGateway(Gateway Gateway, ObjectKey ServiceKey, string 
             // selects fewer labels may also reach canal pods of another Gateway, which would not route these hosts.
             // Prefer the conventionally named one when several qualify.
             var service = inNamespace
-                .Where(s => s.Selector.Count > 0 && Contains(s.Selector, gateway.Selector))
+                .Where(s => s.Selector.Count > 0 && LabelSet.Contain(s.Selector, gateway.Selector))
                 .OrderBy(s => s.Key.Name == options.GatewayServiceName ? 0 : 1)
                 .ThenBy(s => s.Key.Name, StringComparer.Ordinal)
                 .FirstOrDefault();
@@ -64,7 +64,4 @@ public sealed record CanalGateway(Gateway Gateway, ObjectKey ServiceKey, string 
 
     private static string Labels(IReadOnlyDictionary<string, string> labels) =>
         labels.Count == 0 ? "{}" : "{" + string.Join(", ", labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}: {l.Value}")) + "}";
-
-    private static bool Contains(IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string> subset) =>
-        subset.All(label => labels.TryGetValue(label.Key, out var value) && value == label.Value);
 }

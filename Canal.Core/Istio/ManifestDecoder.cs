@@ -102,8 +102,8 @@ public static class ManifestDecoder
     }
 
     /// <summary>An object's key (from its metadata), its spec and the spec's path.</summary>
-    private static (ObjectKey Key, JsonElement Spec, string SpecPath) KeyAndSpec(JsonElement obj, string prefix, out string? resourceVersion, out long generation) =>
-        (Metadata(obj, prefix, out resourceVersion, out generation), Object(obj, "spec", prefix), Path(prefix, "spec"));
+    internal static (ObjectKey Key, JsonElement Spec, string SpecPath) KeyAndSpec(JsonElement obj, string prefix, out string? resourceVersion, out long generation, bool specRequired = false) =>
+        (Metadata(obj, prefix, out resourceVersion, out generation), Object(obj, "spec", prefix, specRequired), Path(prefix, "spec"));
 
     internal static ObjectKey Metadata(JsonElement obj, string prefix, out string? resourceVersion, out long generation)
     {

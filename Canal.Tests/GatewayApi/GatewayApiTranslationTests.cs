@@ -13,7 +13,7 @@ public sealed class GatewayApiTranslationTests
         [new Listener("http", 80, "HTTP", null, null, new AllowedRoutes("All", null, []))]);
 
     private static ApiRoute HttpRoute(string ns, string name, params BackendRef[] backends) =>
-        new(ApiRouteKind.HTTPRoute, new ObjectKey(ns, name), "7", [], [new ParentRef(GatewayApiGroup.Name, "Gateway", "istio-system", "mesh", null, null)], backends);
+        new(ApiRouteKind.HTTPRoute, new ObjectKey(ns, name), [], [new ParentRef(GatewayApiGroup.Name, "Gateway", "istio-system", "mesh", null, null)], backends);
 
     private static BackendRef Service(string name, string? ns = null, int? port = 8080) => new("", "Service", name, ns, port, "spec.rules[0].backendRefs[0]");
 
@@ -162,7 +162,7 @@ public sealed class GatewayApiTranslationTests
                 new Listener("tls", 443, "TLS", null, "Passthrough", new AllowedRoutes("All", null, [])),
             ],
         };
-        ApiRoute Route(ApiRouteKind kind, string name, int port, string[] hostnames) => new(kind, new ObjectKey("shop", name), "1", hostnames,
+        ApiRoute Route(ApiRouteKind kind, string name, int port, string[] hostnames) => new(kind, new ObjectKey("shop", name), hostnames,
             [new ParentRef(GatewayApiGroup.Name, "Gateway", "istio-system", "mesh", null, null)], [Service(name, port: port)]);
         var translation = Translate(
             [Route(ApiRouteKind.TCPRoute, "db", 5432, []), Route(ApiRouteKind.TLSRoute, "payments", 443, ["payments.shop.svc.cluster.local"])], null, gateway);
@@ -200,7 +200,7 @@ public sealed class GatewayApiTranslationTests
                 new Listener("pay", 80, "HTTP", "*.payments.svc.cluster.local", null, new AllowedRoutes("All", null, [])),
             ],
         };
-        var onAll = new ApiRoute(ApiRouteKind.HTTPRoute, new ObjectKey("payments", "api"), "1", [],
+        var onAll = new ApiRoute(ApiRouteKind.HTTPRoute, new ObjectKey("payments", "api"), [],
             [new ParentRef(GatewayApiGroup.Name, "Gateway", "istio-system", "mesh", "all", null)], [Service("api"), Service("other", "default")]);
         var grant = new ReferenceGrant(new ObjectKey("default", "g"), [new GrantFrom(GatewayApiGroup.Name, "HTTPRoute", "payments")], [new GrantTo("", "Service", null)]);
 

@@ -18,7 +18,7 @@ public sealed class RouteAttachmentTests
         new(GatewayApiGroup.Name, "Gateway", ns, gateway, section, port);
 
     private static ApiRoute Route(ApiRouteKind kind, string ns, string[] hostnames, params ParentRef[] parents) =>
-        new(kind, new ObjectKey(ns, "route"), "1", hostnames, parents, []);
+        new(kind, new ObjectKey(ns, "route"), hostnames, parents, []);
 
     private static string[] Names(Attachment attachment) => [.. attachment.Listeners.Select(l => l.Name)];
 
