@@ -4,15 +4,14 @@ using Canal.Istio;
 
 namespace Canal.DnsWriter;
 
-/// <summary>What a plan makes of the store's Corefile as it was read: refused, already up to date, or a write.</summary>
+/// <summary>What a plan makes of the store's Corefile as it was read: refused, or a render that is already there or is to be written.</summary>
 internal abstract record CorefileCheck
 {
     /// <summary>Left untouched and reported; <paramref name="Oversized"/> when only the store's size limit stands in the way.</summary>
     public sealed record Refused(string Reason, bool Oversized) : CorefileCheck;
 
-    public sealed record UpToDate(CorefileUpdate Update) : CorefileCheck;
-
-    public sealed record Write(CorefileUpdate Update) : CorefileCheck;
+    /// <param name="UpToDate">The store already holds it: nothing to write.</param>
+    public sealed record Rendered(CorefileUpdate Update, bool UpToDate) : CorefileCheck;
 
     public static CorefileCheck Of(DnsConfig config, RedirectPlan plan, DnsMode mode, string clusterDomain)
     {
@@ -31,6 +30,6 @@ internal abstract record CorefileCheck
                 $"the Corefile with {update.Plan.Redirects.Count} redirects would take {size:N0} bytes, over the {capacity:N0} its store allows " +
                 $"({update.Mode} mode); the last good one is kept. Fewer redirects, hosts mode (shorter lines) or a shorter gateway name make it fit",
                 true);
-        return update.Text == config.Content ? new UpToDate(update) : new Write(update);
+        return new Rendered(update, update.Text == config.Content);
     }
 }

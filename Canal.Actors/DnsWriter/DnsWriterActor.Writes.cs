@@ -124,10 +124,10 @@ public sealed partial class DnsWriterActor
             FinishWrite();
             return;
         }
-        var update = check is CorefileCheck.Write w ? w.Update : ((CorefileCheck.UpToDate)check).Update;
+        var (update, upToDate) = (CorefileCheck.Rendered)check;
         if (_record.Warned(update.Warnings))
             Context.System.EventStream.Publish(new CorefileWarning(_store.Description, string.Join("; ", update.Warnings)));
-        if (check is CorefileCheck.UpToDate)
+        if (upToDate)
         {
             if (_record.FirstCheckPending)
                 Context.System.EventStream.Publish(new CorefileUpToDate(_store.Description, update.Plan.Redirects.Count));

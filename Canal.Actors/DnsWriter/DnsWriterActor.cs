@@ -150,7 +150,7 @@ public sealed partial class DnsWriterActor : ReceivePersistentActor, IWithTimers
         var gateways = _state.CanalGateways();
         var (withdrawn, restored) = _readiness.Settle(gateways, _clock.GetUtcNow());
         foreach (var gateway in withdrawn)
-            Context.System.EventStream.Publish(new GatewayWithdrawn(gateway, gateways[gateway].ServiceKey, _readiness.Grace));
+            Context.System.EventStream.Publish(new GatewayWithdrawn(gateway, gateways[gateway].ServiceKey, _settings.ReadinessGrace));
         foreach (var gateway in restored)
             Context.System.EventStream.Publish(new GatewayRestored(gateway));
         return _state.Plan(gateways, _readiness.Withdrawn);

@@ -8,16 +8,15 @@ internal sealed class WriteRecord
 {
     private string? _lastError;
     private string _lastWarnings = "";
-    private string _appliedText = "";
+    private CorefileUpdate? _applied;
     private string? _appliedVersion;
     private DateTimeOffset? _lastWrite;
-    private DnsMode? _appliedMode;
 
     public long Writes { get; private set; }
     public long Conflicts { get; private set; }
     public long Oversized { get; private set; }
-    public int Redirected { get; private set; }
-    public RedirectPlan? LastPlan { get; private set; }
+    public int Redirected => _applied?.Plan.Redirects.Count ?? 0;
+    public RedirectPlan? LastPlan => _applied?.Plan;
     public TimeSpan LastWriteLatency { get; private set; }
     public TimeSpan LatencySum { get; private set; }
 
@@ -61,7 +60,7 @@ internal sealed class WriteRecord
 
     private void Applied(CorefileUpdate update, string version, DateTimeOffset? written)
     {
-        (_appliedVersion, _lastError, Redirected, LastPlan, _appliedText, _appliedMode) = (version, null, update.Plan.Redirects.Count, update.Plan, update.Text, update.Mode);
+        (_applied, _appliedVersion, _lastError) = (update, version, null);
         _lastWrite = written ?? _lastWrite;
         FirstCheckPending = false;
     }
@@ -70,8 +69,8 @@ internal sealed class WriteRecord
         new(phase, namespaces, Redirected, Writes, Conflicts, _appliedVersion, _lastWrite, changesPending, _lastError)
         {
             Store = store,
-            Mode = _appliedMode,
-            Section = CorefileUpdate.SectionLines(_appliedText),
+            Mode = _applied?.Mode,
+            Section = CorefileUpdate.SectionLines(_applied?.Text ?? ""),
             Paused = paused,
             Oversized = Oversized,
             LastWriteLatencySeconds = LastWriteLatency.TotalSeconds,

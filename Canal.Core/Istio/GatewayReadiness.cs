@@ -10,8 +10,6 @@ public sealed class GatewayReadiness(TimeSpan grace)
     private readonly Dictionary<ObjectKey, DateTimeOffset> _unreadySince = [];
     private HashSet<ObjectKey> _withdrawn = [];
 
-    public TimeSpan Grace => grace;
-
     /// <summary>The gateways withdrawn as of the last <see cref="Settle"/>.</summary>
     public IReadOnlySet<ObjectKey> Withdrawn => _withdrawn;
 
