@@ -19,21 +19,26 @@ internal static class DnsCommand
 {
     public static Command Create(CanalOptions planning, KubernetesFlags kubernetes)
     {
-        var (kubeconfig, context, ns, name, domain) = (kubernetes.Kubeconfig, kubernetes.Context, kubernetes.CoreDnsNamespace, kubernetes.CoreDnsConfigMap, planning.ClusterDomain);
-
-        var purge = new Command("purge", "Remove Canal's section from the Corefile and Canal's key from coredns-custom.") { kubeconfig, context, ns, name, domain };
-        purge.SetAction((result, ct) => Run(result, kubeconfig, context, ns, (client, s) => Purge(client, s, result.GetValue(name)!, result.GetValue(domain)!, ct)));
-        var restore = new Command("restore", "Put back the Corefile as it was before Canal's first change (from canal-coredns-backup).") { kubeconfig, context, ns, name };
-        restore.SetAction((result, ct) => Run(result, kubeconfig, context, ns, (client, s) => Restore(client, s, result.GetValue(name)!, ct)));
+        var name = kubernetes.CoreDnsConfigMap;
+        var purge = new Command("purge", "Remove Canal's section from the Corefile and Canal's key from coredns-custom.")
+        {
+            kubernetes.Kubeconfig, kubernetes.Context, kubernetes.CoreDnsNamespace, name, planning.ClusterDomain,
+        };
+        purge.SetAction((result, ct) => Run(result, kubernetes, (client, s) => Purge(client, s, result.GetValue(name)!, result.GetValue(planning.ClusterDomain)!, ct)));
+        var restore = new Command("restore", "Put back the Corefile as it was before Canal's first change (from canal-coredns-backup).")
+        {
+            kubernetes.Kubeconfig, kubernetes.Context, kubernetes.CoreDnsNamespace, name,
+        };
+        restore.SetAction((result, ct) => Run(result, kubernetes, (client, s) => Restore(client, s, result.GetValue(name)!, ct)));
         return new Command("dns", "Maintain CoreDNS's configuration in a cluster.") { purge, restore };
     }
 
-    private static async Task<int> Run(ParseResult result, Option<string> kubeconfig, Option<string> context, Option<string> ns, Func<IKubernetes, KubernetesSettings, Task<string>> action)
+    private static async Task<int> Run(ParseResult result, KubernetesFlags kubernetes, Func<IKubernetes, KubernetesSettings, Task<string>> action)
     {
         try
         {
-            var client = KubernetesConnection.Create(result.GetValue(kubeconfig), result.GetValue(context));
-            var message = await action(client, new KubernetesSettings { CoreDnsNamespace = result.GetValue(ns)! });
+            var client = KubernetesConnection.Create(result.GetValue(kubernetes.Kubeconfig), result.GetValue(kubernetes.Context));
+            var message = await action(client, new KubernetesSettings { CoreDnsNamespace = result.GetValue(kubernetes.CoreDnsNamespace)! });
             Console.WriteLine(message);
             return 0;
         }

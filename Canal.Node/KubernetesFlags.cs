@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Canal.Node.Kubernetes;
 
 namespace Canal.Node;
 
@@ -12,12 +13,12 @@ internal sealed class KubernetesFlags
     public Option<string> CoreDnsNamespace { get; } = new("--coredns-namespace")
     {
         Description = "Kubernetes mode: namespace of CoreDNS's ConfigMap.",
-        DefaultValueFactory = _ => "kube-system",
+        DefaultValueFactory = _ => new KubernetesSettings().CoreDnsNamespace,
     };
 
     public Option<string> CoreDnsConfigMap { get; } = new("--coredns-configmap")
     {
         Description = "Kubernetes mode: name of CoreDNS's ConfigMap.",
-        DefaultValueFactory = _ => "coredns",
+        DefaultValueFactory = _ => new KubernetesSettings().CoreDnsConfigMap,
     };
 }

@@ -1,21 +1,14 @@
 using System.CommandLine;
-using Akka.Hosting;
 using Canal.Contracts;
-using Canal.Dns;
-using Canal.Istio;
 using Canal.Node.Hosting;
-using Canal.DnsWriter;
-using Canal.Node.Kubernetes;
-using Canal.Node.Local;
 using Canal.Node.Management;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http.Json;
 using k8s;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -44,7 +37,7 @@ internal static class RunCommand
             flags.Add(new Option<int?>("--readiness-grace-s") { Description = "Kubernetes mode: seconds a canal gateway may have no ready endpoints before its redirects are withdrawn (default 30)." },
                 "ReadinessGrace", v => TimeSpan.FromSeconds(v!.Value).ToString()),
             flags.Add(new Option<bool?>("--events") { Description = "Kubernetes mode: post Events on VirtualServices saying what happened to each host (default true; --events false turns them off)." },
-                "Events", v => v!.Value ? "true" : "false"),
+                "Events"),
             flags.Add(new Option<string>("--data") { Description = "Directory of the embedded SQLite journal (default .canal)." }, "Data"),
             flags.Add(new Option<string>("--postgres") { Description = "PostgreSQL connection string: a journal shared by several replicas, instead of SQLite." }, "Postgres"),
             flags.Add(planning.Mode, "Mode"),

@@ -65,7 +65,7 @@ internal static class CanalServices
         services.AddSingleton<IKubernetes>(provider =>
         {
             var options = Options(provider);
-            return KubernetesConnection.Create(options.Kubeconfig, options.Context, new ApiRefusals { Logger = Logger(provider) });
+            return KubernetesConnection.Create(options.Kubeconfig, options.Context, new ApiRefusals(Logger(provider)));
         });
         // Owned by the host, so it is disposed (its posting loop stopped) when the host stops; made only when Events are on.
         services.AddSingleton(provider => new VirtualServiceEvents(provider.GetRequiredService<IKubernetes>(), Logger(provider)).Start());

@@ -11,13 +11,10 @@ namespace Canal.Node.Kubernetes;
 /// are only counted (<c>canal_api_refused_total</c>), so a missing permission is plain in the log without flooding it.
 /// Callers still get their failure, and leave the logging of a refusal to this (<see cref="IsRefusal"/>).
 /// </summary>
-internal sealed class ApiRefusals : DelegatingHandler
+internal sealed class ApiRefusals(ILogger logger) : DelegatingHandler
 {
     /// <summary>The refusals already warned about, by verb, resource (<c>resource.group</c>) and status code.</summary>
-    private static readonly ConcurrentDictionary<(string Verb, string Resource, int Code), bool> Warned = new();
-
-    /// <summary>Where the warnings go; set once the host's logging exists (no request is made before).</summary>
-    public ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+    private readonly ConcurrentDictionary<(string Verb, string Resource, int Code), bool> _warned = new();
 
     /// <summary>True for the failure a 401 or 403 answer becomes, which this handler has already reported.</summary>
     public static bool IsRefusal(Exception e) =>
@@ -40,14 +37,14 @@ internal sealed class ApiRefusals : DelegatingHandler
         var (verb, group, resource, ns) = Describe(request.Method.Method, request.RequestUri);
         var qualified = group.Length > 0 ? $"{resource}.{group}" : resource;
         CanalMetrics.ApiRefused.Add(1, CanalMetrics.Tag("verb", verb), CanalMetrics.Tag("resource", qualified), CanalMetrics.Tag("code", code));
-        if (!Warned.TryAdd((verb, qualified, code), true))
+        if (!_warned.TryAdd((verb, qualified, code), true))
             return;
         var where = ns != null ? $" in namespace {ns}" : "";
         if (code == 401)
-            Logger.LogWarning("the API server does not accept Canal's credentials ({Verb} {Resource}{Where}: 401 {Why}); check the ServiceAccount token or the kubeconfig user",
+            logger.LogWarning("the API server does not accept Canal's credentials ({Verb} {Resource}{Where}: 401 {Why}); check the ServiceAccount token or the kubeconfig user",
                 verb, qualified, where, why);
         else
-            Logger.LogWarning("the API server refused to {Verb} {Resource}{Where} (403 {Why}); grant the ServiceAccount verb {Verb2} on resource {Resource2} in API group \"{Group}\" (k8s/base/rbac.yaml lists what Canal needs); further refusals are counted in canal_api_refused_total",
+            logger.LogWarning("the API server refused to {Verb} {Resource}{Where} (403 {Why}); grant the ServiceAccount verb {Verb2} on resource {Resource2} in API group \"{Group}\" (k8s/base/rbac.yaml lists what Canal needs); further refusals are counted in canal_api_refused_total",
                 verb, qualified, where, why, verb, resource, group);
     }
 

@@ -31,7 +31,8 @@ internal sealed partial class KubernetesSource
     /// The version of each Gateway API kind the server serves, the newest Canal reads. A kind it does not serve (CRDs
     /// not installed, TCPRoute only in the experimental channel) is said once and not read: the rest keeps working.
     /// </summary>
-    private async Task<IReadOnlyDictionary<string, string>> GatewayApiVersions(CancellationToken cancellationToken)
+    /// <returns>Each kind's version, and whether Canal may list namespaces (for selectors' labels; asked only when some kind is read).</returns>
+    private async Task<(IReadOnlyDictionary<string, string> Versions, bool Namespaces)> GatewayApiVersions(CancellationToken cancellationToken)
     {
         var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
         for (var attempt = 1; ; attempt++)
@@ -57,11 +58,7 @@ internal sealed partial class KubernetesSource
                 if (GatewayApiDecoder.Versions.Keys.Where(k => !found.ContainsKey(k)).ToList() is { Count: > 0 } missing)
                     logger.LogWarning("the API server does not serve {Kinds} of {Group}, or does not let Canal list them (are the Gateway API CRDs installed, and k8s/base/rbac.yaml applied?): not read; restart Canal after installing them",
                         string.Join(", ", missing), GatewayApiGroup.Name);
-                if (found.Count > 0 && !await Lists(ct => client.CoreV1.ListNamespaceAsync(limit: 1, cancellationToken: ct), cancellationToken))
-                    found.Remove(NamespacesKind);
-                else if (found.Count > 0)
-                    found[NamespacesKind] = "v1";
-                return found;
+                return (found, found.Count > 0 && await Lists(ct => client.CoreV1.ListNamespaceAsync(limit: 1, cancellationToken: ct), cancellationToken));
             }
             // The Gateway API is optional: a server that keeps failing its discovery must not hold up the rest.
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && attempt < 5)
@@ -72,7 +69,7 @@ internal sealed partial class KubernetesSource
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 logger.LogWarning("Gateway API discovery failed {Attempts} times ({Error}); the Gateway API is not read until Canal restarts", attempt, e.Message);
-                return new Dictionary<string, string>();
+                return (new Dictionary<string, string>(), false);
             }
         }
     }
@@ -95,30 +92,28 @@ internal sealed partial class KubernetesSource
         }
     }
 
-    /// <summary>Namespaces are watched (for selectors' labels) only when some Gateway API kind is, and Canal may list them.</summary>
-    private const string NamespacesKind = "Namespace";
 
-    private IEnumerable<Task> WatchGatewayApi(IReadOnlyDictionary<string, string> versions, CancellationToken cancellationToken)
+    private IEnumerable<Task> WatchGatewayApi(IReadOnlyDictionary<string, string> versions, bool namespaces, CancellationToken cancellationToken)
     {
         if (versions.Count == 0)
             yield break;
         if (versions.TryGetValue("Gateway", out var gatewayVersion))
         {
             foreach (var ns in WatchedResources.Scope(settings.GatewayNamespaces))
-                yield return KeepGatewayApi(gatewayVersion, "Gateway", ns, _apiGateways, e => GatewayApiDecoder.DecodeGateway(e), cancellationToken);
+                yield return KeepGatewayApi(gatewayVersion, "Gateway", ns, _apiGateways, e => GatewayApiDecoder.DecodeGateway(e), _ => null, cancellationToken);
         }
         foreach (var kind in Enum.GetValues<ApiRouteKind>())
         {
             if (!versions.TryGetValue(kind.ToString(), out var version))
                 continue;
             foreach (var ns in WatchedResources.Scope(settings.Namespaces))
-                yield return KeepGatewayApi(version, kind.ToString(), ns, _routes[kind], e => GatewayApiDecoder.DecodeRoute(kind, e), cancellationToken);
+                yield return KeepGatewayApi(version, kind.ToString(), ns, _routes[kind], e => GatewayApiDecoder.DecodeRoute(kind, e), key => GatewayApiTranslation.KeyOf(kind, key), cancellationToken);
         }
         // Grants live where the backends are, which may be any namespace.
         if (versions.TryGetValue("ReferenceGrant", out var grantVersion))
-            yield return KeepGatewayApi(grantVersion, "ReferenceGrant", null, _grants, e => GatewayApiDecoder.DecodeGrant(e), cancellationToken);
+            yield return KeepGatewayApi(grantVersion, "ReferenceGrant", null, _grants, e => GatewayApiDecoder.DecodeGrant(e), _ => null, cancellationToken);
         // Without them a namespace selector sees only the name label every namespace has.
-        if (!versions.ContainsKey(NamespacesKind))
+        if (!namespaces)
         {
             logger.LogWarning("Canal may not list namespaces: listeners' allowedRoutes namespace selectors see only each namespace's name label");
             yield break;
@@ -127,19 +122,11 @@ internal sealed partial class KubernetesSource
             n => (Key(n.Metadata), (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(n.Metadata.Labels ?? new Dictionary<string, string>())), cancellationToken);
     }
 
-    private Task KeepGatewayApi<T>(string version, string kind, string? ns, Dictionary<ObjectKey, T> cache, Func<System.Text.Json.JsonElement, T> decode, CancellationToken cancellationToken)
+    private Task KeepGatewayApi<T>(string version, string kind, string? ns, Dictionary<ObjectKey, T> cache, Func<System.Text.Json.JsonElement, T> decode,
+        Func<ObjectKey, ObjectKey?> claimer, CancellationToken cancellationToken)
     {
         var what = $"{Plurals[kind]}.{GatewayApiGroup.Name}";
-        return KeepCustom(WatchedResources.Custom(client, settings, GatewayApiGroup.Name, version, Plurals[kind], what, ns), what, ns, cache, decode, cancellationToken);
-    }
-
-    /// <summary>The claimer an object that does not decode is reported as (its Event goes on the object): a VirtualService, a route; null for the rest.</summary>
-    private static ObjectKey? ClaimerOf(string what, ObjectKey key)
-    {
-        if (what == "virtualservices")
-            return key;
-        var kind = Plurals.FirstOrDefault(p => $"{p.Value}.{GatewayApiGroup.Name}" == what).Key;
-        return Enum.TryParse<ApiRouteKind>(kind, out var route) ? GatewayApiTranslation.KeyOf(route, key) : null;
+        return KeepCustom(WatchedResources.Custom(client, settings, GatewayApiGroup.Name, version, Plurals[kind], what, ns), what, ns, cache, decode, claimer, cancellationToken);
     }
 
     /// <summary>Called under the lock.</summary>

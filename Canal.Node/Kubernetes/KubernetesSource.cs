@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Canal.Istio;
 using Canal.Mapping;
-using Canal.Node.Hosting;
 using Canal.Pacing;
 using k8s;
 using k8s.Models;
@@ -42,7 +41,7 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
     public void Start(Action<SourceView> onView, Action onStoreChanged)
     {
         _onView = onView;
-        _publish = new SettlingTimer(Settle, MaxSettle, Publish);
+        _publish = new SettlingTimer(Settle, MaxSettle, Publish, TimeProvider.System);
         _ = Task.Run(() => Run(onStoreChanged, _stopping.Token));
     }
 
@@ -56,13 +55,13 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
     {
         var version = await IstioVersion(cancellationToken);
         // Before any loop starts: a view is published once every loop has listed, and must not miss the routes.
-        var gatewayApi = await GatewayApiVersions(cancellationToken);
-        var loops = new List<Task>(WatchGatewayApi(gatewayApi, cancellationToken));
+        var (gatewayApi, namespaces) = await GatewayApiVersions(cancellationToken);
+        var loops = new List<Task>(WatchGatewayApi(gatewayApi, namespaces, cancellationToken));
         foreach (var ns in WatchedResources.Scope(settings.Namespaces))
-            loops.Add(KeepCustom(WatchedResources.Custom(client, settings, ManifestDecoder.IstioGroup, version, "virtualservices", "virtualservices", ns), "virtualservices", ns, _virtualServices, e => ManifestDecoder.DecodeVirtualService(e), cancellationToken));
+            loops.Add(KeepCustom(WatchedResources.Custom(client, settings, ManifestDecoder.IstioGroup, version, "virtualservices", "virtualservices", ns), "virtualservices", ns, _virtualServices, e => ManifestDecoder.DecodeVirtualService(e), key => key, cancellationToken));
         foreach (var ns in WatchedResources.Scope(settings.GatewayNamespaces))
         {
-            loops.Add(KeepCustom(WatchedResources.Custom(client, settings, ManifestDecoder.IstioGroup, version, "gateways", "gateways", ns), "gateways", ns, _gateways, e => ManifestDecoder.DecodeGateway(e), cancellationToken));
+            loops.Add(KeepCustom(WatchedResources.Custom(client, settings, ManifestDecoder.IstioGroup, version, "gateways", "gateways", ns), "gateways", ns, _gateways, e => ManifestDecoder.DecodeGateway(e), _ => null, cancellationToken));
             loops.Add(Keep(WatchedResources.EndpointSlices(client, settings, ns), _slices, ns, s => HasService(s) ? (Key(s.Metadata), Readiness(s)) : null, cancellationToken));
         }
         loops.Add(Keep(WatchedResources.Services(client, settings), _services, null, s => (Key(s.Metadata), ToClusterService(s)), cancellationToken));
@@ -102,12 +101,14 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
     }
 
     /// <summary>A custom kind: an object that stops decoding keeps its last good version (and is reported).</summary>
-    private Task KeepCustom<T>(WatchedResource<JsonElement> resource, string plural, string? ns, Dictionary<ObjectKey, T> cache, Func<JsonElement, T> decode, CancellationToken cancellationToken) =>
+    /// <param name="claimer">The claimer an object that does not decode is reported as (its Event goes on the object); null for none.</param>
+    private Task KeepCustom<T>(WatchedResource<JsonElement> resource, string plural, string? ns, Dictionary<ObjectKey, T> cache, Func<JsonElement, T> decode,
+        Func<ObjectKey, ObjectKey?> claimer, CancellationToken cancellationToken) =>
         Register(resource,
             items =>
             {
                 _undecodable.RemoveWhere(u => u.Plural == plural && (ns == null || u.Key.Namespace == ns));
-                Replace(cache, ns, items.Select(i => Decoded(plural, i, cache, decode)).OfType<(ObjectKey, T)>());
+                Replace(cache, ns, items.Select(i => Decoded(plural, i, cache, decode, claimer)).OfType<(ObjectKey, T)>());
             },
             (type, item) =>
             {
@@ -116,7 +117,7 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
                     cache.Remove(KeyOf(item));
                     _undecodable.Remove((plural, KeyOf(item)));
                 }
-                else if (Decoded(plural, item, cache, decode) is { } decoded)
+                else if (Decoded(plural, item, cache, decode, claimer) is { } decoded)
                     cache[decoded.Key] = decoded.Value;
             },
             cancellationToken);
@@ -196,7 +197,7 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
         _onView(view);
     }
 
-    private (ObjectKey Key, T Value)? Decoded<T>(string plural, JsonElement item, Dictionary<ObjectKey, T> cache, Func<JsonElement, T> decode)
+    private (ObjectKey Key, T Value)? Decoded<T>(string plural, JsonElement item, Dictionary<ObjectKey, T> cache, Func<JsonElement, T> decode, Func<ObjectKey, ObjectKey?> claimer)
     {
         var key = KeyOf(item);
         try
@@ -212,8 +213,8 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
             if (!kept)
                 _undecodable.Add((plural, key));
             logger.LogError("{Error}{Kept}", error, kept ? " (keeping its last good version)" : "");
-            if (ClaimerOf(plural, key) is { } claimer)
-                onInvalid?.Invoke(error, claimer);
+            if (claimer(key) is { } reported)
+                onInvalid?.Invoke(error, reported);
             return kept ? (key, good!) : null;
         }
     }

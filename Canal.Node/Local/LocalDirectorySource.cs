@@ -1,7 +1,7 @@
 using Canal.Istio;
 using Canal.Reading;
 using Canal.Mapping;
-using Canal.Node.Hosting;
+using Canal.Pacing;
 using Microsoft.Extensions.Logging;
 
 namespace Canal.Node.Local;
@@ -37,7 +37,7 @@ internal sealed class LocalDirectorySource(string directory, string corefile, IL
             {
                 logger.LogError(e, "reading {Directory} failed; trying again at the next change or rescan", directory);
             }
-        });
+        }, TimeProvider.System);
         var manifests = Watch(directory, "*", _ => _settle.Changed());
         manifests.IncludeSubdirectories = true;
         var corefileDirectory = Path.GetDirectoryName(Path.GetFullPath(corefile))!;

@@ -19,11 +19,11 @@ internal sealed class CanalMetrics
 {
     public const string MeterName = "Canal";
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
-    private static readonly Meter Counting = new(MeterName);
+    private static readonly Meter Meter = new(MeterName);
 
-    public static readonly Counter<long> WatchRestarts = Counting.CreateCounter<long>("canal_watch_restarts_total", description: "Kubernetes watches re-opened after a drop, an error or 410 Gone.");
-    public static readonly Counter<long> EventFailures = Counting.CreateCounter<long>("canal_events_failed_total", description: "Kubernetes Events that could not be posted.");
-    public static readonly Counter<long> ApiRefused = Counting.CreateCounter<long>("canal_api_refused_total", description: "Requests the Kubernetes API server refused with 401 or 403, by verb, resource and code.");
+    public static readonly Counter<long> WatchRestarts = Meter.CreateCounter<long>("canal_watch_restarts_total", description: "Kubernetes watches re-opened after a drop, an error or 410 Gone.");
+    public static readonly Counter<long> EventFailures = Meter.CreateCounter<long>("canal_events_failed_total", description: "Kubernetes Events that could not be posted.");
+    public static readonly Counter<long> ApiRefused = Meter.CreateCounter<long>("canal_api_refused_total", description: "Requests the Kubernetes API server refused with 401 or 403, by verb, resource and code.");
 
     private readonly ActorSystem _system;
     private readonly ActorRegistry _registry;
@@ -32,32 +32,32 @@ internal sealed class CanalMetrics
     /// <summary>What the actors said at the last scrape; <see cref="Status"/> null when the DnsWriter did not answer.</summary>
     private sealed record Sample(IReadOnlyList<(string Region, int Entities)> Regions, DnsWriterStatus? Status, IReadOnlyList<HostDecision> Decisions);
 
-    public CanalMetrics(IMeterFactory meters, ActorSystem system, ActorRegistry registry)
+    /// <remarks>One node runs in a process: its observations are registered on the process's meter once.</remarks>
+    public CanalMetrics(ActorSystem system, ActorRegistry registry)
     {
         (_system, _registry) = (system, registry);
-        var meter = meters.Create(MeterName);
-        meter.CreateObservableGauge("process_working_set_bytes", () => Environment.WorkingSet, description: "Resident memory of this process.");
-        meter.CreateObservableGauge("process_peak_working_set_bytes", PeakWorkingSet, description: "The most resident memory this process has had.");
-        meter.CreateObservableGauge("dotnet_gc_heap_bytes", () => GC.GetGCMemoryInfo().HeapSizeBytes, description: "The managed heap after the last garbage collection.");
-        meter.CreateObservableGauge("canal_entities", () => _sample.Regions.Select(r => new Measurement<int>(r.Entities, Tag("region", r.Region))),
+        Meter.CreateObservableGauge("process_working_set_bytes", () => Environment.WorkingSet, description: "Resident memory of this process.");
+        Meter.CreateObservableGauge("process_peak_working_set_bytes", PeakWorkingSet, description: "The most resident memory this process has had.");
+        Meter.CreateObservableGauge("dotnet_gc_heap_bytes", () => GC.GetGCMemoryInfo().HeapSizeBytes, description: "The managed heap after the last garbage collection.");
+        Meter.CreateObservableGauge("canal_entities", () => _sample.Regions.Select(r => new Measurement<int>(r.Entities, Tag("region", r.Region))),
             description: "Entities of each shard region running on this node.");
         var cluster = Cluster.Get(system);
-        meter.CreateObservableGauge("canal_cluster_members", () => cluster.State.Members.GroupBy(m => m.Status).Select(g => new Measurement<int>(g.Count(), Tag("status", g.Key.ToString()))),
+        Meter.CreateObservableGauge("canal_cluster_members", () => cluster.State.Members.GroupBy(m => m.Status).Select(g => new Measurement<int>(g.Count(), Tag("status", g.Key.ToString()))),
             description: "Cluster members by status, as this node sees them.");
-        meter.CreateObservableGauge("canal_cluster_unreachable", () => cluster.State.Unreachable.Count, description: "Members this node cannot reach.");
+        Meter.CreateObservableGauge("canal_cluster_unreachable", () => cluster.State.Unreachable.Count, description: "Members this node cannot reach.");
 
-        meter.CreateObservableGauge("canal_dns_writer_up", () => _sample.Status == null ? 0 : 1, description: "0 when the DnsWriter singleton does not answer.");
-        Writer(meter, "canal_sync_barrier_passed", "1 once the DnsWriter's sync barrier has passed.", s => s.Phase == SyncPhase.Ready ? 1 : 0);
-        meter.CreateObservableGauge("canal_hosts", () => _sample.Status == null
+        Meter.CreateObservableGauge("canal_dns_writer_up", () => _sample.Status == null ? 0 : 1, description: "0 when the DnsWriter singleton does not answer.");
+        Writer("canal_sync_barrier_passed", "1 once the DnsWriter's sync barrier has passed.", s => s.Phase == SyncPhase.Ready ? 1 : 0);
+        Meter.CreateObservableGauge("canal_hosts", () => _sample.Status == null
                 ? []
                 : Enum.GetValues<HostStatus>().Select(s => new Measurement<int>(_sample.Decisions.Count(d => d.Status == s), Tag("status", s.ToString().ToLowerInvariant()))),
             description: "Hosts by status at the last check of the store.");
-        WriterTotal(meter, "canal_dns_writes_total", "Writes of the DNS configuration.", s => s.Writes);
-        WriterTotal(meter, "canal_dns_conflicts_total", "Writes refused because someone else changed the configuration first.", s => s.Conflicts);
-        WriterTotal(meter, "canal_dns_oversized_total", "Renders not written because the Corefile would exceed the ConfigMap size limit.", s => s.Oversized);
-        WriterTotal(meter, "canal_dns_write_latency_seconds_sum", "From the first change a write carried to the store's answer, summed over writes.", s => s.WriteLatencySecondsSum);
-        Writer(meter, "canal_dns_write_latency_seconds_last", "The last write's latency.", s => s.LastWriteLatencySeconds);
-        Writer(meter, "canal_dns_paused", "1 while writing is paused after a restore.", s => s.Paused ? 1 : 0);
+        WriterTotal("canal_dns_writes_total", "Writes of the DNS configuration.", s => s.Writes);
+        WriterTotal("canal_dns_conflicts_total", "Writes refused because someone else changed the configuration first.", s => s.Conflicts);
+        WriterTotal("canal_dns_oversized_total", "Renders not written because the Corefile would exceed the ConfigMap size limit.", s => s.Oversized);
+        WriterTotal("canal_dns_write_latency_seconds_sum", "From the first change a write carried to the store's answer, summed over writes.", s => s.WriteLatencySecondsSum);
+        Writer("canal_dns_write_latency_seconds_last", "The last write's latency.", s => s.LastWriteLatencySeconds);
+        Writer("canal_dns_paused", "1 while writing is paused after a restore.", s => s.Paused ? 1 : 0);
     }
 
     /// <summary>Asks the actors for what the next collection reports.</summary>
@@ -88,11 +88,11 @@ internal sealed class CanalMetrics
 
     public static KeyValuePair<string, object?> Tag(string name, object? value) => new(name, value);
 
-    private void Writer<T>(Meter meter, string name, string description, Func<DnsWriterStatus, T> value) where T : struct =>
-        meter.CreateObservableGauge(name, () => _sample.Status is { } s ? [new Measurement<T>(value(s))] : Array.Empty<Measurement<T>>(), description: description);
+    private void Writer<T>(string name, string description, Func<DnsWriterStatus, T> value) where T : struct =>
+        Meter.CreateObservableGauge(name, () => _sample.Status is { } s ? [new Measurement<T>(value(s))] : Array.Empty<Measurement<T>>(), description: description);
 
-    private void WriterTotal<T>(Meter meter, string name, string description, Func<DnsWriterStatus, T> value) where T : struct =>
-        meter.CreateObservableCounter(name, () => _sample.Status is { } s ? [new Measurement<T>(value(s))] : Array.Empty<Measurement<T>>(), description: description);
+    private void WriterTotal<T>(string name, string description, Func<DnsWriterStatus, T> value) where T : struct =>
+        Meter.CreateObservableCounter(name, () => _sample.Status is { } s ? [new Measurement<T>(value(s))] : Array.Empty<Measurement<T>>(), description: description);
 
     private static long PeakWorkingSet()
     {

@@ -1,6 +1,4 @@
-using Canal.Pacing;
-
-namespace Canal.Node.Hosting;
+namespace Canal.Pacing;
 
 /// <summary>Runs an action once a burst of changes has settled (<see cref="Debounce"/>), on a timer of the given clock.</summary>
 internal sealed class SettlingTimer : IDisposable
@@ -10,9 +8,9 @@ internal sealed class SettlingTimer : IDisposable
     private readonly TimeProvider _clock;
     private readonly ITimer _timer;
 
-    public SettlingTimer(TimeSpan quiet, TimeSpan maxDelay, Action act, TimeProvider? clock = null)
+    public SettlingTimer(TimeSpan quiet, TimeSpan maxDelay, Action act, TimeProvider clock)
     {
-        _clock = clock ?? TimeProvider.System;
+        _clock = clock;
         _debounce = new Debounce(quiet, maxDelay);
         _timer = _clock.CreateTimer(_ =>
         {
