@@ -53,7 +53,7 @@ internal sealed class MemoryTarget : ICanalTarget
         _firstCheck = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         ProcessMemory.ResetPeak();
         var options = new CanalNodeOptions { Data = Path.Combine(_temp.FullName, "data") };
-        var settings = CanalAkka.WriterSettings(options, new RedirectOptions());
+        var settings = CanalAkka.WriterSettings(options);
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);

@@ -149,10 +149,10 @@ internal static class CanalAkka
             .WithSqlPersistence($"Data Source={database}", ProviderName.SQLiteMS, autoInitialize: true);
     }
 
-    public static DnsWriterSettings WriterSettings(CanalNodeOptions options, RedirectOptions redirects) => new()
+    public static DnsWriterSettings WriterSettings(CanalNodeOptions options) => new()
     {
         Mode = options.Mode,
-        Redirects = redirects,
+        Redirects = options.Redirects(),
         Debounce = options.Debounce,
         MaxDelay = options.MaxDelay,
         ReadinessGrace = options.ReadinessGrace,

@@ -137,7 +137,7 @@ internal static class CanalServices
         services.AddAkka(CanalAkka.SystemName, (akka, provider) =>
         {
             var options = Options(provider);
-            akka.WithCanal(options, CanalAkka.WriterSettings(options, options.Redirects()), provider.GetRequiredService<IDnsConfigStore>(),
+            akka.WithCanal(options, CanalAkka.WriterSettings(options), provider.GetRequiredService<IDnsConfigStore>(),
                 provider.GetRequiredService<WarmSource>().Attach, system => start?.Invoke(provider, options, system));
         });
         return services;
