@@ -59,8 +59,8 @@ internal static class Views
             .Select(g => (IReadOnlyList<string>)[g.Key, string.Join(",", g.Select(x => x.Claimer)), string.Join(",", g.Select(x => x.Gateways).Distinct())]));
 
     public static string Hosts(List<HostView> hosts) =>
-        Table.Render(["STATUS", "HOST", "GATEWAY", "CLAIMERS", "REASON"], hosts.Select(h => (IReadOnlyList<string>)
-            [h.Status, h.Host, h.Gateway ?? "", string.Join(",", h.Claimers), h.Reason]));
+        Table.Render(["STATUS", "HOST", "GATEWAY", "DNS", "CLAIMERS", "REASON"], hosts.Select(h => (IReadOnlyList<string>)
+            [h.Status, h.Host, h.Gateway ?? "", h.Dns ?? "", string.Join(",", h.Claimers), h.Reason]));
 
     public static string Gateways(List<GatewayView> gateways) =>
         Table.Render(["GATEWAY", "PORTS", "SERVICE", "CLUSTER-IPS", "READY", "WITHDRAWN"], gateways.Select(g => (IReadOnlyList<string>)
@@ -73,7 +73,10 @@ internal static class Views
         Fields(("store", dns.Store), ("phase", dns.Phase), ("mode", dns.Mode), ("appliedVersion", dns.AppliedVersion), ("lastWrite", dns.LastWrite?.ToString("O")),
             ("writes", $"{dns.Writes}"), ("conflicts", $"{dns.Conflicts}"), ("redirected", $"{dns.Redirected}"), ("changesPending", dns.ChangesPending ? "true" : "false"),
             ("paused", dns.Paused ? "true" : "false"), ("lastError", dns.LastError))
-        + "section:\n" + string.Concat(dns.Section.Select(l => $"  {l}\n"));
+        + "section:\n" + string.Concat(dns.Section.Select(l => $"  {l}\n"))
+        + (dns.DnsProbe == null
+            ? "propagation: not checked (no CoreDNS replicas to ask: --dns-probe in local mode, --dns-service in a cluster)\n"
+            : $"propagation (CoreDNS at {dns.DnsProbe}):\n" + (dns.Propagation.Count == 0 ? "  no write yet\n" : string.Concat(dns.Propagation.Select(p => $"  write #{p.Write}: {p.Text}\n"))));
 
     public static string Diff(DnsDiffView diff)
     {

@@ -94,7 +94,12 @@ public sealed record HostView(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("reason")] string Reason,
     [property: JsonPropertyName("gateway")] string? Gateway,
-    [property: JsonPropertyName("claimers")] IReadOnlyList<string> Claimers);
+    [property: JsonPropertyName("claimers")] IReadOnlyList<string> Claimers)
+{
+    /// <summary>Where the host stands in CoreDNS: live, pending, not live; null when not known (writes not confirmed, or not redirected).</summary>
+    [JsonPropertyName("dns")]
+    public string? Dns { get; init; }
+}
 
 public sealed record GatewayView(
     [property: JsonPropertyName("gateway")] string Gateway,
@@ -119,7 +124,29 @@ public sealed record DnsView(
     [property: JsonPropertyName("changesPending")] bool ChangesPending,
     [property: JsonPropertyName("paused")] bool Paused,
     [property: JsonPropertyName("lastError")] string? LastError,
-    [property: JsonPropertyName("section")] IReadOnlyList<string> Section);
+    [property: JsonPropertyName("section")] IReadOnlyList<string> Section)
+{
+    /// <summary>Where the CoreDNS replicas writes are confirmed in come from; null when writes are not confirmed.</summary>
+    [JsonPropertyName("dnsProbe")]
+    public string? DnsProbe { get; init; }
+
+    /// <summary>The last writes in CoreDNS, newest first.</summary>
+    [JsonPropertyName("propagation")]
+    public IReadOnlyList<PropagationView> Propagation { get; init; } = [];
+}
+
+/// <summary>One write in CoreDNS: <c>state</c> is pending, live, notLive or unchecked; <c>text</c> says it in a sentence.</summary>
+public sealed record PropagationView(
+    [property: JsonPropertyName("write")] long Write,
+    [property: JsonPropertyName("writtenAt")] DateTimeOffset WrittenAt,
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("live")] int Live,
+    [property: JsonPropertyName("replicas")] int Replicas,
+    [property: JsonPropertyName("seconds")] double Seconds,
+    [property: JsonPropertyName("notLive")] IReadOnlyList<string> NotLive,
+    [property: JsonPropertyName("cause")] string? Cause,
+    [property: JsonPropertyName("names")] IReadOnlyList<string> Names,
+    [property: JsonPropertyName("text")] string Text);
 
 public sealed record DnsDiffView(
     [property: JsonPropertyName("current")] IReadOnlyList<string> Current,

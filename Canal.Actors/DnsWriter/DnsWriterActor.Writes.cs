@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Canal.Dns;
+using Canal.Propagation;
 
 namespace Canal.DnsWriter;
 
@@ -158,9 +159,15 @@ public sealed partial class DnsWriterActor
         _changeFrom = null;
         var before = CorefileUpdate.RedirectedHosts(finished.Before);
         var after = CorefileUpdate.RedirectedHosts(finished.Update.Text);
+        var (added, removed) = (after.Except(before).ToList(), before.Except(after).ToList());
         Context.System.EventStream.Publish(new PlanApplied(finished.Update.Plan));
-        Context.System.EventStream.Publish(new CorefileWritten(_record.Writes, _store.Description, finished.Update.Mode, _record.Redirected,
-            [.. after.Except(before)], [.. before.Except(after)]));
+        Context.System.EventStream.Publish(new CorefileWritten(_record.Writes, _store.Description, finished.Update.Mode, _record.Redirected, added, removed));
+        if (_probe != null)
+        {
+            // Told, not asked: confirming the write in CoreDNS never holds up the next one.
+            _propagation.Written(_record.Writes, now, [.. added, .. removed]);
+            _probe.Tell(new ProbeWrite(_record.Writes, now, PropagationCheck.Of(finished.Before, finished.Update, _settings.Propagation.Sample)));
+        }
         FinishWrite();
     }
 

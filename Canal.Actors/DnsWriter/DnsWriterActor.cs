@@ -4,6 +4,7 @@ using Akka.Persistence;
 using Canal.Dns;
 using Canal.Istio;
 using Canal.Pacing;
+using Canal.Propagation;
 
 namespace Canal.DnsWriter;
 
@@ -33,10 +34,14 @@ public sealed partial class DnsWriterActor : ReceivePersistentActor, IWithTimers
     private readonly WriteRecord _record = new();
     private readonly Debounce _pending;
     private readonly Backoff _backoff;
+    private readonly ICoreDnsReplicas? _replicas;
+    private readonly PropagationRecord _propagation = new();
+    private IActorRef? _probe;
 
-    public DnsWriterActor(IDnsConfigStore store, IActorRef source, IActorRef namespaces, IActorRef virtualServices, DnsWriterSettings settings, TimeProvider clock)
+    /// <param name="replicas">The CoreDNS replicas each write is confirmed in; null: writes are not confirmed.</param>
+    public DnsWriterActor(IDnsConfigStore store, IActorRef source, IActorRef namespaces, IActorRef virtualServices, DnsWriterSettings settings, TimeProvider clock, ICoreDnsReplicas? replicas)
     {
-        (_store, _source, _namespaces, _virtualServices, _settings, _clock) = (store, source, namespaces, virtualServices, settings, clock);
+        (_store, _source, _namespaces, _virtualServices, _settings, _clock, _replicas) = (store, source, namespaces, virtualServices, settings, clock, replicas);
         _state = new RedirectState(settings.Redirects);
         _readiness = new GatewayReadiness(settings.ReadinessGrace);
         _pending = new Debounce(settings.Debounce, settings.MaxDelay);
@@ -50,8 +55,16 @@ public sealed partial class DnsWriterActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IDnsConfigStore store, IActorRef source, IActorRef namespaces, IActorRef virtualServices, DnsWriterSettings settings, TimeProvider? clock = null) =>
-        Akka.Actor.Props.Create(() => new DnsWriterActor(store, source, namespaces, virtualServices, settings, clock ?? TimeProvider.System));
+    public static Props Props(IDnsConfigStore store, IActorRef source, IActorRef namespaces, IActorRef virtualServices, DnsWriterSettings settings,
+        TimeProvider? clock = null, ICoreDnsReplicas? replicas = null) =>
+        Akka.Actor.Props.Create(() => new DnsWriterActor(store, source, namespaces, virtualServices, settings, clock ?? TimeProvider.System, replicas));
+
+    protected override void PreStart()
+    {
+        if (_replicas != null)
+            _probe = Context.ActorOf(PropagationActor.Props(_replicas, _settings.Propagation, _clock), "propagation");
+        base.PreStart();
+    }
 
     protected override void OnReplaySuccess() => StartSync(AfterSync.Write);
 
@@ -91,8 +104,13 @@ public sealed partial class DnsWriterActor : ReceivePersistentActor, IWithTimers
         Command<ReadinessDeadline>(_ => onChange());
         Command<DnsConfigChanged>(_ => onChange());
 
-        Command<GetDnsWriterStatus>(_ => Sender.Tell(_record.Status(phase, _state.Namespaces.Count, busy || _pending.FirstChange != null, paused, _store.Description)));
-        Command<GetHostDecisions>(_ => Sender.Tell(new HostDecisions(_record.LastPlan?.Decisions ?? [])));
+        Command<WritePropagation>(_propagation.Update);
+        Command<GetDnsWriterStatus>(_ => Sender.Tell(_record.Status(phase, _state.Namespaces.Count, busy || _pending.FirstChange != null, paused, _store.Description) with
+        {
+            DnsProbe = _replicas?.Description,
+            Propagation = _probe == null ? null : _propagation.Recent,
+        }));
+        Command<GetHostDecisions>(_ => Sender.Tell(HostDecisions()));
         Command<GetCanalGateways>(_ => Sender.Tell(Gateways()));
         Command<GetNamespaceSummaries>(_ => Sender.Tell(_state.Summaries()));
         Command<GetDnsDiff>(_ => Diff());
@@ -154,6 +172,15 @@ public sealed partial class DnsWriterActor : ReceivePersistentActor, IWithTimers
         foreach (var gateway in restored)
             Context.System.EventStream.Publish(new GatewayRestored(gateway));
         return _state.Plan(gateways, _readiness.Withdrawn);
+    }
+
+    private HostDecisions HostDecisions()
+    {
+        var decisions = new HostDecisions(_record.LastPlan?.Decisions ?? []);
+        if (_probe == null)
+            return decisions;
+        var (redirected, changed) = _propagation.HostStates();
+        return decisions with { DnsOfRedirected = redirected, DnsOfChanged = changed };
     }
 
     private CanalGatewayList Gateways() => new([.. _state.CanalGateways().Values

@@ -1,6 +1,7 @@
 using Canal.Dns;
 using Canal.Istio;
 using Canal.Mapping;
+using Canal.Propagation;
 using Canal.Serialization;
 
 namespace Canal.DnsWriter;
@@ -101,6 +102,12 @@ public sealed record DnsWriterStatus(
     /// <summary>From the first change a write carried to the store's answer: the last write's, and the sum over all.</summary>
     public double LastWriteLatencySeconds { get; init; }
     public double WriteLatencySecondsSum { get; init; }
+
+    /// <summary>Where the CoreDNS replicas writes are confirmed in come from; null when writes are not confirmed.</summary>
+    public string? DnsProbe { get; init; }
+
+    /// <summary>Where the last writes stand in CoreDNS, newest first; null when writes are not confirmed.</summary>
+    public IReadOnlyList<WritePropagation>? Propagation { get; init; }
 }
 
 /// <summary>Asks for the verdict on every host (<see cref="HostDecisions"/>), as of the last check of the store.</summary>
@@ -109,7 +116,14 @@ public sealed record GetHostDecisions : ICanalMessage
     public static readonly GetHostDecisions Instance = new();
 }
 
-public sealed record HostDecisions(IReadOnlyList<HostDecision> Decisions) : ICanalMessage;
+public sealed record HostDecisions(IReadOnlyList<HostDecision> Decisions) : ICanalMessage
+{
+    /// <summary>Where a redirected host not in <see cref="DnsOfChanged"/> stands in CoreDNS (<c>live</c>); null when not known.</summary>
+    public string? DnsOfRedirected { get; init; }
+
+    /// <summary>Where each host changed by a write not yet live everywhere stands: <c>pending</c>, <c>not live</c>.</summary>
+    public IReadOnlyDictionary<string, string>? DnsOfChanged { get; init; }
+}
 
 /// <summary>Asks for the canal gateways and their state (<see cref="CanalGatewayList"/>).</summary>
 public sealed record GetCanalGateways : ICanalMessage

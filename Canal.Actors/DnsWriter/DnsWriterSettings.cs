@@ -1,5 +1,6 @@
 using Canal.Dns;
 using Canal.Istio;
+using Canal.Propagation;
 
 namespace Canal.DnsWriter;
 
@@ -27,4 +28,7 @@ public sealed record DnsWriterSettings
     /// <summary>How long the sweep waits for a namespace or VirtualService entity before starting the sync over:
     /// short, since a message can be lost while shards move between nodes.</summary>
     public TimeSpan SweepAskTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How each write is confirmed in CoreDNS, when the DnsWriter is given its replicas.</summary>
+    public PropagationSettings Propagation { get; init; } = new();
 }

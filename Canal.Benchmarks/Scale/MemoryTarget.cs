@@ -59,7 +59,7 @@ internal sealed class MemoryTarget : ICanalTarget
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddAkka(CanalAkka.SystemName, (akka, _) => akka.WithCanal(options, settings, _store, () => _source,
-            system => system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new NoticeWatch(_barrier, _sync, _firstCheck))), typeof(DnsWriterNotice))));
+            start: system => system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new NoticeWatch(_barrier, _sync, _firstCheck))), typeof(DnsWriterNotice))));
         var at = Stopwatch.GetTimestamp();
         _host = builder.Build();
         await _host.StartAsync();

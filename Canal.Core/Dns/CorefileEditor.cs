@@ -27,7 +27,8 @@ internal static class CorefileEditor
             var foreignHosts = directives.FirstOrDefault(d => d.Name == "hosts" && !sections.Any(s => d.Start >= s.Start && d.Start < s.End));
             // Snippet imports are expanded above; an import left is of files CoreDNS reads (AKS's and k3s's customisation).
             var fileImport = directives.FirstOrDefault(d => d.Name == "import");
-            found.Add(new ClusterBlock(block, sections, foreignHosts?.Line, fileImport?.Line, directives.Any(d => d.Name == "reload")));
+            var prometheus = directives.FirstOrDefault(d => d.Name == "prometheus");
+            found.Add(new ClusterBlock(block, sections, foreignHosts?.Line, fileImport?.Line, directives.Any(d => d.Name == "reload"), prometheus == null ? null : MetricsPort(prometheus)));
         }
         return found;
     }
@@ -66,6 +67,15 @@ internal static class CorefileEditor
             ? []
             : [.. text[block.Sections[0].Start..block.Sections[0].End].Split('\n').Select(l => l.TrimEnd('\r').Trim())
                 .Where(l => l.Length > 0 && !l.StartsWith(BeginMarker, StringComparison.Ordinal) && !l.StartsWith(EndMarker, StringComparison.Ordinal))];
+
+    /// <summary>The port of <c>prometheus [ADDRESS]</c> (CoreDNS's default :9153); null when it cannot be read.</summary>
+    private static int? MetricsPort(Directive prometheus)
+    {
+        if (prometheus.Arguments is not [var address, ..])
+            return 9153;
+        var colon = address.LastIndexOf(':');
+        return int.TryParse(address[(colon + 1)..], out var port) && port is > 0 and < 65536 ? port : null;
+    }
 
     private static IEnumerable<string> Zones(Directive kubernetes, ServerBlock block)
     {
@@ -185,7 +195,8 @@ internal static class CorefileEditor
 /// A server block serving the cluster domain, Canal's sections in it, the line of a <c>hosts</c> not Canal's,
 /// the line of an <c>import</c> of files, and whether CoreDNS reloads it when it changes.
 /// </summary>
-internal sealed record ClusterBlock(ServerBlock Block, IReadOnlyList<SectionRange> Sections, int? ForeignHostsLine, int? FileImportLine, bool HasReload);
+/// <param name="MetricsPort">Where the block's <c>prometheus</c> serves CoreDNS's metrics; null without one.</param>
+internal sealed record ClusterBlock(ServerBlock Block, IReadOnlyList<SectionRange> Sections, int? ForeignHostsLine, int? FileImportLine, bool HasReload, int? MetricsPort);
 
 /// <summary>Whole lines from the begin marker's line start to just past the end marker's newline.</summary>
 internal sealed record SectionRange(int Start, int End);

@@ -5,6 +5,12 @@ namespace Canal.Dns;
 /// <summary>The Corefile with Canal's section rendered, the mode actually used, and the plan as rendered.</summary>
 public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan, IReadOnlyList<string> Warnings)
 {
+    /// <summary>Whether every cluster block has <c>reload</c>; null in custom mode, where Canal does not see the Corefile.</summary>
+    public bool? Reloads { get; init; }
+
+    /// <summary>The port of the cluster block's <c>prometheus</c> (CoreDNS's metrics); null without one, and in custom mode.</summary>
+    public int? MetricsPort { get; init; }
+
     /// <summary>Rewrite rules are evaluated one by one on every query; past this many, say so.</summary>
     public const int RewriteWarningThreshold = 1000;
 
@@ -37,7 +43,11 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
         var text = CorefileEditor.ReplaceSection(parsed, blocks, clusterDomain, SectionRenderer.Render(mode, plan.Redirects));
         if (mode == DnsMode.Rewrite && plan.Redirects.Count > RewriteWarningThreshold)
             warnings.Add($"{plan.Redirects.Count} rewrite rules: CoreDNS checks each on every query, which slows every lookup; hosts mode stays flat");
-        return new CorefileUpdate(text, mode, plan, warnings);
+        return new CorefileUpdate(text, mode, plan, warnings)
+        {
+            Reloads = blocks.All(b => b.HasReload),
+            MetricsPort = blocks.Select(b => b.MetricsPort).FirstOrDefault(p => p != null),
+        };
     }
 
     /// <summary>
@@ -70,18 +80,8 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
     }
 
     /// <summary>The hosts Canal's section (or custom file) in <paramref name="text"/> redirects now.</summary>
-    public static IReadOnlySet<string> RedirectedHosts(string text)
-    {
-        var hosts = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var words in SectionLines(text).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
-        {
-            if (words is ["rewrite", "name", "exact", var host, _])
-                hosts.Add(host);
-            else if (words.Length == 2 && System.Net.IPAddress.TryParse(words[0], out _))
-                hosts.Add(words[1]);
-        }
-        return hosts;
-    }
+    public static IReadOnlySet<string> RedirectedHosts(string text) =>
+        new SortedSet<string>(PropagationCheck.Entries(text).Keys, StringComparer.Ordinal);
 
     private static DnsMode ChooseMode(RedirectPlan plan, int? foreignHostsLine, int? fileImportLine, List<string> warnings)
     {

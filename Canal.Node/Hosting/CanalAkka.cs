@@ -11,6 +11,8 @@ using Akka.Remote.Hosting;
 using Canal.DnsWriter;
 using Canal.Istio;
 using Canal.Mapping;
+using Canal.Node.Management;
+using Canal.Propagation;
 using Canal.Serialization;
 using LinqToDB;
 using Microsoft.Data.Sqlite;
@@ -31,12 +33,14 @@ internal static class CanalAkka
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(4);
 
     /// <param name="source">Where objects come from (a manifest directory, the Kubernetes API); run by the source singleton.</param>
+    /// <param name="replicas">The CoreDNS replicas each write is confirmed in; null: not confirmed.</param>
     public static AkkaConfigurationBuilder WithCanal(
         this AkkaConfigurationBuilder builder,
         CanalNodeOptions options,
         DnsWriterSettings settings,
         IDnsConfigStore store,
         Func<IObjectSource> source,
+        ICoreDnsReplicas? replicas = null,
         Action<ActorSystem>? start = null)
     {
         var shardOptions = new ShardOptions { StateStoreMode = StateStoreMode.DData, RememberEntities = false };
@@ -98,13 +102,16 @@ internal static class CanalAkka
                 (_, registry, _) => Restarting("source", SourceActor.Props(source, registry.Get<VirtualServiceRegion>(), registry.Get<NamespaceRegion>(), settings.Redirects, "/user/dns-writer-proxy", AskTimeout * 1.5)),
                 singletonOptions, createProxyToo: true)
             .WithSingleton<DnsWriterSingleton>("dns-writer",
-                (_, registry, _) => Restarting("dns-writer", DnsWriterActor.Props(store, registry.Get<SourceSingleton>(), registry.Get<NamespaceRegion>(), registry.Get<VirtualServiceRegion>(), settings, TimeProvider.System)),
+                (_, registry, _) => Restarting("dns-writer", DnsWriterActor.Props(store, registry.Get<SourceSingleton>(), registry.Get<NamespaceRegion>(), registry.Get<VirtualServiceRegion>(), settings, TimeProvider.System, replicas)),
                 singletonOptions, createProxyToo: true);
 
         builder.WithActors((system, _, resolver) =>
         {
             var logger = resolver.GetService<ILoggerFactory>().CreateLogger("Canal");
             system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new ChangeLog(logger)), "change-log"), typeof(DnsWriterNotice));
+            var propagation = system.ActorOf(Props.Create(() => new PropagationMetrics()), "propagation-metrics");
+            system.EventStream.Subscribe(propagation, typeof(WriteLive));
+            system.EventStream.Subscribe(propagation, typeof(WriteNotLive));
             start?.Invoke(system);
         });
         if (!options.Bootstrap.Enabled && options.SeedNodes.Count == 0)
@@ -156,6 +163,6 @@ internal static class CanalAkka
         Debounce = options.Debounce,
         MaxDelay = options.MaxDelay,
         ReadinessGrace = options.ReadinessGrace,
-
+        Propagation = new PropagationSettings { Deadline = options.PropagationDeadline },
     };
 }

@@ -26,6 +26,15 @@ internal sealed class CanalNodeOptions
     public string CoreDnsNamespace { get; set; } = "kube-system";
     public string CoreDnsConfigMap { get; set; } = "coredns";
     public TimeSpan ReadinessGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Local mode: CoreDNS servers (HOST:PORT) each write is confirmed in; none: writes are not confirmed.</summary>
+    public List<string> DnsProbe { get; set; } = [];
+
+    /// <summary>Kubernetes mode: the Service (namespace/name) whose endpoints are the CoreDNS replicas each write is confirmed in; empty: not confirmed.</summary>
+    public string DnsService { get; set; } = "kube-system/kube-dns";
+
+    /// <summary>How long a write may take to be live on every CoreDNS replica before Canal says it is not.</summary>
+    public TimeSpan PropagationDeadline { get; set; } = TimeSpan.FromMinutes(3);
     public TimeSpan Resync { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Where the embedded SQLite journal lives (ignored when <see cref="Postgres"/> is set).</summary>

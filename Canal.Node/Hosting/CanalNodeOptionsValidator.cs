@@ -34,6 +34,14 @@ internal sealed class CanalNodeOptionsValidator : IValidateOptions<CanalNodeOpti
             return $"--management-host {HostName.Quote(options.ManagementHost)} is not an IP address (such as 127.0.0.1 or 0.0.0.0)";
         if (options.ManagementPort is < 0 or > 65535)
             return $"--management-port {options.ManagementPort} is not a port";
+        if (!local && options.DnsProbe.Count > 0)
+            return "--dns-probe goes with --manifests (local mode); in a cluster the CoreDNS replicas are the endpoints of --dns-service (default kube-system/kube-dns)";
+        if (Probing.CoreDnsProbe.Fixed(options.DnsProbe, out var probeError) == null)
+            return probeError;
+        if (!local && options.DnsService.Length > 0 && (options.DnsService.Split('/') is not [var ns, var name] || !HostName.IsValidDomain(ns) || !HostName.IsValidDomain(name) || name.Contains('.')))
+            return $"--dns-service {HostName.Quote(options.DnsService)} is not NAMESPACE/NAME of a Service (such as kube-system/kube-dns), or \"\" to not confirm writes";
+        if (options.PropagationDeadline <= TimeSpan.Zero)
+            return "--propagation-deadline-s must be more than 0";
         if (options.Debounce < TimeSpan.Zero || options.MaxDelay < options.Debounce)
             return "--debounce-ms must be at least 0 and --max-delay-ms at least the debounce";
         return null;

@@ -4,7 +4,10 @@ using Canal.Dns;
 using Canal.DnsWriter;
 using Canal.Node.Kubernetes;
 using Canal.Node.Local;
+using Canal.Istio;
 using Canal.Node.Management;
+using Canal.Node.Probing;
+using Canal.Propagation;
 using k8s;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -57,6 +60,9 @@ internal static class CanalServices
     public static IServiceCollection AddCanalLocal(this IServiceCollection services) => services.AddCanal(
         (_, options) => new CorefileFileStore(options.Corefile, options.Redirects().ClusterDomain),
         (provider, options) => new WarmSource(_ => new LocalDirectorySource(options.Manifests, options.Corefile, Logger(provider))),
+        (_, options) => CoreDnsProbe.Fixed(options.DnsProbe, out var _) is { Count: > 0 } replicas
+            ? new CoreDnsProbe(string.Join(", ", options.DnsProbe), _ => Task.FromResult(replicas))
+            : null,
         start: null);
 
     /// <summary>Kubernetes mode: the API server's objects, CoreDNS's ConfigMap, Events on VirtualServices, cluster bootstrap through the pods API.</summary>
@@ -82,6 +88,13 @@ internal static class CanalServices
                 var (client, kube, events) = (provider.GetRequiredService<IKubernetes>(), KubeSettings(options), Events(provider, options));
                 return new WarmSource(invalid => new KubernetesSource(client, kube, StoreName(options), Logger(provider), invalid), events == null ? null : events.Invalid);
             },
+            (provider, options) =>
+            {
+                if (options.DnsService.Split('/') is not [var ns, var name])
+                    return null;
+                var client = provider.GetRequiredService<IKubernetes>();
+                return new CoreDnsProbe(options.DnsService, ct => KubeDnsEndpoints.ListAsync(client, ns, name, ct));
+            },
             (provider, options, system) =>
             {
                 if (Events(provider, options) is { } events)
@@ -89,6 +102,9 @@ internal static class CanalServices
                     var planEvents = system.ActorOf(Props.Create(() => new PlanEvents(events)), "plan-events");
                     system.EventStream.Subscribe(planEvents, typeof(SyncBarrierPassed));
                     system.EventStream.Subscribe(planEvents, typeof(PlanApplied));
+                    var client = provider.GetRequiredService<IKubernetes>();
+                    var store = new ObjectKey(options.CoreDnsNamespace, StoreName(options));
+                    system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new CoreDnsEvents(client, store, Logger(provider))), "coredns-events"), typeof(WriteNotLive));
                 }
                 if (options.Bootstrap.Enabled)
                     PodSeeds.Join(system, options.Bootstrap, provider.GetRequiredService<IKubernetes>(), Logger(provider));
@@ -124,6 +140,7 @@ internal static class CanalServices
         this IServiceCollection services,
         Func<IServiceProvider, CanalNodeOptions, IDnsConfigStore> store,
         Func<IServiceProvider, CanalNodeOptions, WarmSource> source,
+        Func<IServiceProvider, CanalNodeOptions, ICoreDnsReplicas?> replicas,
         Action<IServiceProvider, CanalNodeOptions, ActorSystem>? start)
     {
         services.AddSingleton(provider => store(provider, Options(provider)));
@@ -138,7 +155,7 @@ internal static class CanalServices
         {
             var options = Options(provider);
             akka.WithCanal(options, CanalAkka.WriterSettings(options), provider.GetRequiredService<IDnsConfigStore>(),
-                provider.GetRequiredService<WarmSource>().Attach, system => start?.Invoke(provider, options, system));
+                provider.GetRequiredService<WarmSource>().Attach, replicas(provider, options), system => start?.Invoke(provider, options, system));
         });
         return services;
     }

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Canal.DnsWriter;
+using Canal.Propagation;
 using Microsoft.Extensions.Logging;
 
 namespace Canal.Node.Hosting;
@@ -23,6 +24,8 @@ internal sealed class ChangeLog : ReceiveActor
             n.Gateway, n.Service, n.Grace));
         Receive<GatewayRestored>(n => logger.LogInformation("gateway {Gateway} is ready again; its redirects are restored", n.Gateway));
         Receive<CorefileRefused>(n => logger.LogError("{Store} is left unchanged: {Reason}", n.Store, n.Reason));
+        Receive<WriteLive>(n => logger.LogInformation("write #{Write} is {Propagation}", n.Propagation.Write, n.Propagation.Describe()));
+        Receive<WriteNotLive>(n => logger.LogWarning("write #{Write} is {Propagation}", n.Propagation.Write, n.Propagation.Describe()));
         // Plans are for the Events and metrics, not for the log.
         Receive<PlanApplied>(_ => { });
     }

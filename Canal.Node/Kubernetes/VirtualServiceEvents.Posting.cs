@@ -90,25 +90,9 @@ internal sealed partial class VirtualServiceEvents
                 return;
             }
             var subject = EventSubject.Of(news.VirtualService);
-            var created = await _client.CoreV1.CreateNamespacedEventAsync(new Corev1Event
-            {
-                Metadata = new V1ObjectMeta
-                {
-                    GenerateName = $"{subject.Name}.",
-                    NamespaceProperty = news.VirtualService.Namespace,
-                    Annotations = new Dictionary<string, string> { [HostAnnotation] = news.Host },
-                },
-                InvolvedObject = subject,
-                Type = news.Type,
-                Reason = news.Reason,
-                Message = news.Message,
-                Source = new V1EventSource { Component = Component },
-                ReportingComponent = Component,
-                ReportingInstance = Environment.MachineName,
-                FirstTimestamp = now,
-                LastTimestamp = now,
-                Count = 1,
-            }, news.VirtualService.Namespace, cancellationToken: _stopping.Token);
+            var created = await _client.CoreV1.CreateNamespacedEventAsync(
+                CanalEvent.New(subject, news.Type, news.Reason, news.Message, now, new Dictionary<string, string> { [HostAnnotation] = news.Host }),
+                news.VirtualService.Namespace, cancellationToken: _stopping.Token);
             Told(news, new Posted(created.Metadata.Name, 1));
         }
         catch (HttpOperationException e) when (earlier != null && e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
@@ -151,7 +135,7 @@ internal sealed partial class VirtualServiceEvents
         {
             do
             {
-                var page = await _client.CoreV1.ListEventForAllNamespacesAsync(fieldSelector: $"source={Component}", continueParameter: next, limit: 500, cancellationToken: cancellationToken);
+                var page = await _client.CoreV1.ListEventForAllNamespacesAsync(fieldSelector: $"source={CanalEvent.Component}", continueParameter: next, limit: 500, cancellationToken: cancellationToken);
                 foreach (var e in page.Items.Where(e => e.InvolvedObject != null && e.Metadata?.Name != null))
                 {
                     if (EventSubject.ClaimerOf(e.InvolvedObject, e.Metadata.NamespaceProperty) is not { } vs)

@@ -18,7 +18,6 @@ namespace Canal.Node.Kubernetes;
 /// </summary>
 internal sealed partial class VirtualServiceEvents : IDisposable
 {
-    public const string Component = "canal";
     public const string HostAnnotation = "canal.io/host";
     public const int PerObjectBurst = 10;
     public static readonly TimeSpan PerObjectRefill = TimeSpan.FromSeconds(30);

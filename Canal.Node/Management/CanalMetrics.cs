@@ -23,6 +23,10 @@ internal sealed class CanalMetrics
 
     public static readonly Counter<long> WatchRestarts = Meter.CreateCounter<long>("canal_watch_restarts_total", description: "Kubernetes watches re-opened after a drop, an error or 410 Gone.");
     public static readonly Counter<long> EventFailures = Meter.CreateCounter<long>("canal_events_failed_total", description: "Kubernetes Events that could not be posted.");
+    public static readonly Histogram<double> Propagation = Meter.CreateHistogram("canal_dns_propagation_seconds", "s",
+        "From a write of the DNS configuration to every CoreDNS replica answering as it says.", tags: null,
+        new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600] });
+    public static readonly Counter<long> NotLive = Meter.CreateCounter<long>("canal_dns_not_live_total", description: "Writes not live on every CoreDNS replica by the propagation deadline.");
     public static readonly Counter<long> ApiRefused = Meter.CreateCounter<long>("canal_api_refused_total", description: "Requests the Kubernetes API server refused with 401 or 403, by verb, resource and code.");
 
     private readonly ActorSystem _system;
@@ -66,6 +70,7 @@ internal sealed class CanalMetrics
         // A counter is exported once something was recorded: zero, so that a first restart or failure shows as an increase.
         WatchRestarts.Add(0);
         EventFailures.Add(0);
+        NotLive.Add(0);
         var sharding = ClusterSharding.Get(_system);
         var regions = new List<(string, int)>();
         foreach (var type in sharding.ShardTypeNames.Order())

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Cluster;
@@ -152,9 +153,16 @@ internal static class ManagementApi
                 ? Results.Ok(View(await Ask<NamespaceRegion, NamespaceClaims>(new ReportClaims(ns))))
                 : Results.NotFound(new ErrorAnswer($"no VirtualService claims a host in namespace {ns} (canal-cmd canal ns list shows those that do)"));
         });
-        api.MapGet("/hosts", async () => (await Ask<DnsWriterSingleton, HostDecisions>(GetHostDecisions.Instance)).Decisions
-            .Select(d => new HostView(d.Host, d.Status.ToString().ToLowerInvariant(), d.Reason, d.Gateway?.ToString(), [.. d.Claimers.Select(c => c.ToString())]))
-            .ToList());
+        api.MapGet("/hosts", async () =>
+        {
+            var hosts = await Ask<DnsWriterSingleton, HostDecisions>(GetHostDecisions.Instance);
+            return hosts.Decisions
+                .Select(d => new HostView(d.Host, d.Status.ToString().ToLowerInvariant(), d.Reason, d.Gateway?.ToString(), [.. d.Claimers.Select(c => c.ToString())])
+                {
+                    Dns = hosts.DnsOfChanged?.GetValueOrDefault(d.Host) ?? (d.Status == HostStatus.Redirected ? hosts.DnsOfRedirected : null),
+                })
+                .ToList();
+        });
         api.MapGet("/gateways", async () => (await Ask<DnsWriterSingleton, CanalGatewayList>(GetCanalGateways.Instance)).Gateways
             .Select(g => new GatewayView(g.Gateway.ToString(), g.Selector, g.Ports, g.Service.ToString(), g.ServiceFqdn, g.ClusterIPs, g.ReadyEndpoints, g.Withdrawn))
             .ToList());
@@ -190,7 +198,12 @@ internal static class ManagementApi
 
     private static DnsView View(DnsWriterStatus status) => new(
         status.Store, status.Phase.ToString(), status.Mode?.ToString().ToLowerInvariant(), status.AppliedVersion, status.LastWrite,
-        status.Writes, status.Conflicts, status.Redirected, status.Namespaces, status.ChangesPending, status.Paused, status.LastError, status.Section);
+        status.Writes, status.Conflicts, status.Redirected, status.Namespaces, status.ChangesPending, status.Paused, status.LastError, status.Section)
+    {
+        DnsProbe = status.DnsProbe,
+        Propagation = [.. (status.Propagation ?? []).Select(p => new PropagationView(p.Write, p.WrittenAt, JsonNamingPolicy.CamelCase.ConvertName(p.State.ToString()),
+            p.Live, p.Replicas, p.Seconds, p.NotLive ?? [], p.Cause, p.Names ?? [], p.Describe()))],
+    };
 
     private static void MapHealth(WebApplication app, Cluster cluster, ActorRegistry registry)
     {

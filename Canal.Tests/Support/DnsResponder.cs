@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using ARSoft.Tools.Net;
+using ARSoft.Tools.Net.Dns;
+
+namespace Canal.Tests.Support;
+
+/// <summary>
+/// A DNS server on a loopback address that plays one CoreDNS replica as a test wants it: the addresses it answers for
+/// each name (NXDOMAIN for any other), how long it takes, or no answer at all; and, when asked for, a metrics page
+/// with its <c>coredns_reload_failed_total</c>. Or it serves what a Corefile's canal section says (<see cref="Serving"/>).
+/// </summary>
+internal sealed class DnsResponder : IDisposable
+{
+    private readonly DnsServer _server;
+    private readonly ConcurrentDictionary<string, string[]> _names = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HttpListener? _metrics;
+    private Func<string, string[]?>? _resolve;
+
+    private DnsResponder(IPAddress address, bool metrics)
+    {
+        Address = address.ToString();
+        Port = Ports.Free();
+        _server = new DnsServer([new UdpServerTransport(new IPEndPoint(address, Port), 1000)]);
+        _server.QueryReceived += Answer;
+        _server.Start();
+        if (metrics)
+        {
+            MetricsPort = Ports.Free();
+            _metrics = new HttpListener();
+            _metrics.Prefixes.Add($"http://{Address}:{MetricsPort}/");
+            _metrics.Start();
+            _ = ServeMetrics();
+        }
+    }
+
+    public string Address { get; }
+    public int Port { get; }
+    public int MetricsPort { get; }
+    public string Endpoint => $"{Address}:{Port}";
+
+    /// <summary>How long each answer takes.</summary>
+    public TimeSpan Delay { get; set; }
+
+    /// <summary>Answers nothing at all (a pod down, a NetworkPolicy).</summary>
+    public bool Silent { get; set; }
+
+    public double ReloadFailures { get; set; }
+
+    public int Questions;
+
+    public static DnsResponder Start(string address = "127.0.0.1", bool metrics = false) => new(IPAddress.Parse(address), metrics);
+
+    /// <summary>Answers for names from <paramref name="corefile"/>'s canal section as CoreDNS would (read at each question: an instant reload), the rest from <paramref name="services"/>.</summary>
+    public static DnsResponder Serving(Func<string> corefile, IReadOnlyDictionary<string, string> services)
+    {
+        var responder = Start();
+        responder._resolve = name =>
+        {
+            var text = corefile();
+            if (Canal.Dns.PropagationCheck.Entries(text).TryGetValue(name, out var entry))
+                return entry.IPs.Count > 0 ? [.. entry.IPs] : services.TryGetValue(entry.Fqdn, out var target) ? [target] : null;
+            return services.TryGetValue(name, out var ip) ? [ip] : null;
+        };
+        return responder;
+    }
+
+    /// <summary>From now on <paramref name="name"/> answers <paramref name="addresses"/> (none: NXDOMAIN).</summary>
+    public DnsResponder Answers(string name, params string[] addresses)
+    {
+        if (addresses.Length == 0)
+            _names.TryRemove(name, out _);
+        else
+            _names[name] = addresses;
+        return this;
+    }
+
+    public void Dispose()
+    {
+        _server.Stop();
+        _metrics?.Close();
+    }
+
+    private async Task Answer(object sender, QueryReceivedEventArgs e)
+    {
+        Interlocked.Increment(ref Questions);
+        if (Silent || e.Query is not DnsMessage { Questions: [var question] } query)
+            return;
+        if (Delay > TimeSpan.Zero)
+            await Task.Delay(Delay);
+        var name = question.Name.ToString().TrimEnd('.');
+        var response = query.CreateResponseInstance();
+        var addresses = _resolve != null ? _resolve(name) : _names.GetValueOrDefault(name);
+        response.ReturnCode = addresses == null ? ReturnCode.NxDomain : ReturnCode.NoError;
+        foreach (var ip in (addresses ?? []).Select(IPAddress.Parse))
+        {
+            if (question.RecordType == RecordType.A && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                response.AnswerRecords.Add(new ARecord(question.Name, 5, ip));
+            else if (question.RecordType == RecordType.Aaaa && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+                response.AnswerRecords.Add(new AaaaRecord(question.Name, 5, ip));
+        }
+        e.Response = response;
+    }
+
+    private async Task ServeMetrics()
+    {
+        while (_metrics!.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _metrics.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
+            {
+                return;
+            }
+            var body = Encoding.UTF8.GetBytes($"# TYPE coredns_reload_failed_total counter\ncoredns_reload_failed_total {ReloadFailures}\n");
+            context.Response.ContentType = "text/plain; version=0.0.4";
+            await context.Response.OutputStream.WriteAsync(body);
+            context.Response.Close();
+        }
+    }
+}
