@@ -270,6 +270,7 @@ public sealed class CanalCmdTests(LocalNode node) : IClassFixture<LocalNode>
         Assert.Equal(1, PrometheusText.Value(metrics, "canal_dns_writer_up"));
         Assert.Equal(0, PrometheusText.Value(metrics, "canal_watch_restarts_total"));
         Assert.Equal(0, PrometheusText.Value(metrics, "canal_events_failed_total"));
+        Assert.Equal(0, PrometheusText.Value(metrics, "canal_dns_not_live_total"));
         Assert.True(PrometheusText.Value(metrics, "canal_entities", ("region", "namespace")) >= 1);
         Assert.True(PrometheusText.Value(metrics, "process_working_set_bytes") > 0);
         Assert.True(PrometheusText.Value(metrics, "dotnet_gc_heap_bytes") > 0);
@@ -281,6 +282,8 @@ public sealed class CanalCmdTests(LocalNode node) : IClassFixture<LocalNode>
     [InlineData("a missing manifest directory", "--manifests", "missing", "error: manifest directory missing does not exist")]
     [InlineData("a debounce longer than the max delay", "--debounce-ms", "2000", "error: --debounce-ms must be at least 0 and --max-delay-ms at least the debounce")]
     [InlineData("a cluster domain that is not a name", "--cluster-domain", "cluster..local", "error: --cluster-domain \"cluster..local\" is not a DNS name such as cluster.local")]
+    [InlineData("a DNS probe that is not an address and port", "--dns-probe", "coredns:53", "error: --dns-probe coredns:53 is not an address and port such as 127.0.0.1:53")]
+    [InlineData("a propagation deadline of nothing", "--propagation-deadline-s", "0", "error: --propagation-deadline-s must be more than 0")]
     [InlineData("a port that is not a number", "--port", "", "error: Failed to convert configuration value 'not-a-port' at 'Canal:Port' to type 'System.Int32'.")]
     public async Task Canal_run_with_a_setting_it_cannot_use_names_it_and_exits_2_before_starting(string what, string flag, string value, string error)
     {

@@ -6,6 +6,8 @@ using Canal.DnsWriter;
 using Canal.Istio;
 using Canal.Mapping;
 using Canal.Node.Local;
+using Canal.Node.Probing;
+using Canal.Propagation;
 using Canal.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
@@ -37,8 +39,8 @@ public sealed class DnsWriterActorTests : TestKit
     private static NamespaceClaims Claims(string ns, params (ObjectKey Claimer, string[] Hosts)[] claims) =>
         new(ns, Interlocked.Increment(ref _version), [.. claims.Select(c => new NamespaceClaim(c.Claimer, _version, [CanalKey], c.Hosts))]);
 
-    private IActorRef StartWriter(IDnsConfigStore store, DnsWriterSettings? settings = null, TimeProvider? clock = null) =>
-        Sys.ActorOf(DnsWriterActor.Props(store, _source, _namespaces, _virtualServices, settings ?? Settings, clock));
+    private IActorRef StartWriter(IDnsConfigStore store, DnsWriterSettings? settings = null, TimeProvider? clock = null, ICoreDnsReplicas? replicas = null) =>
+        Sys.ActorOf(DnsWriterActor.Props(store, _source, _namespaces, _virtualServices, settings ?? Settings, clock, replicas));
 
     /// <summary>Plays the source: answers the writer's request for a listing with the given live VirtualServices, each claiming in its own namespace.</summary>
     private void CompleteSync(IActorRef writer, params ObjectKey[] alive) =>
@@ -52,8 +54,9 @@ public sealed class DnsWriterActorTests : TestKit
 
     private DnsWriterStatus Status(IActorRef writer) => writer.Ask<DnsWriterStatus>(GetDnsWriterStatus.Instance, TimeSpan.FromSeconds(3)).Result;
 
-    private static IReadOnlyList<HostDecision> Decisions(IActorRef writer) =>
-        writer.Ask<HostDecisions>(GetHostDecisions.Instance, TimeSpan.FromSeconds(3)).Result.Decisions;
+    private static HostDecisions HostDecisions(IActorRef writer) => writer.Ask<HostDecisions>(GetHostDecisions.Instance, TimeSpan.FromSeconds(3)).Result;
+
+    private static IReadOnlyList<HostDecision> Decisions(IActorRef writer) => HostDecisions(writer).Decisions;
 
     private void AwaitIdle(IActorRef writer) =>
         AwaitAssert(() =>
@@ -80,6 +83,33 @@ public sealed class DnsWriterActorTests : TestKit
         var written = Assert.Single(store.Writes);
         Assert.Contains($"rewrite name exact {Host(1)} canal.istio-system.svc.cluster.local", written);
         Assert.Contains("rewrite name exact a.other.svc.cluster.local canal.istio-system.svc.cluster.local", written);
+    }
+
+    [Fact]
+    public void Writes_go_on_while_CoreDNS_does_not_answer_and_the_status_and_hosts_say_they_are_pending()
+    {
+        using var coredns = DnsResponder.Start();
+        coredns.Silent = true;
+        IReadOnlyList<CoreDnsReplica> replicas = [new("coredns-0", coredns.Address, coredns.Port)];
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        var writer = StartWriter(store, Settings with { Propagation = new PropagationSettings { Interval = TimeSpan.FromMilliseconds(20) } },
+            replicas: new CoreDnsProbe("kube-system/kube-dns", _ => Task.FromResult(replicas)));
+        CompleteSync(writer, Reviews);
+        for (var i = 1; i <= 2; i++)
+        {
+            writer.Tell(Claims("default", (Reviews, [.. Enumerable.Range(1, i).Select(Host)])));
+            ExpectMsg<NamespaceClaimsAccepted>();
+            AwaitAssert(() => Assert.Contains(Host(i), store.Content), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        }
+
+        var status = Status(writer);
+        Assert.Equal("kube-system/kube-dns", status.DnsProbe);
+        Assert.Equal([2L, 1L], status.Propagation!.Select(p => p.Write));
+        Assert.All(status.Propagation!, p => Assert.Equal(PropagationState.Pending, p.State));
+        var hosts = HostDecisions(writer);
+        Assert.Equal("pending", hosts.DnsOfChanged![Host(2)]);
+        Assert.Null(hosts.DnsOfRedirected);
+        AwaitAssert(() => Assert.True(coredns.Questions > 0), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
     }
 
     [Fact]

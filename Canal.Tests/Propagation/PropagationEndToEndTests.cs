@@ -1,0 +1,109 @@
+using Canal.Tests.KubernetesMode;
+using Canal.Tests.Support;
+
+namespace Canal.Tests.Propagation;
+
+/// <summary>
+/// The real <c>canal run</c> confirming its writes: in local mode against a DNS server that serves the Corefile Canal
+/// writes, in Kubernetes mode against the replicas the kube-dns Service's EndpointSlice names.
+/// </summary>
+public sealed class PropagationEndToEndTests : IDisposable
+{
+    private const string Hello = "helloworld.default.svc.cluster.local";
+    private static readonly string Sample = Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld");
+
+    /// <summary>The Services' addresses as the kubernetes plugin would answer them.</summary>
+    private static readonly Dictionary<string, string> Services = new(StringComparer.Ordinal)
+    {
+        ["canal.istio-system.svc.cluster.local"] = "10.96.0.50",
+        [Hello] = "10.96.0.10",
+    };
+
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("canal-propagation-");
+
+    public void Dispose() => _temp.Delete(recursive: true);
+
+    private static async Task<string> Cmd(string endpoint, params string[] args)
+    {
+        var cmd = CanalProcess.Cmd(null, [endpoint, .. args]);
+        await cmd.WaitForExit();
+        Assert.True(cmd.ExitCode == 0, cmd.Output);
+        return cmd.Output;
+    }
+
+    [Fact]
+    public async Task In_local_mode_a_write_served_by_a_DNS_server_is_seen_live_and_canal_cmd_shows_how_long_it_took()
+    {
+        var manifests = Directory.CreateDirectory(Path.Combine(_temp.FullName, "manifests")).FullName;
+        foreach (var file in Directory.GetFiles(Sample, "*.yaml"))
+            File.Copy(file, Path.Combine(manifests, Path.GetFileName(file)));
+        var corefile = Path.Combine(_temp.FullName, "Corefile");
+        using var coredns = DnsResponder.Serving(() => File.Exists(corefile) ? File.ReadAllText(corefile) : "", Services);
+        var port = Ports.Free();
+        await using var canal = CanalProcess.Start(_temp.FullName, "run", "--manifests", manifests, "--corefile", corefile, "--data", Path.Combine(_temp.FullName, "data"),
+            "--dns-probe", coredns.Endpoint, "--management-port", port.ToString());
+
+        await canal.WaitForLine(l => l.Contains("write #1 is live on 1/1 replicas after"), "write #1 to be seen live");
+        var endpoint = $"127.0.0.1:{port}";
+        var dns = await Cmd(endpoint, "canal", "dns", "show");
+        Assert.Contains($"propagation (CoreDNS at {coredns.Endpoint}):", dns);
+        Assert.Matches(@"write #1: live on 1/1 replicas after \d+\.\d s", dns);
+        Assert.Matches($@"redirected\s+{Hello}\s+istio-system/canal\s+live\s", await Cmd(endpoint, "canal", "hosts"));
+        using (var http = new HttpClient())
+        {
+            var metrics = await http.GetStringAsync($"http://{endpoint}/metrics");
+            Assert.Equal(1, PrometheusText.Value(metrics, "canal_dns_propagation_seconds_count"));
+            Assert.Equal(1, PrometheusText.Value(metrics, "canal_dns_propagation_seconds_bucket", ("le", "600")));
+        }
+
+        // Withdrawn: live once the server no longer answers the gateway for it.
+        File.Delete(Path.Combine(manifests, "helloworld.yaml"));
+        await canal.WaitForLine(l => l.Contains("write #2 is live on 1/1 replicas after"), "write #2 (helloworld withdrawn) to be seen live");
+    }
+
+    [Fact]
+    public async Task In_a_cluster_each_kube_dns_endpoint_is_asked_and_a_replica_that_never_reloads_gets_a_warning_Event_on_the_ConfigMap()
+    {
+        await using var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        using var live = DnsResponder.Serving(cluster.Corefile, Services);
+        using var stale = DnsResponder.Start("127.0.0.2").Answers(Hello, Services[Hello]).Answers("canal.istio-system.svc.cluster.local", "10.96.0.50");
+        cluster.Api.Apply($$"""
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata:
+              name: kube-dns-abcde
+              namespace: kube-system
+              labels: {kubernetes.io/service-name: kube-dns}
+            addressType: IPv4
+            ports: [{name: dns, port: {{live.Port}}, protocol: UDP}, {name: dns-tcp, port: {{live.Port}}, protocol: TCP}]
+            endpoints:
+              - addresses: [{{live.Address}}]
+                conditions: {ready: true}
+                targetRef: {kind: Pod, name: coredns-live, namespace: kube-system}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata:
+              name: kube-dns-fghij
+              namespace: kube-system
+              labels: {kubernetes.io/service-name: kube-dns}
+            addressType: IPv4
+            ports: [{name: dns, port: {{stale.Port}}, protocol: UDP}]
+            endpoints:
+              - addresses: [{{stale.Address}}]
+                conditions: {ready: true}
+                targetRef: {kind: Pod, name: coredns-stale, namespace: kube-system}
+            """);
+        var canal = cluster.StartCanal("--propagation-deadline-s", "2");
+
+        await canal.WaitForLine(l => l.Contains("write #1 is not live after 2 s on coredns-stale (1/2 live)"), "write #1 to be not live on the stale replica");
+        await Eventually.True(() => cluster.Api.List("", "v1", "events", "kube-system").Any(e =>
+                (string?)e["reason"] == "NotLive" && (string?)e["type"] == "Warning"
+                && (string?)e["involvedObject"]?["kind"] == "ConfigMap" && (string?)e["involvedObject"]?["name"] == "coredns"
+                && ((string?)e["message"])?.Contains("coredns-stale (1/2 replicas)") == true),
+            () => $"a NotLive Event on kube-system/coredns; canal said:\n{canal.Output}");
+        Assert.Contains(cluster.Api.RequestLog, r => r.Verb == "list" && r.Resource == "endpointslices" && r.Namespace == "kube-system");
+        Assert.True(live.Questions > 0 && stale.Questions > 0, "both replicas were asked");
+    }
+}
