@@ -104,7 +104,7 @@ internal sealed class PropagationProbe
     private string Cause(string source)
     {
         if (_replicas.Count == 0)
-            return _listProblem ?? $"no CoreDNS replica was found at {source}";
+            return _listProblem ?? $"no CoreDNS replica was found at {source} (no ready endpoint: is it the Service in front of CoreDNS? --dns-service names it)";
         var causes = _replicas.Values.Where(p => p.LiveAt == null)
             .GroupBy(Cause, StringComparer.Ordinal)
             .Select(g => (Replicas: g.Select(p => p.Replica.Name).Order(StringComparer.Ordinal).ToList(), Cause: g.Key))

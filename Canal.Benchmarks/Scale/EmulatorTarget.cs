@@ -15,6 +15,7 @@ internal sealed class EmulatorTarget : ICanalTarget
     private readonly string _kubeconfig;
     private readonly int _managementPort = Ports.Free();
     private readonly ConcurrentQueue<(long At, string Line)> _lines = new();
+    private readonly List<DnsResponder> _coreDns = [];
     private Process? _canal;
     private long _peakWorkingSet;
 
@@ -45,6 +46,13 @@ internal sealed class EmulatorTarget : ICanalTarget
     public void Seed(Workload workload, IEnumerable<(string Namespace, string Name)> extraServices)
     {
         _api.Apply(Workload.CoreDnsJson());
+        // Two CoreDNS replicas behind kube-dns that serve the ConfigMap as it is now (an instant reload), as Canal
+        // finds them in a cluster: what it takes to confirm a write is then Canal's own part of the propagation.
+        var services = new Dictionary<string, string> { [$"canal.{Workload.GatewayNamespace}.svc.cluster.local"] = Workload.GatewayIp };
+        foreach (var address in new[] { "127.0.0.1", "127.0.0.2" })
+            _coreDns.Add(DnsResponder.Serving(DnsResponder.Start(address), () => (string?)_api.Get("", "v1", "configmaps", "kube-system", "coredns")?["data"]?["Corefile"] ?? "", services));
+        foreach (var slice in Workload.KubeDnsJson([.. _coreDns.Select(r => (r.Address, r.Port))]))
+            _api.Apply(slice);
         foreach (var obj in Workload.GatewayJson())
             _api.Apply(obj);
         for (var i = 0; i < Workload.Namespaces; i++)
@@ -104,6 +112,15 @@ internal sealed class EmulatorTarget : ICanalTarget
 
     public Task<long> FirstCheck(TimeSpan timeout) =>
         WaitForLine(l => l.Contains(" is up to date: ", StringComparison.Ordinal) || l.Contains("write #", StringComparison.Ordinal), "the first check of the ConfigMap", timeout);
+
+    public async Task<long?> Live(string host, bool added, TimeSpan timeout)
+    {
+        var change = $"{(added ? "added" : "removed")} {host}";
+        var written = await Until(() => _lines.LastOrDefault(l => l.Line.Contains(change, StringComparison.Ordinal)).Line is { } line
+            ? long.Parse(System.Text.RegularExpressions.Regex.Match(line, @"write #(\d+) to ").Groups[1].Value, CultureInfo.InvariantCulture)
+            : null, $"the write that {change}", timeout);
+        return await WaitForLine(l => l.Contains($"write #{written} is live on ", StringComparison.Ordinal), $"write #{written} to be live", timeout);
+    }
 
     private Task<long> WaitForLine(Func<string, bool> match, string what, TimeSpan timeout) =>
         Until(() => _lines.FirstOrDefault(l => match(l.Line)) is { Line: not null } line ? line.At : null, what, timeout);
@@ -177,6 +194,8 @@ internal sealed class EmulatorTarget : ICanalTarget
             _canal.Kill(entireProcessTree: true);
         _canal?.Dispose();
         await _api.DisposeAsync();
+        foreach (var replica in _coreDns)
+            replica.Dispose();
         _temp.Delete(recursive: true);
     }
 

@@ -38,6 +38,12 @@ internal interface ICanalTarget : IAsyncDisposable
     /// <summary>Deletes a VirtualService and returns the moment the source accepted the deletion.</summary>
     long Delete(VirtualServiceSpec vs);
 
+    /// <summary>
+    /// The moment Canal reported live (on every CoreDNS replica) the write that added (or removed) <paramref name="host"/>;
+    /// null where there is no CoreDNS to confirm writes in.
+    /// </summary>
+    Task<long?> Live(string host, bool added, TimeSpan timeout);
+
     /// <summary>Canal's peak working set since it started and its managed heap now, in bytes.</summary>
     Task<(long PeakWorkingSet, long ManagedHeap)> Memory();
 }

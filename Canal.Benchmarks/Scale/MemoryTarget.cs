@@ -74,6 +74,9 @@ internal sealed class MemoryTarget : ICanalTarget
 
     public async Task<long> FirstCheck(TimeSpan timeout) => await _firstCheck.Task.WaitAsync(timeout);
 
+    /// <summary>The in-memory store has no CoreDNS behind it.</summary>
+    public Task<long?> Live(string host, bool added, TimeSpan timeout) => Task.FromResult<long?>(null);
+
     public async Task Stop()
     {
         if (_host == null)

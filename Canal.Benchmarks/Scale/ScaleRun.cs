@@ -29,7 +29,7 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
 
     public Table InitialSync { get; } = new("initial-sync",
         "target", "N", "hosts", "listing s", "barrier s", "synced s", "writes", "Corefile KiB", "peak WS MB", "heap MB", "baseline s", "baseline writes", "time ×", "writes ×");
-    public Table SteadyChange { get; } = new("steady-change", "target", "N", "samples", "p50 ms", "p99 ms", "max ms", "writes");
+    public Table SteadyChange { get; } = new("steady-change", "target", "N", "samples", "p50 ms", "p99 ms", "max ms", "writes", "live p50 ms", "live p99 ms");
     public Table Churn { get; } = new("churn", "target", "N", "rate/s", "achieved/s", "changes", "p50 lag ms", "p99 lag ms", "max lag ms", "writes", "bounded");
     public Table Restart { get; } = new("restart", "target", "N", "listing alone s", "listing s", "start→barrier s", "× listing alone", "start→first check s", "writes");
     public Table Events { get; } = new("events", "target", "N", "first start: Events", "posted in s", "restart, nothing changed: Events", "one change: Events");
@@ -117,7 +117,7 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
 
     private async Task Steady(ICanalTarget target, int n, IReadOnlyList<VirtualServiceSpec> specs)
     {
-        var latencies = new List<double>();
+        var (latencies, live) = (new List<double>(), new List<double>());
         var firstWrite = target.Writes.Count;
         for (var i = 0; i < options.Samples; i++)
         {
@@ -129,9 +129,13 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
             var (index, writtenAt) = await target.Writes.WaitFor(from, hosts => hosts.Contains(host) == create, TimeSpan.FromSeconds(30), $"{host} {(create ? "redirected" : "withdrawn")}");
             latencies.Add(Stopwatch.GetElapsedTime(at, writtenAt).TotalMilliseconds);
             target.Writes.Trim(index);
+            if (await target.Live(host, create, TimeSpan.FromSeconds(30)) is { } liveAt)
+                live.Add(Stopwatch.GetElapsedTime(at, liveAt).TotalMilliseconds);
         }
         latencies.Sort();
-        SteadyChange.Add(target.Name, n, latencies.Count, Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies[^1], target.Writes.Count - firstWrite);
+        live.Sort();
+        SteadyChange.Add(target.Name, n, latencies.Count, Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies[^1], target.Writes.Count - firstWrite,
+            live.Count > 0 ? Percentile(live, 0.5) : "-", live.Count > 0 ? Percentile(live, 0.99) : "-");
         log.WriteLine($"[{target.Name} N={n}] steady-change p50 {Percentile(latencies, 0.5):F0} ms, p99 {Percentile(latencies, 0.99):F0} ms");
     }
 

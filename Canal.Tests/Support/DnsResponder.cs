@@ -55,11 +55,21 @@ internal sealed class DnsResponder : IDisposable
     /// <summary>Answers for names from <paramref name="corefile"/>'s canal section as CoreDNS would (read at each question: an instant reload), the rest from <paramref name="services"/>.</summary>
     public static DnsResponder Serving(Func<string> corefile, IReadOnlyDictionary<string, string> services)
     {
-        var responder = Start();
+        return Serving(Start(), corefile, services);
+    }
+
+    /// <inheritdoc cref="Serving(Func{string}, IReadOnlyDictionary{string, string})"/>
+    public static DnsResponder Serving(DnsResponder responder, Func<string> corefile, IReadOnlyDictionary<string, string> services)
+    {
+        // A section of 100k hosts is parsed once per version, not once per question.
+        var parsed = ("", Canal.Dns.PropagationCheck.Entries(""));
         responder._resolve = name =>
         {
             var text = corefile();
-            if (Canal.Dns.PropagationCheck.Entries(text).TryGetValue(name, out var entry))
+            var (seen, entries) = parsed;
+            if (!string.Equals(seen, text, StringComparison.Ordinal))
+                parsed = (seen, entries) = (text, Canal.Dns.PropagationCheck.Entries(text));
+            if (entries.TryGetValue(name, out var entry))
                 return entry.IPs.Count > 0 ? [.. entry.IPs] : services.TryGetValue(entry.Fqdn, out var target) ? [target] : null;
             return services.TryGetValue(name, out var ip) ? [ip] : null;
         };
