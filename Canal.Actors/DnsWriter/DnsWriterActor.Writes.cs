@@ -157,16 +157,16 @@ public sealed partial class DnsWriterActor
         _record.Written(finished.Update, ((DnsWriteResult.Written)finished.Result).NewVersion, now, _changeFrom ?? now);
         _backoff.Reset();
         _changeFrom = null;
-        var before = CorefileUpdate.RedirectedHosts(finished.Before);
+        var before = PropagationCheck.Entries(finished.Before);
         var after = CorefileUpdate.RedirectedHosts(finished.Update.Text);
-        var (added, removed) = (after.Except(before).ToList(), before.Except(after).ToList());
+        var (added, removed) = (after.Where(h => !before.ContainsKey(h)).ToList(), before.Keys.Where(h => !after.Contains(h)).ToList());
         Context.System.EventStream.Publish(new PlanApplied(finished.Update.Plan));
         Context.System.EventStream.Publish(new CorefileWritten(_record.Writes, _store.Description, finished.Update.Mode, _record.Redirected, added, removed));
-        if (_probe != null)
+        if (_propagation != null)
         {
-            // Told, not asked: confirming the write in CoreDNS never holds up the next one.
-            _propagation.Written(_record.Writes, now, [.. added, .. removed]);
-            _probe.Tell(new ProbeWrite(_record.Writes, now, PropagationCheck.Of(finished.Before, finished.Update, _settings.Propagation.Sample)));
+            // Told, not asked: confirming the write in CoreDNS never holds up the next one (the probe works out its checks).
+            _propagationRecord.Written(_record.Writes, now, [.. added, .. removed]);
+            _propagation.Tell(new ProbeWrite(_record.Writes, now, before, finished.Update));
         }
         FinishWrite();
     }

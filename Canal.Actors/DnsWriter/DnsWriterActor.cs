@@ -35,8 +35,8 @@ public sealed partial class DnsWriterActor : ReceivePersistentActor, IWithTimers
     private readonly Debounce _pending;
     private readonly Backoff _backoff;
     private readonly ICoreDnsReplicas? _replicas;
-    private readonly PropagationRecord _propagation = new();
-    private IActorRef? _probe;
+    private readonly PropagationRecord _propagationRecord = new();
+    private IActorRef? _propagation;
 
     /// <param name="replicas">The CoreDNS replicas each write is confirmed in; null: writes are not confirmed.</param>
     public DnsWriterActor(IDnsConfigStore store, IActorRef source, IActorRef namespaces, IActorRef virtualServices, DnsWriterSettings settings, TimeProvider clock, ICoreDnsReplicas? replicas)
@@ -62,7 +62,7 @@ public sealed partial class DnsWriterActor : ReceivePersistentActor, IWithTimers
     protected override void PreStart()
     {
         if (_replicas != null)
-            _probe = Context.ActorOf(PropagationActor.Props(_replicas, _settings.Propagation, _clock), "propagation");
+            _propagation = Context.ActorOf(PropagationActor.Props(_replicas, _settings.Propagation, _clock), "propagation");
         base.PreStart();
     }
 
@@ -104,11 +104,11 @@ public sealed partial class DnsWriterActor : ReceivePersistentActor, IWithTimers
         Command<ReadinessDeadline>(_ => onChange());
         Command<DnsConfigChanged>(_ => onChange());
 
-        Command<WritePropagation>(_propagation.Update);
+        Command<WritePropagation>(_propagationRecord.Update);
         Command<GetDnsWriterStatus>(_ => Sender.Tell(_record.Status(phase, _state.Namespaces.Count, busy || _pending.FirstChange != null, paused, _store.Description) with
         {
             DnsProbe = _replicas?.Description,
-            Propagation = _probe == null ? null : _propagation.Recent,
+            Propagation = _propagation == null ? null : _propagationRecord.Recent,
         }));
         Command<GetHostDecisions>(_ => Sender.Tell(HostDecisions()));
         Command<GetCanalGateways>(_ => Sender.Tell(Gateways()));
@@ -177,9 +177,9 @@ public sealed partial class DnsWriterActor : ReceivePersistentActor, IWithTimers
     private HostDecisions HostDecisions()
     {
         var decisions = new HostDecisions(_record.LastPlan?.Decisions ?? []);
-        if (_probe == null)
+        if (_propagation == null)
             return decisions;
-        var (redirected, changed) = _propagation.HostStates();
+        var (redirected, changed) = _propagationRecord.HostStates();
         return decisions with { DnsOfRedirected = redirected, DnsOfChanged = changed };
     }
 

@@ -19,7 +19,8 @@ public interface ICoreDnsReplicas
 }
 
 /// <param name="Name">What people call it: the pod's name, or the address.</param>
-public sealed record CoreDnsReplica(string Name, string Address, int Port);
+/// <param name="MetricsPort">Where its metrics are, when its endpoints say (kube-dns's port <c>metrics</c>); else the Corefile's <c>prometheus</c> is read.</param>
+public sealed record CoreDnsReplica(string Name, string Address, int Port, int? MetricsPort = null);
 
 /// <summary>A replica's answer to one question.</summary>
 public abstract record DnsAnswer

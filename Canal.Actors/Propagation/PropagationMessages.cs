@@ -3,28 +3,6 @@ using Canal.DnsWriter;
 
 namespace Canal.Propagation;
 
-/// <summary>How the propagation probe paces itself and how long it waits.</summary>
-public sealed record PropagationSettings
-{
-    /// <summary>Between rounds of questions while a write is pending: each round asks every replica not yet live.</summary>
-    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Between rounds once the deadline has passed: a late reload still turns the write live.</summary>
-    public TimeSpan LateInterval { get; init; } = TimeSpan.FromSeconds(15);
-
-    /// <summary>How long a write may take to be live on every replica before it is reported (CoreDNS: kubelet's sync, then reload's 30 s ± 15 s).</summary>
-    public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(3);
-
-    /// <summary>The replicas are listed again every this many rounds (a rollout replaces them).</summary>
-    public int ListEvery { get; init; } = 5;
-
-    /// <summary>How many names added, and how many removed, a write is checked by.</summary>
-    public int Sample { get; init; } = PropagationCheck.DefaultSample;
-
-    /// <summary>Replicas asked at once.</summary>
-    public int Parallelism { get; init; } = 8;
-}
-
 public enum PropagationState { Pending, Live, NotLive, Unchecked }
 
 /// <summary>Where a write stands in CoreDNS: pending, live on every replica (and how long it took), not live in time (where, and why).</summary>
@@ -47,19 +25,24 @@ public sealed record WritePropagation(long Write, DateTimeOffset WrittenAt, Prop
     public string Describe() => State switch
     {
         PropagationState.Live => $"live on {Live}/{Replicas} replicas after {Seconds:0.0} s{(With is { } w ? $" (confirmed with write #{w})" : "")}",
-        PropagationState.NotLive => $"not live after {Minutes(Seconds)} on {string.Join(", ", NotLive ?? [])} ({Live}/{Replicas} live): {Cause}",
+        PropagationState.NotLive => $"not live after {Duration(Seconds)} on {string.Join(", ", NotLive ?? [])} ({Live}/{Replicas} live): {Cause}",
         PropagationState.Unchecked => $"not checked: {Cause}",
         _ => $"pending: live on {Live}/{Replicas} replicas after {Seconds:0} s{(Cause is { } c ? $" ({c})" : "")}",
     };
 
-    private static string Minutes(double seconds) => seconds >= 60 && seconds % 60 < 1 ? $"{seconds / 60:0} min" : $"{seconds:0} s";
+    /// <summary>Minutes from a minute on: a deadline of 3 min is said as such, however late the round that found it.</summary>
+    private static string Duration(double seconds) => seconds >= 60 ? $"{Math.Floor(seconds / 60 * 10) / 10:0.#} min" : $"{seconds:0} s";
 }
 
-/// <summary>DnsWriter → its probe: a write was made; confirm it.</summary>
-internal sealed record ProbeWrite(long Write, DateTimeOffset WrittenAt, PropagationCheck Check);
+/// <summary>DnsWriter → its probe: a write was made (<paramref name="Before"/>: the section it replaced); confirm it.</summary>
+internal sealed record ProbeWrite(long Write, DateTimeOffset WrittenAt, IReadOnlyDictionary<string, SectionEntry> Before, CorefileUpdate Update);
 
 /// <summary>A write went live on every replica (the propagation time is its <see cref="WritePropagation.Seconds"/>).</summary>
 public sealed record WriteLive(WritePropagation Propagation) : DnsWriterNotice;
 
-/// <summary>A write was not live on every replica by the deadline: said once per write.</summary>
-public sealed record WriteNotLive(WritePropagation Propagation) : DnsWriterNotice;
+/// <summary>
+/// A write was not live on every replica by its deadline. <paramref name="Repeat"/>: an earlier write said the same
+/// within <see cref="PropagationSettings.NotLiveNoticeEvery"/> (a stream of writes against a CoreDNS that never reloads),
+/// so the log and the Event leave it out; the metric counts it.
+/// </summary>
+public sealed record WriteNotLive(WritePropagation Propagation, bool Repeat = false) : DnsWriterNotice;

@@ -2,32 +2,26 @@ namespace Canal.Propagation;
 
 /// <summary>
 /// The DnsWriter's memory of where its last writes stand in CoreDNS, and which write last changed each host: what
-/// <c>canal-cmd canal dns show</c> and <c>canal hosts</c> show. Every host redirected before the newest write that went
-/// live is live too (CoreDNS loads the Corefile whole).
+/// <c>canal-cmd canal dns show</c> and <c>canal hosts</c> show. CoreDNS loads the Corefile whole, so once a write is
+/// live every write before it is too.
 /// </summary>
 internal sealed class PropagationRecord
 {
     public const int Kept = 10;
 
     private readonly LinkedList<WritePropagation> _writes = new();
-    private readonly Dictionary<long, IReadOnlyList<string>> _hostsOf = [];
+    private readonly Dictionary<long, List<string>> _hostsOf = [];
     private readonly Dictionary<string, long> _changedBy = new(StringComparer.Ordinal);
     private long _liveThrough;
 
     public void Written(long write, DateTimeOffset at, IReadOnlyList<string> hosts)
     {
         _writes.AddFirst(new WritePropagation(write, at, PropagationState.Pending, 0, 0, 0));
-        _hostsOf[write] = hosts;
+        _hostsOf[write] = [.. hosts];
         foreach (var host in hosts)
             _changedBy[host] = write;
         while (_writes.Count > Kept)
-        {
-            var oldest = _writes.Last!.Value.Write;
-            _writes.RemoveLast();
-            foreach (var host in _hostsOf[oldest].Where(h => _changedBy.GetValueOrDefault(h) == oldest))
-                _changedBy.Remove(host);
-            _hostsOf.Remove(oldest);
-        }
+            Forget(_writes.Last!.Value);
     }
 
     public void Update(WritePropagation propagation)
@@ -36,6 +30,15 @@ internal sealed class PropagationRecord
         {
             if (node.Value.Write == propagation.Write)
                 node.Value = propagation;
+            else if (propagation.State == PropagationState.Live && node.Value.Write < propagation.Write && node.Value.State != PropagationState.Live)
+                node.Value = propagation with
+                {
+                    Write = node.Value.Write,
+                    WrittenAt = node.Value.WrittenAt,
+                    Seconds = propagation.Seconds + (propagation.WrittenAt - node.Value.WrittenAt).TotalSeconds,
+                    With = propagation.Write,
+                    Names = node.Value.Names,
+                };
         }
         if (propagation.State == PropagationState.Live)
             _liveThrough = Math.Max(_liveThrough, propagation.Write);
@@ -54,6 +57,28 @@ internal sealed class PropagationRecord
         var changed = _changedBy.Where(c => c.Value > _liveThrough && states.ContainsKey(c.Value))
             .ToDictionary(c => c.Key, c => states[c.Value], StringComparer.Ordinal);
         return (_liveThrough > 0 ? Name(PropagationState.Live) : null, changed);
+    }
+
+    /// <summary>
+    /// Drops the oldest write. Its hosts not yet live are the oldest kept write's from then on: whatever that one shows,
+    /// they show too (it holds them, unless it changed them again).
+    /// </summary>
+    private void Forget(WritePropagation oldest)
+    {
+        _writes.RemoveLast();
+        var hosts = _hostsOf[oldest.Write].Where(h => _changedBy.GetValueOrDefault(h) == oldest.Write).ToList();
+        _hostsOf.Remove(oldest.Write);
+        var heir = _writes.Last!.Value.Write;
+        foreach (var host in hosts)
+        {
+            if (oldest.Write <= _liveThrough)
+                _changedBy.Remove(host);
+            else
+            {
+                _changedBy[host] = heir;
+                _hostsOf[heir].Add(host);
+            }
+        }
     }
 
     private static string Name(PropagationState state) => state switch

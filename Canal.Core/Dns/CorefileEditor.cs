@@ -28,7 +28,7 @@ internal static class CorefileEditor
             // Snippet imports are expanded above; an import left is of files CoreDNS reads (AKS's and k3s's customisation).
             var fileImport = directives.FirstOrDefault(d => d.Name == "import");
             var prometheus = directives.FirstOrDefault(d => d.Name == "prometheus");
-            found.Add(new ClusterBlock(block, sections, foreignHosts?.Line, fileImport?.Line, directives.Any(d => d.Name == "reload"), prometheus == null ? null : MetricsPort(prometheus)));
+            found.Add(new ClusterBlock(block, sections, foreignHosts?.Line, fileImport?.Line, prometheus == null ? null : MetricsPort(prometheus)));
         }
         return found;
     }
@@ -68,13 +68,19 @@ internal static class CorefileEditor
             : [.. text[block.Sections[0].Start..block.Sections[0].End].Split('\n').Select(l => l.TrimEnd('\r').Trim())
                 .Where(l => l.Length > 0 && !l.StartsWith(BeginMarker, StringComparison.Ordinal) && !l.StartsWith(EndMarker, StringComparison.Ordinal))];
 
-    /// <summary>The port of <c>prometheus [ADDRESS]</c> (CoreDNS's default :9153); null when it cannot be read.</summary>
+    /// <summary>
+    /// The port of <c>prometheus ADDRESS</c> when others can reach it: null for loopback, which is also CoreDNS's
+    /// default (<c>localhost:9153</c>), and for an address that cannot be read.
+    /// </summary>
     private static int? MetricsPort(Directive prometheus)
     {
         if (prometheus.Arguments is not [var address, ..])
-            return 9153;
+            return null;
         var colon = address.LastIndexOf(':');
-        return int.TryParse(address[(colon + 1)..], out var port) && port is > 0 and < 65536 ? port : null;
+        var host = colon < 0 ? address : address[..colon].Trim('[', ']');
+        if (host is "localhost" || System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip))
+            return null;
+        return colon >= 0 && int.TryParse(address[(colon + 1)..], out var port) && port is > 0 and < 65536 ? port : null;
     }
 
     private static IEnumerable<string> Zones(Directive kubernetes, ServerBlock block)
@@ -196,7 +202,7 @@ internal static class CorefileEditor
 /// the line of an <c>import</c> of files, and whether CoreDNS reloads it when it changes.
 /// </summary>
 /// <param name="MetricsPort">Where the block's <c>prometheus</c> serves CoreDNS's metrics; null without one.</param>
-internal sealed record ClusterBlock(ServerBlock Block, IReadOnlyList<SectionRange> Sections, int? ForeignHostsLine, int? FileImportLine, bool HasReload, int? MetricsPort);
+internal sealed record ClusterBlock(ServerBlock Block, IReadOnlyList<SectionRange> Sections, int? ForeignHostsLine, int? FileImportLine, int? MetricsPort);
 
 /// <summary>Whole lines from the begin marker's line start to just past the end marker's newline.</summary>
 internal sealed record SectionRange(int Start, int End);

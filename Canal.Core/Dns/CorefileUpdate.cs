@@ -5,10 +5,10 @@ namespace Canal.Dns;
 /// <summary>The Corefile with Canal's section rendered, the mode actually used, and the plan as rendered.</summary>
 public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan, IReadOnlyList<string> Warnings)
 {
-    /// <summary>Whether every cluster block has <c>reload</c>; null in custom mode, where Canal does not see the Corefile.</summary>
+    /// <summary>Whether a server block has <c>reload</c> (it reloads the whole Corefile); null in custom mode, where Canal does not see the Corefile.</summary>
     public bool? Reloads { get; init; }
 
-    /// <summary>The port of the cluster block's <c>prometheus</c> (CoreDNS's metrics); null without one, and in custom mode.</summary>
+    /// <summary>The port of the cluster block's <c>prometheus</c> (CoreDNS's metrics) when others can reach it; null without, and in custom mode.</summary>
     public int? MetricsPort { get; init; }
 
     /// <summary>Rewrite rules are evaluated one by one on every query; past this many, say so.</summary>
@@ -36,8 +36,10 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
             mode = ChooseMode(plan, foreignHosts, fileImport, warnings);
         else if (mode == DnsMode.Hosts && fileImport != null)
             warnings.Add($"the cluster block imports files (line {fileImport}); if one of them has a 'hosts' too, CoreDNS will refuse the configuration");
-        if (blocks.Any(b => !b.HasReload))
-            warnings.Add("the cluster block has no 'reload' directive: CoreDNS applies Canal's changes only when it restarts");
+        // reload in any server block reloads the whole Corefile.
+        var reloads = parsed.ServerBlocks.Any(b => parsed.ExpandedDirectives(b).Any(d => d.Name == "reload"));
+        if (!reloads)
+            warnings.Add("the Corefile has no 'reload' directive: CoreDNS applies Canal's changes only when it restarts");
 
         plan = plan.Block(r => SectionRenderer.CannotRender(mode, r, clusterDomain));
         var text = CorefileEditor.ReplaceSection(parsed, blocks, clusterDomain, SectionRenderer.Render(mode, plan.Redirects));
@@ -45,7 +47,7 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
             warnings.Add($"{plan.Redirects.Count} rewrite rules: CoreDNS checks each on every query, which slows every lookup; hosts mode stays flat");
         return new CorefileUpdate(text, mode, plan, warnings)
         {
-            Reloads = blocks.All(b => b.HasReload),
+            Reloads = reloads,
             MetricsPort = blocks.Select(b => b.MetricsPort).FirstOrDefault(p => p != null),
         };
     }

@@ -36,7 +36,7 @@ internal sealed class CanalNodeOptionsValidator : IValidateOptions<CanalNodeOpti
             return $"--management-port {options.ManagementPort} is not a port";
         if (!local && options.DnsProbe.Count > 0)
             return "--dns-probe goes with --manifests (local mode); in a cluster the CoreDNS replicas are the endpoints of --dns-service (default kube-system/kube-dns)";
-        if (Probing.CoreDnsProbe.Fixed(options.DnsProbe, out var probeError) == null)
+        if (Probing.DnsClientReplicas.Fixed(options.DnsProbe, out var probeError) == null)
             return probeError;
         if (!local && options.DnsService.Length > 0 && (options.DnsService.Split('/') is not [var ns, var name] || !HostName.IsValidDomain(ns) || !HostName.IsValidDomain(name) || name.Contains('.')))
             return $"--dns-service {HostName.Quote(options.DnsService)} is not NAMESPACE/NAME of a Service (such as kube-system/kube-dns), or \"\" to not confirm writes";

@@ -60,8 +60,8 @@ internal static class CanalServices
     public static IServiceCollection AddCanalLocal(this IServiceCollection services) => services.AddCanal(
         (_, options) => new CorefileFileStore(options.Corefile, options.Redirects().ClusterDomain),
         (provider, options) => new WarmSource(_ => new LocalDirectorySource(options.Manifests, options.Corefile, Logger(provider))),
-        (_, options) => CoreDnsProbe.Fixed(options.DnsProbe, out var _) is { Count: > 0 } replicas
-            ? new CoreDnsProbe(string.Join(", ", options.DnsProbe), _ => Task.FromResult(replicas))
+        (_, options) => DnsClientReplicas.Fixed(options.DnsProbe, out var _) is { Count: > 0 } replicas
+            ? new DnsClientReplicas(string.Join(", ", options.DnsProbe), _ => Task.FromResult(replicas))
             : null,
         start: null);
 
@@ -93,7 +93,7 @@ internal static class CanalServices
                 if (options.DnsService.Split('/') is not [var ns, var name])
                     return null;
                 var client = provider.GetRequiredService<IKubernetes>();
-                return new CoreDnsProbe(options.DnsService, ct => KubeDnsEndpoints.ListAsync(client, ns, name, ct));
+                return new DnsClientReplicas(options.DnsService, ct => KubeDnsEndpoints.ListAsync(client, ns, name, ct));
             },
             (provider, options, system) =>
             {

@@ -25,7 +25,11 @@ internal sealed class ChangeLog : ReceiveActor
         Receive<GatewayRestored>(n => logger.LogInformation("gateway {Gateway} is ready again; its redirects are restored", n.Gateway));
         Receive<CorefileRefused>(n => logger.LogError("{Store} is left unchanged: {Reason}", n.Store, n.Reason));
         Receive<WriteLive>(n => logger.LogInformation("write #{Write} is {Propagation}", n.Propagation.Write, n.Propagation.Describe()));
-        Receive<WriteNotLive>(n => logger.LogWarning("write #{Write} is {Propagation}", n.Propagation.Write, n.Propagation.Describe()));
+        Receive<WriteNotLive>(n =>
+        {
+            if (!n.Repeat)
+                logger.LogWarning("write #{Write} is {Propagation}", n.Propagation.Write, n.Propagation.Describe());
+        });
         // Plans are for the Events and metrics, not for the log.
         Receive<PlanApplied>(_ => { });
     }

@@ -10,17 +10,31 @@ internal static class KubeDnsEndpoints
     public static async Task<IReadOnlyList<CoreDnsReplica>> ListAsync(IKubernetes client, string ns, string service, CancellationToken cancellationToken)
     {
         var slices = await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(ns, labelSelector: $"kubernetes.io/service-name={service}", cancellationToken: cancellationToken);
-        return [.. slices.Items.SelectMany(Replicas).DistinctBy(r => (r.Address, r.Port)).OrderBy(r => r.Name, StringComparer.Ordinal)];
+        return Replicas(slices.Items);
     }
+
+    /// <summary>
+    /// One replica per pod: a dual-stack Service has an IPv4 and an IPv6 slice naming the same pods, and the IPv4
+    /// address is taken. FQDN slices name no address to ask.
+    /// </summary>
+    public static IReadOnlyList<CoreDnsReplica> Replicas(IEnumerable<V1EndpointSlice> slices) =>
+        [.. slices
+            .Where(s => s.AddressType is "IPv4" or "IPv6")
+            .OrderBy(s => s.AddressType == "IPv4" ? 0 : 1)
+            .SelectMany(Replicas)
+            .DistinctBy(r => r.Name)
+            .OrderBy(r => r.Name, StringComparer.Ordinal)];
 
     private static IEnumerable<CoreDnsReplica> Replicas(V1EndpointSlice slice)
     {
-        // kube-dns names its UDP port dns (and dns-tcp, metrics); a slice without one is of no use to a DNS question.
-        var udp = (slice.Ports ?? []).Where(p => (p.Protocol ?? "TCP") == "UDP" && p.Port != null).ToList();
+        // kube-dns names its UDP port dns (and dns-tcp, metrics); a slice without a UDP port is of no use to a DNS question.
+        var ports = slice.Ports ?? [];
+        var udp = ports.Where(p => p.Protocol == "UDP" && p.Port != null).ToList();
         if ((udp.FirstOrDefault(p => p.Name == "dns") ?? udp.FirstOrDefault())?.Port is not { } port)
             return [];
+        var metrics = ports.FirstOrDefault(p => p.Name == "metrics" && (p.Protocol ?? "TCP") == "TCP")?.Port;
         return (slice.Endpoints ?? [])
             .Where(e => e.Conditions?.Ready != false && e.Addresses?.Count > 0)
-            .Select(e => new CoreDnsReplica(e.TargetRef?.Name ?? e.Addresses[0], e.Addresses[0], port));
+            .Select(e => new CoreDnsReplica(e.TargetRef?.Name ?? e.Addresses[0], e.Addresses[0], port, metrics));
     }
 }

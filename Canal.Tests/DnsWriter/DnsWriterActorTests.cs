@@ -93,7 +93,7 @@ public sealed class DnsWriterActorTests : TestKit
         IReadOnlyList<CoreDnsReplica> replicas = [new("coredns-0", coredns.Address, coredns.Port)];
         var store = new InMemoryDnsConfigStore(Kubeadm);
         var writer = StartWriter(store, Settings with { Propagation = new PropagationSettings { Interval = TimeSpan.FromMilliseconds(20) } },
-            replicas: new CoreDnsProbe("kube-system/kube-dns", _ => Task.FromResult(replicas)));
+            replicas: new DnsClientReplicas("kube-system/kube-dns", _ => Task.FromResult(replicas)));
         CompleteSync(writer, Reviews);
         for (var i = 1; i <= 2; i++)
         {

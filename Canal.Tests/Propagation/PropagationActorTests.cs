@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Canal.Dns;
+using Canal.Istio;
+using Canal.Node.Local;
 using Canal.Node.Probing;
 using Canal.Propagation;
 using Canal.Tests.Support;
@@ -10,12 +12,14 @@ namespace Canal.Tests.Propagation;
 
 /// <summary>
 /// The propagation probe against real DNS servers on loopback, one per CoreDNS replica, each answering as the test
-/// says; the deadline and the times come from a fake clock.
+/// says; the writes are real renders of kubeadm's Corefile, the deadline and the times come from a fake clock.
 /// </summary>
 public sealed class PropagationActorTests() : TestKit(ActorTestConfig.Hocon), IDisposable
 {
     private const string Gateway = "canal.istio-system.svc.cluster.local";
     private const string GatewayIp = "10.96.0.50";
+    private const string Other = "other.istio-system.svc.cluster.local";
+    private const string OtherIp = "10.96.0.60";
     private const string Hello = "helloworld.default.svc.cluster.local";
     private const string HelloIp = "10.96.0.10";
     private const string Reviews = "reviews.default.svc.cluster.local";
@@ -24,6 +28,7 @@ public sealed class PropagationActorTests() : TestKit(ActorTestConfig.Hocon), ID
     private static readonly PropagationSettings Settings = new() { Interval = TimeSpan.FromMilliseconds(20), LateInterval = TimeSpan.FromMilliseconds(50) };
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly List<DnsResponder> _replicas = [];
+    private string _corefile = DefaultCorefile.For("cluster.local");
 
     public new void Dispose()
     {
@@ -32,26 +37,29 @@ public sealed class PropagationActorTests() : TestKit(ActorTestConfig.Hocon), ID
         base.Dispose();
     }
 
-    /// <summary>A replica that answers as CoreDNS did before the write: every Service at its own address.</summary>
+    /// <summary>A replica that answers as CoreDNS did before any write: every Service at its own address.</summary>
     private DnsResponder Replica(bool metrics = false)
     {
-        var replica = DnsResponder.Start(metrics: metrics).Answers(Hello, HelloIp).Answers(Reviews, ReviewsIp).Answers(Gateway, GatewayIp);
+        var replica = DnsResponder.Start(metrics: metrics).Answers(Hello, HelloIp).Answers(Reviews, ReviewsIp).Answers(Gateway, GatewayIp).Answers(Other, OtherIp);
         _replicas.Add(replica);
         return replica;
     }
 
-    private IActorRef StartProbe(PropagationSettings? settings = null)
+    /// <summary>The probe, listing the replicas started so far each time it lists them.</summary>
+    private IActorRef StartProbe() =>
+        ChildActorOf(PropagationActor.Props(new DnsClientReplicas("kube-system/kube-dns", _ => Task.FromResult<IReadOnlyList<CoreDnsReplica>>(
+            [.. _replicas.ToList().Select((r, i) => new CoreDnsReplica($"coredns-{i}", r.Address, r.Port, r.MetricsPort == 0 ? null : r.MetricsPort))])), Settings, _clock));
+
+    /// <summary>Canal's write of <paramref name="redirects"/> (host → gateway Service, its address) onto the Corefile as it is.</summary>
+    private ProbeWrite Write(long write, DnsMode mode, params (string Host, string Gateway, string Ip)[] redirects)
     {
-        IReadOnlyList<CoreDnsReplica> replicas = [.. _replicas.Select((r, i) => new CoreDnsReplica($"coredns-{i}", r.Address, r.Port))];
-        return ChildActorOf(PropagationActor.Props(new CoreDnsProbe("kube-system/kube-dns", _ => Task.FromResult(replicas)), settings ?? Settings, _clock));
+        var update = CorefileUpdate.Apply(_corefile, new RedirectPlan([.. redirects.Select(r => new Redirect(r.Host, r.Gateway, [r.Ip]))], []), mode, "cluster.local");
+        var probe = new ProbeWrite(write, _clock.GetUtcNow(), PropagationCheck.Entries(_corefile), update);
+        _corefile = update.Text;
+        return probe;
     }
 
-    private static NameCheck Added(string host, bool byName = false) => new(host, true, Gateway, byName ? [] : [GatewayIp]);
-
-    private static NameCheck Removed(string host) => new(host, false, Gateway, [GatewayIp]);
-
-    private ProbeWrite Write(long write, bool? reloads = true, int? metricsPort = null, params NameCheck[] names) =>
-        new(write, _clock.GetUtcNow(), new PropagationCheck(names, reloads, metricsPort));
+    private ProbeWrite Write(long write, params string[] hosts) => Write(write, DnsMode.Hosts, [.. hosts.Select(h => (h, Gateway, GatewayIp))]);
 
     /// <summary>The reports the probe sends its parent until one for <paramref name="write"/> is in <paramref name="state"/>.</summary>
     private WritePropagation Until(long write, PropagationState state, int? live = null) =>
@@ -62,7 +70,7 @@ public sealed class PropagationActorTests() : TestKit(ActorTestConfig.Hocon), ID
     {
         var (first, second) = (Replica(), Replica());
         var probe = StartProbe();
-        probe.Tell(Write(1, names: Added(Hello)));
+        probe.Tell(Write(1, Hello));
         Until(1, PropagationState.Pending);
         first.Answers(Hello, GatewayIp);
         _clock.Advance(TimeSpan.FromSeconds(12));
@@ -71,8 +79,7 @@ public sealed class PropagationActorTests() : TestKit(ActorTestConfig.Hocon), ID
         second.Answers(Hello, GatewayIp);
 
         var live = Until(1, PropagationState.Live);
-        Assert.Equal((2, 2), (live.Live, live.Replicas));
-        Assert.Equal(42, live.Seconds);
+        Assert.Equal((2, 2, 42.0), (live.Live, live.Replicas, live.Seconds));
         Assert.Equal("live on 2/2 replicas after 42.0 s", live.Describe());
     }
 
@@ -81,20 +88,104 @@ public sealed class PropagationActorTests() : TestKit(ActorTestConfig.Hocon), ID
     {
         var replica = Replica().Answers(Reviews, GatewayIp);
         var probe = StartProbe();
-        probe.Tell(Write(1, names: Removed(Reviews)));
+        probe.Tell(Write(1, Reviews));
+        Until(1, PropagationState.Live);
+        probe.Tell(Write(2));
+        Until(2, PropagationState.Pending);
+        replica.Answers(Reviews, ReviewsIp);
+
+        Until(2, PropagationState.Live);
+    }
+
+    [Fact]
+    public void In_rewrite_mode_each_replica_is_asked_for_the_gateways_own_name()
+    {
+        var replica = Replica().Answers(Gateway, "10.96.7.7").Answers(Hello, GatewayIp);
+        StartProbe().Tell(Write(1, DnsMode.Rewrite, (Hello, Gateway, GatewayIp)));
+        // What the rewrite answers is whatever the gateway's name answers on that replica.
         Until(1, PropagationState.Pending);
-        replica.Answers(Reviews);
+        replica.Answers(Hello, "10.96.7.7");
+
+        Assert.Equal(1, Until(1, PropagationState.Live).Live);
+    }
+
+    [Fact]
+    public void A_name_withdrawn_after_its_gateway_Service_was_deleted_is_live_once_it_answers_no_gateway()
+    {
+        var replica = Replica().Answers(Hello, GatewayIp);
+        var probe = StartProbe();
+        probe.Tell(Write(1, DnsMode.Rewrite, (Hello, Gateway, GatewayIp)));
+        Until(1, PropagationState.Live);
+        replica.Answers(Gateway).Answers(Hello, HelloIp);
+        probe.Tell(Write(2, DnsMode.Rewrite));
+
+        Until(2, PropagationState.Live);
+    }
+
+    [Fact]
+    public void A_gateway_with_only_IPv6_addresses_is_checked_with_AAAA_answers()
+    {
+        Replica().Answers(Hello, "fd00::50");
+        StartProbe().Tell(Write(1, DnsMode.Hosts, (Hello, Gateway, "fd00:0::50")));
 
         Until(1, PropagationState.Live);
     }
 
     [Fact]
-    public void In_rewrite_mode_the_gateway_is_known_by_name_and_each_replica_is_asked_for_its_address()
+    public void A_name_withdrawn_from_one_of_two_gateways_is_pending_while_a_replica_still_answers_that_gateway()
     {
-        Replica().Answers(Hello, GatewayIp);
-        StartProbe().Tell(Write(1, names: Added(Hello, byName: true)));
+        var replica = Replica().Answers(Hello, GatewayIp).Answers(Reviews, OtherIp);
+        var probe = StartProbe();
+        probe.Tell(Write(1, DnsMode.Hosts, (Hello, Gateway, GatewayIp), (Reviews, Other, OtherIp)));
+        Until(1, PropagationState.Live);
+        probe.Tell(Write(2, DnsMode.Hosts, (Hello, Gateway, GatewayIp)));
+        Until(2, PropagationState.Pending);
+        Until(2, PropagationState.Pending);
+        replica.Answers(Reviews, ReviewsIp);
 
-        Assert.Equal(1, Until(1, PropagationState.Live).Live);
+        Until(2, PropagationState.Live);
+    }
+
+    [Fact]
+    public void A_write_that_undoes_one_not_yet_loaded_is_not_live_on_a_replica_still_before_both()
+    {
+        var replica = Replica();
+        var probe = StartProbe();
+        probe.Tell(Write(1, Hello, Reviews));
+        probe.Tell(Write(2, Reviews));
+        // Write 2's own change (helloworld withdrawn) already holds on this replica; reviews, which it keeps, does not.
+        Until(2, PropagationState.Pending);
+        Until(2, PropagationState.Pending);
+        replica.Answers(Reviews, GatewayIp);
+
+        Assert.Equal(2L, Until(1, PropagationState.Live).With);
+        Until(2, PropagationState.Live);
+    }
+
+    [Fact]
+    public void Each_write_has_its_own_deadline_and_an_older_one_shown_meanwhile_is_live()
+    {
+        var replica = Replica();
+        var probe = StartProbe();
+        probe.Tell(Write(1, Hello));
+        Until(1, PropagationState.Pending);
+        _clock.Advance(TimeSpan.FromSeconds(170));
+        probe.Tell(Write(2, Hello, Reviews));
+        Until(2, PropagationState.Pending);
+        replica.Answers(Hello, GatewayIp);
+        Assert.Null(Until(1, PropagationState.Live).With);
+        _clock.Advance(TimeSpan.FromSeconds(20));
+
+        // Write 2 is 20 s old: pending through rounds planned after write 1's deadline, never late.
+        var seen = new List<WritePropagation>();
+        FishForMessage(m =>
+        {
+            if (m is not WritePropagation p)
+                return false;
+            seen.Add(p);
+            return seen.Count(s => s is { Write: 2, State: PropagationState.Pending, Seconds: >= 20 }) == 3;
+        }, TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(seen, p => p.State == PropagationState.NotLive);
     }
 
     [Fact]
@@ -102,8 +193,7 @@ public sealed class PropagationActorTests() : TestKit(ActorTestConfig.Hocon), ID
     {
         Replica().Answers(Hello, GatewayIp);
         Replica();
-        var probe = StartProbe();
-        probe.Tell(Write(1, names: Added(Hello)));
+        StartProbe().Tell(Write(1, Hello));
         Until(1, PropagationState.Pending, live: 1);
         _clock.Advance(TimeSpan.FromMinutes(3));
 
@@ -118,41 +208,46 @@ public sealed class PropagationActorTests() : TestKit(ActorTestConfig.Hocon), ID
     public void A_replica_that_never_answers_is_not_live_because_it_did_not_answer()
     {
         Replica().Silent = true;
-        StartProbe().Tell(Write(1, names: Added(Hello)));
+        StartProbe().Tell(Write(1, Hello));
         Until(1, PropagationState.Pending);
         _clock.Advance(TimeSpan.FromMinutes(3));
 
-        Assert.StartsWith("it did not answer Canal's DNS questions", Until(1, PropagationState.NotLive).Cause);
+        var cause = Until(1, PropagationState.NotLive).Cause;
+        Assert.True(cause!.StartsWith("it did not answer Canal's DNS questions (no answer); ", StringComparison.Ordinal), cause);
     }
 
     [Fact]
-    public void A_cluster_block_without_reload_is_named_as_the_cause()
+    public void A_Corefile_without_reload_is_named_as_the_cause()
     {
         Replica();
-        StartProbe().Tell(Write(1, reloads: false, names: Added(Hello)));
+        _corefile = _corefile.Replace("    reload\n", "");
+        StartProbe().Tell(Write(1, Hello));
         Until(1, PropagationState.Pending);
         _clock.Advance(TimeSpan.FromMinutes(3));
 
-        Assert.StartsWith("the cluster block has no 'reload'", Until(1, PropagationState.NotLive).Cause);
+        Assert.StartsWith("the Corefile has no 'reload'", Until(1, PropagationState.NotLive).Cause);
     }
 
     [Fact]
-    public void A_replica_whose_reload_failed_says_so_through_its_metrics()
+    public void A_replica_whose_reload_failed_since_the_write_says_so_through_its_metrics()
     {
         var replica = Replica(metrics: true);
-        replica.ReloadFailures = 2;
-        StartProbe().Tell(Write(1, metricsPort: replica.MetricsPort, names: Added(Hello)));
+        replica.ReloadFailures = 1;
+        StartProbe().Tell(Write(1, Hello));
+        // Once from the write, once from the first round, which read the counter to start from.
         Until(1, PropagationState.Pending);
+        Until(1, PropagationState.Pending);
+        replica.ReloadFailures = 2;
         _clock.Advance(TimeSpan.FromMinutes(3));
 
-        Assert.StartsWith("its coredns_reload_failed_total is 2: it could not load the new Corefile", Until(1, PropagationState.NotLive).Cause);
+        Assert.StartsWith("its coredns_reload_failed_total went from 1 to 2: it could not load the new Corefile", Until(1, PropagationState.NotLive).Cause);
     }
 
     [Fact]
     public void A_late_reload_after_the_deadline_still_turns_the_write_live()
     {
         var replica = Replica();
-        StartProbe().Tell(Write(1, names: Added(Hello)));
+        StartProbe().Tell(Write(1, Hello));
         Until(1, PropagationState.Pending);
         _clock.Advance(TimeSpan.FromMinutes(3));
         Until(1, PropagationState.NotLive);
@@ -163,32 +258,30 @@ public sealed class PropagationActorTests() : TestKit(ActorTestConfig.Hocon), ID
     }
 
     [Fact]
-    public void A_slow_replica_delays_only_its_own_answer()
+    public void A_replica_that_joins_while_a_write_is_pending_has_to_show_it_too()
     {
-        Replica().Answers(Hello, GatewayIp);
-        Replica().Answers(Hello, GatewayIp).Delay = TimeSpan.FromMilliseconds(500);
-        StartProbe().Tell(Write(1, names: Added(Hello)));
+        var first = Replica();
+        var probe = StartProbe();
+        probe.Tell(Write(1, Hello));
+        Until(1, PropagationState.Pending, live: 0);
+        var second = Replica();
+        FishForMessage(m => m is WritePropagation { Write: 1, Replicas: 2 }, TimeSpan.FromSeconds(10));
+        first.Answers(Hello, GatewayIp);
+        Until(1, PropagationState.Pending, live: 1);
+        second.Answers(Hello, GatewayIp);
 
-        Assert.Equal(2, Until(1, PropagationState.Live).Live);
+        var live = Until(1, PropagationState.Live);
+        Assert.Equal((2, 2), (live.Live, live.Replicas));
     }
 
     [Fact]
-    public void A_newer_write_takes_over_the_pending_one_and_both_are_confirmed_with_it()
+    public void A_replica_that_answers_slowly_is_still_confirmed()
     {
-        var replica = Replica();
-        var probe = StartProbe();
-        probe.Tell(Write(1, names: Added(Hello)));
-        Until(1, PropagationState.Pending);
-        _clock.Advance(TimeSpan.FromSeconds(10));
-        probe.Tell(Write(2, names: Added(Reviews)));
-        Until(2, PropagationState.Pending);
-        _clock.Advance(TimeSpan.FromSeconds(5));
-        replica.Answers(Reviews, GatewayIp);
+        Replica().Answers(Hello, GatewayIp);
+        Replica().Answers(Hello, GatewayIp).Delay = TimeSpan.FromMilliseconds(500);
+        StartProbe().Tell(Write(1, Hello));
 
-        var first = Until(1, PropagationState.Live);
-        var second = Until(2, PropagationState.Live);
-        Assert.Equal((5, null), (second.Seconds, second.With));
-        Assert.Equal((15, 2L), (first.Seconds, first.With));
+        Assert.Equal(2, Until(1, PropagationState.Live).Live);
     }
 
     [Fact]
@@ -197,15 +290,14 @@ public sealed class PropagationActorTests() : TestKit(ActorTestConfig.Hocon), ID
         var replica = Replica();
         StartProbe().Tell(Write(1));
 
-        var unchecked_ = Until(1, PropagationState.Unchecked);
-        Assert.Equal("not checked: no redirected name changed", unchecked_.Describe());
+        Assert.Equal("not checked: no redirected name differs from what CoreDNS serves", Until(1, PropagationState.Unchecked).Describe());
         Assert.Equal(0, replica.Questions);
     }
 
     [Fact]
     public void No_replica_at_all_is_reported_when_the_deadline_passes()
     {
-        StartProbe().Tell(Write(1, names: Added(Hello)));
+        StartProbe().Tell(Write(1, Hello));
         Assert.Equal("no CoreDNS replica found at kube-system/kube-dns yet", Until(1, PropagationState.Pending).Cause);
         _clock.Advance(TimeSpan.FromMinutes(3));
 

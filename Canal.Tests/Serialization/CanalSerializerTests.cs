@@ -5,6 +5,7 @@ using Canal.Dns;
 using Canal.DnsWriter;
 using Canal.Istio;
 using Canal.Mapping;
+using Canal.Propagation;
 using Canal.Serialization;
 using Canal.Tests.Support;
 
@@ -131,6 +132,22 @@ public sealed class CanalSerializerTests() : TestKit(ActorTestConfig.Hocon)
         var recorded = Assert.IsType<ClaimRecorded>(serializer.FromBinary(stored, "ns-claim-recorded"));
 
         Assert.Equal(new HostRoutes([new RouteBinding(Gw, null, RouteKind.Http, "default")]), recorded.Claim.RoutesOf(0));
+    }
+
+    [Fact]
+    public void Where_writes_stand_in_CoreDNS_crosses_nodes_with_the_status_and_the_host_decisions()
+    {
+        var live = new WritePropagation(3, DateTimeOffset.UnixEpoch, PropagationState.NotLive, 1, 2, 181) { NotLive = ["coredns-b"], Cause = "no reload", With = 4, Names = ["a"] };
+        var status = new DnsWriterStatus(SyncPhase.Ready, 1, 2, 3, 4, "v", null, false, null) { DnsProbe = "kube-system/kube-dns", Propagation = [live] };
+        var hosts = new HostDecisions([]) { DnsOfRedirected = "live", DnsOfChanged = new Dictionary<string, string> { ["a"] = "pending" } };
+
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(DnsWriterStatus));
+        var restoredStatus = (DnsWriterStatus)serializer.FromBinary(serializer.ToBinary(status), serializer.Manifest(status));
+        var restoredHosts = (HostDecisions)serializer.FromBinary(serializer.ToBinary(hosts), serializer.Manifest(hosts));
+
+        Assert.Equal(live.Describe(), Assert.Single(restoredStatus.Propagation!).Describe());
+        Assert.Equal((status.DnsProbe, live.With), (restoredStatus.DnsProbe, restoredStatus.Propagation![0].With));
+        Assert.Equal(("live", "pending"), (restoredHosts.DnsOfRedirected, restoredHosts.DnsOfChanged!["a"]));
     }
 
     [Fact]

@@ -95,6 +95,9 @@ internal sealed class DnsResponder : IDisposable
     private async Task Answer(object sender, QueryReceivedEventArgs e)
     {
         Interlocked.Increment(ref Questions);
+        // Answering nothing would still send SERVFAIL; an answer that never comes is what a client times out on.
+        if (Silent)
+            await Task.Delay(TimeSpan.FromSeconds(10));
         if (Silent || e.Query is not DnsMessage { Questions: [var question] } query)
             return;
         if (Delay > TimeSpan.Zero)

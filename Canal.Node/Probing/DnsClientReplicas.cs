@@ -11,11 +11,11 @@ namespace Canal.Node.Probing;
 /// reads their reload failures from the prometheus plugin. Where the replicas come from is given: the kube-dns
 /// Service's endpoints, or fixed addresses in local mode.
 /// </summary>
-internal sealed class CoreDnsProbe(string description, Func<CancellationToken, Task<IReadOnlyList<CoreDnsReplica>>> list) : ICoreDnsReplicas, IDisposable
+internal sealed class DnsClientReplicas(string description, Func<CancellationToken, Task<IReadOnlyList<CoreDnsReplica>>> list) : ICoreDnsReplicas
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
     private readonly ConcurrentDictionary<(string, int), LookupClient> _clients = new();
-    private readonly HttpClient _http = new() { Timeout = Timeout };
+    private static readonly HttpClient Http = new() { Timeout = Timeout };
 
     public string Description => description;
 
@@ -43,7 +43,7 @@ internal sealed class CoreDnsProbe(string description, Func<CancellationToken, T
         try
         {
             var host = IPAddress.TryParse(replica.Address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{ip}]" : replica.Address;
-            var text = await _http.GetStringAsync($"http://{host}:{metricsPort}/metrics", cancellationToken);
+            var text = await Http.GetStringAsync($"http://{host}:{metricsPort}/metrics", cancellationToken);
             return ReloadFailures(text);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
@@ -84,8 +84,6 @@ internal sealed class CoreDnsProbe(string description, Func<CancellationToken, T
         }
         return replicas;
     }
-
-    public void Dispose() => _http.Dispose();
 
     private LookupClient Client(CoreDnsReplica replica) => _clients.GetOrAdd((replica.Address, replica.Port), key =>
         new LookupClient(new LookupClientOptions(new IPEndPoint(IPAddress.Parse(key.Item1), key.Item2))

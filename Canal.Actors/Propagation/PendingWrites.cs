@@ -1,0 +1,221 @@
+using Canal.Dns;
+
+namespace Canal.Propagation;
+
+/// <summary>
+/// The writes not yet live on every CoreDNS replica, and how far each replica has got. CoreDNS loads a Corefile whole
+/// (and kubelet swaps a ConfigMap's files at once), so a replica that answers as write W says serves every write before
+/// W too: each replica keeps the newest write it has shown, and a write is live once every replica has shown it or a
+/// newer one. Each write has its own deadline. Only the oldest, the middle and the newest pending write are asked
+/// about, so a stream of writes costs a few questions a round, and a replica catching up is found in a few rounds.
+/// </summary>
+internal sealed class PendingWrites(string source)
+{
+    /// <summary>Pending writes kept to be given their verdict; past it the oldest (already reported not live) are dropped.</summary>
+    public const int Kept = 200;
+
+    private readonly List<Pending> _writes = [];
+    private readonly Dictionary<string, Replica> _replicas = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<string, SectionEntry> _served = new Dictionary<string, SectionEntry>();
+    private string? _listProblem;
+
+    public bool IsEmpty => _writes.Count == 0;
+    public bool Listed { get; private set; }
+    public long Newest => _writes[^1].Write;
+
+    /// <summary>True while some write is pending and its deadline has not passed: rounds keep their short interval.</summary>
+    public bool Waiting => _writes.Any(w => !w.Missed);
+
+    /// <summary>
+    /// Takes a write in and says where it stands; null when it has nothing to be checked by (no name differs from what the
+    /// replicas serve), which is reported as not checked.
+    /// </summary>
+    public WritePropagation? Add(long write, DateTimeOffset at, IReadOnlyDictionary<string, SectionEntry> replaced, CorefileUpdate update, int sample)
+    {
+        // Nothing pending: the replicas are taken to serve what the store held. Otherwise what they were last known to
+        // serve stays, so a write that undoes one not yet loaded still has something to show.
+        if (_writes.Count == 0)
+            _served = replaced;
+        var check = PropagationCheck.Of(update, replaced, _served, sample);
+        if (check.Names.Count == 0)
+            return null;
+        _writes.Add(new Pending(write, at, check));
+        if (_writes.Count > Kept && _writes.FindIndex(w => w.Missed) is >= 0 and var oldest)
+            _writes.RemoveAt(oldest);
+        return Report(_writes[^1], at);
+    }
+
+    /// <summary>What the next round asks: each replica, the checks of the asked writes it has not shown yet.</summary>
+    public RoundPlan Plan(DateTimeOffset now, TimeSpan deadline, bool list)
+    {
+        var final = _writes.Any(w => !w.Missed && now - w.At >= deadline);
+        var asked = Asked();
+        var questions = _replicas.Values.ToDictionary(r => r.Info.Name, r => (IReadOnlyList<NameCheck>)[.. asked
+                .Where(w => w.Write > r.LiveThrough)
+                .SelectMany(w => w.Check.Names.Where(n => !w.PassedOn(r.Info.Name).Contains(n.Host)))
+                .DistinctBy(n => (n.Host, n.GatewayFqdn, string.Join(",", n.GatewayIPs)))],
+            StringComparer.Ordinal);
+        // Reload failures are read once to start from (the counter is cumulative), then at a deadline.
+        var metrics = _replicas.Values.Where(r => !r.MetricsRead || final && r.LiveThrough < Newest).Select(r => r.Info.Name).ToHashSet(StringComparer.Ordinal);
+        return new RoundPlan(Newest, [.. _replicas.Values.Select(r => r.Info)], questions,
+            [.. asked.SelectMany(w => w.Check.Names).DistinctBy(n => (n.Host, n.GatewayFqdn, string.Join(",", n.GatewayIPs)))],
+            List: list || final || !Listed, metrics, _writes[^1].Check.MetricsPort, final);
+    }
+
+    /// <summary>Takes a round's answers in; returns what changed: writes now live, writes past their deadline, and the rest as they stand.</summary>
+    public IReadOnlyList<WritePropagation> Answered(RoundAnswers round, DateTimeOffset now, TimeSpan deadline, out IReadOnlyList<WritePropagation> missed)
+    {
+        if (round.Listed != null)
+            ListedAs(round.Listed);
+        else if (round.ListError != null)
+            _listProblem = $"the CoreDNS replicas could not be listed ({round.ListError})";
+        var asked = Asked().Where(w => w.Write <= round.Plan.Through).ToList();
+        foreach (var answers in round.Replicas)
+        {
+            if (!_replicas.TryGetValue(answers.Replica, out var replica))
+                continue;
+            replica.Failed = answers.Failed;
+            replica.MetricsRead |= round.Plan.Metrics.Contains(replica.Info.Name);
+            if (answers.ReloadFailures is { } failures)
+                (replica.FailuresAtStart, replica.Failures) = (replica.FailuresAtStart ?? failures, failures);
+            foreach (var write in asked.Where(w => w.Write > replica.LiveThrough))
+            {
+                var passed = write.PassedOn(replica.Info.Name);
+                foreach (var check in write.Check.Names.Where(n => !passed.Contains(n.Host)))
+                {
+                    if (Shows(check, answers, out var problem))
+                        passed.Add(check.Host);
+                    replica.Problem = problem ?? replica.Problem;
+                }
+                if (passed.Count == write.Check.Names.Count)
+                    replica.LiveThrough = Math.Max(replica.LiveThrough, write.Write);
+            }
+        }
+
+        var reports = new List<WritePropagation>();
+        if (_replicas.Count > 0 && _replicas.Values.Min(r => r.LiveThrough) is var liveThrough && _writes.Any(w => w.Write <= liveThrough))
+        {
+            var live = _writes.Where(w => w.Write <= liveThrough).ToList();
+            var newest = live[^1].Write;
+            reports.AddRange(live.Select(w => Report(w, now) with { With = w.Write == newest ? null : newest }));
+            _writes.RemoveAll(w => w.Write <= liveThrough);
+        }
+        var late = _writes.Where(w => !w.Missed && round.Plan.Final && now - w.At >= deadline).ToList();
+        foreach (var write in late)
+            write.Missed = true;
+        missed = [.. late.Select(w => Report(w, now))];
+        reports.AddRange(missed);
+        // The newest few are what canal-cmd shows; the others are said when they go live or miss their deadline.
+        reports.AddRange(_writes.Where(w => !w.Missed).TakeLast(PropagationRecord.Kept).Select(w => Report(w, now)));
+        return reports;
+    }
+
+    /// <summary>The oldest, the middle and the newest pending write.</summary>
+    private List<Pending> Asked() =>
+        _writes.Count <= 3 ? _writes : [_writes[0], _writes[_writes.Count / 2], _writes[^1]];
+
+    /// <summary>Whether a replica's answer shows <paramref name="check"/>; <paramref name="problem"/> when something stood in the way.</summary>
+    private static bool Shows(NameCheck check, ReplicaAnswers answers, out string? problem)
+    {
+        problem = null;
+        var gateway = PropagationRound.GatewayOf(check, answers.Gateways);
+        if (!answers.Hosts.TryGetValue((check.Host, PropagationRound.Ipv6(gateway)), out var answer) || answer is DnsAnswer.Failed)
+            return false;
+        if (gateway.Count == 0)
+        {
+            // The gateway's own name does not resolve (its Service is gone): a withdrawn name cannot answer it.
+            if (check.Redirected)
+                problem = $"the gateway's name {check.GatewayFqdn} does not resolve there";
+            return !check.Redirected;
+        }
+        return check.SatisfiedBy([.. answer.Values().Select(PropagationCheck.Normalised)], gateway);
+    }
+
+    private void ListedAs(IReadOnlyList<CoreDnsReplica> replicas)
+    {
+        (Listed, _listProblem) = (true, null);
+        var names = replicas.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in _replicas.Keys.Where(n => !names.Contains(n)).ToList())
+            _replicas.Remove(gone);
+        foreach (var replica in replicas)
+        {
+            if (_replicas.TryGetValue(replica.Name, out var known))
+                known.Info = replica;
+            else
+                _replicas[replica.Name] = new Replica(replica);
+        }
+    }
+
+    private WritePropagation Report(Pending write, DateTimeOffset now)
+    {
+        var live = _replicas.Values.Count(r => r.LiveThrough >= write.Write);
+        var state = live == _replicas.Count && _replicas.Count > 0 ? PropagationState.Live : write.Missed ? PropagationState.NotLive : PropagationState.Pending;
+        var notLive = _replicas.Values.Where(r => r.LiveThrough < write.Write).OrderBy(r => r.Info.Name, StringComparer.Ordinal).ToList();
+        return new WritePropagation(write.Write, write.At, state, live, _replicas.Count, (now - write.At).TotalSeconds)
+        {
+            NotLive = state == PropagationState.NotLive ? [.. notLive.Select(r => r.Info.Name)] : null,
+            Cause = state == PropagationState.NotLive ? Cause(notLive, write.Check)
+                : state == PropagationState.Pending && _replicas.Count == 0 ? _listProblem ?? $"no CoreDNS replica found at {source} yet" : null,
+            Names = [.. write.Check.Names.Select(n => n.Host)],
+        };
+    }
+
+    /// <summary>The likely cause, per replica not live (one sentence when they share it).</summary>
+    private string Cause(List<Replica> notLive, PropagationCheck check)
+    {
+        if (_replicas.Count == 0)
+            return _listProblem ?? $"no CoreDNS replica was found at {source} (no ready endpoint: is it the Service in front of CoreDNS? --dns-service names it)";
+        var causes = notLive.GroupBy(r => Cause(r, check), StringComparer.Ordinal)
+            .Select(g => (Replicas: g.Select(r => r.Info.Name).ToList(), Cause: g.Key))
+            .ToList();
+        return causes.Count == 1 ? causes[0].Cause : string.Join("; ", causes.Select(c => $"{string.Join(", ", c.Replicas)}: {c.Cause}"));
+    }
+
+    private static string Cause(Replica replica, PropagationCheck check)
+    {
+        if (replica.Failed != null)
+            return $"it did not answer Canal's DNS questions ({replica.Failed}); is the pod running, and may Canal reach its port {replica.Info.Port}?";
+        if (check.Reloads == false)
+            return "the Corefile has no 'reload': CoreDNS reads it only when it starts (add reload, or restart CoreDNS)";
+        if (replica.Failures is { } failures && failures > (replica.FailuresAtStart ?? 0))
+            return $"its coredns_reload_failed_total went from {replica.FailuresAtStart ?? 0} to {failures}: it could not load the new Corefile and serves the old one (its log says why)";
+        if (replica.Problem != null)
+            return replica.Problem;
+        return "it still answers as before the write: is the ConfigMap mounted into the pod (and the file imported, in custom mode)? kubelet can take a minute to sync it";
+    }
+
+    private sealed class Pending(long write, DateTimeOffset at, PropagationCheck check)
+    {
+        private readonly Dictionary<string, HashSet<string>> _passed = new(StringComparer.Ordinal);
+
+        public long Write { get; } = write;
+        public DateTimeOffset At { get; } = at;
+        public PropagationCheck Check { get; } = check;
+
+        /// <summary>Its deadline passed and was reported; it can still go live.</summary>
+        public bool Missed { get; set; }
+
+        public HashSet<string> PassedOn(string replica) =>
+            _passed.TryGetValue(replica, out var passed) ? passed : _passed[replica] = new HashSet<string>(StringComparer.Ordinal);
+    }
+
+    private sealed class Replica(CoreDnsReplica info)
+    {
+        public CoreDnsReplica Info { get; set; } = info;
+
+        /// <summary>The newest write this replica has shown (0: none yet).</summary>
+        public long LiveThrough { get; set; }
+
+        /// <summary>Why it answered nothing in its last round; null when it answered.</summary>
+        public string? Failed { get; set; }
+
+        /// <summary>The last thing that kept an answer from showing a write (a gateway that does not resolve there).</summary>
+        public string? Problem { get; set; }
+
+        public bool MetricsRead { get; set; }
+
+        /// <summary>Its coredns_reload_failed_total when first read, and when last read.</summary>
+        public double? FailuresAtStart { get; set; }
+        public double? Failures { get; set; }
+    }
+}
