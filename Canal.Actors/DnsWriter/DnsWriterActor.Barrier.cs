@@ -102,8 +102,8 @@ public sealed partial class DnsWriterActor
     {
         Command<RestoreBackup>(_ =>
         {
-            Restore();
             BarrierOpeningInto(phase, AfterSync.Pause);
+            Restore();
         });
         Command<ResumeWrites>(_ =>
         {

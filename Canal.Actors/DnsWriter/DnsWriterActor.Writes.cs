@@ -65,8 +65,8 @@ public sealed partial class DnsWriterActor
         Command<ResyncRequested>(_ => StartSync(AfterSync.Write));
         Command<RestoreBackup>(_ =>
         {
-            Restore();
             Become(Paused);
+            Restore();
         });
         Command<ResumeWrites>(_ => Resumed(onChange));
         Common(SyncPhase.Ready, onChange, busy, paused: false);
@@ -188,12 +188,29 @@ public sealed partial class DnsWriterActor
             ScheduleWrite();
     }
 
+    /// <summary>
+    /// Puts the backup back, on top of the behaviour the caller chose (paused first: otherwise the next check would put
+    /// Canal's section straight back). Until the store has answered everything waits, so a resume sent right after a
+    /// restore is answered after it and cannot let a write run before the restore lands.
+    /// </summary>
     private void Restore()
     {
-        // Paused first: otherwise the next check would put Canal's section straight back.
-        Task.Run(() => _store.RestoreBackupAsync(_stopping.Token)).PipeTo(Sender,
-            success: r => new BackupRestored(r.Restored, r.Message),
-            failure: e => new BackupRestored(false, e.Message));
+        var replyTo = Sender;
+        Task.Run(() => _store.RestoreBackupAsync(_stopping.Token)).PipeTo(Self,
+            success: r => new RestoreFinished(new BackupRestored(r.Restored, r.Message), replyTo),
+            failure: e => new RestoreFinished(new BackupRestored(false, e.Message), replyTo));
+        BecomeStacked(Restoring);
+    }
+
+    private void Restoring()
+    {
+        Command<RestoreFinished>(finished =>
+        {
+            finished.ReplyTo.Tell(finished.Answer);
+            UnbecomeStacked();
+            Stash.UnstashAll();
+        });
+        CommandAny(_ => Stash.Stash());
     }
 
     private bool ClusterSettled()
@@ -214,4 +231,6 @@ public sealed partial class DnsWriterActor
     private sealed record WriteFinished(DnsWriteResult Result, string Before, CorefileUpdate Update);
 
     private sealed record StoreFailed(Exception Cause);
+
+    private sealed record RestoreFinished(BackupRestored Answer, IActorRef ReplyTo);
 }

@@ -290,11 +290,16 @@ public sealed class DnsWriterActorTests : TestKit
         CompleteSync(writer, Reviews);
         Assert.True(entered.Wait(TimeSpan.FromSeconds(10)));
 
+        using var restoring = new ManualResetEventSlim();
+        store.BeforeRestore = () => restoring.Wait(TimeSpan.FromSeconds(10));
         writer.Tell(RestoreBackup.Instance);
         writer.Tell(ResumeWrites.Instance);
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         store.BeforeWrite = null;
         release.Set();
+        // The write is over and the restore under way: the resume waits for it too.
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        restoring.Set();
 
         Assert.True(ExpectMsg<BackupRestored>().Restored);
         ExpectMsg<WritesResumed>();

@@ -33,8 +33,12 @@ internal sealed class InMemoryDnsConfigStore(string original) : IDnsConfigStore
     /// <summary>Called just before a write is checked; may change <see cref="Content"/> (another writer) or throw (a failing store).</summary>
     public Action<InMemoryDnsConfigStore>? BeforeWrite { get; set; }
 
+    /// <summary>Called before a restore puts the original back (a slow store).</summary>
+    public Action? BeforeRestore { get; set; }
+
     public Task<(bool Restored, string Message)> RestoreBackupAsync(CancellationToken cancellationToken)
     {
+        BeforeRestore?.Invoke();
         lock (_lock)
         {
             if (_writes.Count == 0)
