@@ -30,13 +30,21 @@ internal sealed class PendingWrites(string source)
     /// Takes a write in and says where it stands; null when it has nothing to be checked by (no name differs from what the
     /// replicas serve), which is reported as not checked.
     /// </summary>
-    public WritePropagation? Add(long write, DateTimeOffset at, IReadOnlyDictionary<string, SectionEntry> replaced, CorefileUpdate update, int sample)
+    /// <param name="replaced">The section the write replaced.</param>
+    /// <param name="now">The section it wrote.</param>
+    /// <param name="changed">Every host whose entry it changed.</param>
+    public WritePropagation? Add(long write, DateTimeOffset at, IReadOnlyDictionary<string, SectionEntry> replaced, IReadOnlyDictionary<string, SectionEntry> now,
+        IReadOnlySet<string> changed, CorefileUpdate update, int sample)
     {
         // Nothing pending: the replicas are taken to serve what the store held. Otherwise what they were last known to
         // serve stays, so a write that undoes one not yet loaded still has something to show.
         if (_writes.Count == 0)
             _served = replaced;
-        var check = PropagationCheck.Of(update, replaced, _served, sample);
+        // An earlier write's check of a host this one changed says nothing of the earlier write any more.
+        foreach (var pending in _writes)
+            pending.Forget(changed);
+        var carried = _writes.AsEnumerable().Reverse().SelectMany(w => w.Check.Names);
+        var check = PropagationCheck.Of(update, now, replaced, _served, carried, sample);
         if (check.Names.Count == 0)
             return null;
         _writes.Add(new Pending(write, at, check));
@@ -56,8 +64,8 @@ internal sealed class PendingWrites(string source)
                 .DistinctBy(n => (n.Host, n.GatewayFqdn, string.Join(",", n.GatewayIPs)))],
             StringComparer.Ordinal);
         // Reload failures are read once to start from (the counter is cumulative), then at a deadline.
-        var metrics = _replicas.Values.Where(r => !r.MetricsRead || final && r.LiveThrough < Newest).Select(r => r.Info.Name).ToHashSet(StringComparer.Ordinal);
-        return new RoundPlan(Newest, [.. _replicas.Values.Select(r => r.Info)], questions,
+        var metrics = _replicas.Values.Where(r => !r.MetricsTried || final && r.LiveThrough < Newest).Select(r => r.Info.Name).ToHashSet(StringComparer.Ordinal);
+        return new RoundPlan([.. asked.Select(w => w.Write)], [.. _replicas.Values.Select(r => r.Info)], questions,
             [.. asked.SelectMany(w => w.Check.Names).DistinctBy(n => (n.Host, n.GatewayFqdn, string.Join(",", n.GatewayIPs)))],
             List: list || final || !Listed, metrics, _writes[^1].Check.MetricsPort, final);
     }
@@ -69,13 +77,13 @@ internal sealed class PendingWrites(string source)
             ListedAs(round.Listed);
         else if (round.ListError != null)
             _listProblem = $"the CoreDNS replicas could not be listed ({round.ListError})";
-        var asked = Asked().Where(w => w.Write <= round.Plan.Through).ToList();
-        foreach (var answers in round.Replicas)
+        var asked = _writes.Where(w => round.Plan.Asked.Contains(w.Write)).ToList();
+        foreach (var answers in round.Error == null ? round.Replicas : [])
         {
             if (!_replicas.TryGetValue(answers.Replica, out var replica))
                 continue;
-            replica.Failed = answers.Failed;
-            replica.MetricsRead |= round.Plan.Metrics.Contains(replica.Info.Name);
+            (replica.Failed, replica.Problem) = (answers.Failed, null);
+            replica.MetricsTried |= round.Plan.Metrics.Contains(replica.Info.Name);
             if (answers.ReloadFailures is { } failures)
                 (replica.FailuresAtStart, replica.Failures) = (replica.FailuresAtStart ?? failures, failures);
             foreach (var write in asked.Where(w => w.Write > replica.LiveThrough))
@@ -85,10 +93,14 @@ internal sealed class PendingWrites(string source)
                 {
                     if (Shows(check, answers, out var problem))
                         passed.Add(check.Host);
-                    replica.Problem = problem ?? replica.Problem;
+                    replica.Problem ??= problem;
                 }
-                if (passed.Count == write.Check.Names.Count)
-                    replica.LiveThrough = Math.Max(replica.LiveThrough, write.Write);
+                if (write.Check.Names.All(n => passed.Contains(n.Host)) && write.Write > replica.LiveThrough)
+                {
+                    replica.LiveThrough = write.Write;
+                    // It loaded a Corefile since: failures before that are not this write's.
+                    replica.FailuresAtStart = replica.Failures ?? replica.FailuresAtStart;
+                }
             }
         }
 
@@ -100,7 +112,7 @@ internal sealed class PendingWrites(string source)
             reports.AddRange(live.Select(w => Report(w, now) with { With = w.Write == newest ? null : newest }));
             _writes.RemoveAll(w => w.Write <= liveThrough);
         }
-        var late = _writes.Where(w => !w.Missed && round.Plan.Final && now - w.At >= deadline).ToList();
+        var late = _writes.Where(w => !w.Missed && round.Plan.Final && round.Error == null && now - w.At >= deadline).ToList();
         foreach (var write in late)
             write.Missed = true;
         missed = [.. late.Select(w => Report(w, now))];
@@ -118,17 +130,20 @@ internal sealed class PendingWrites(string source)
     private static bool Shows(NameCheck check, ReplicaAnswers answers, out string? problem)
     {
         problem = null;
-        var gateway = PropagationRound.GatewayOf(check, answers.Gateways);
-        if (!answers.Hosts.TryGetValue((check.Host, PropagationRound.Ipv6(gateway)), out var answer) || answer is DnsAnswer.Failed)
+        if (PropagationRound.GatewayOf(check, answers.Gateways) is not { } gateway)
+            return false;
+        var ipv6 = PropagationRound.Ipv6(gateway);
+        if (!answers.Hosts.TryGetValue((check.Host, ipv6), out var answer) || answer is DnsAnswer.Failed)
             return false;
         if (gateway.Count == 0)
         {
-            // The gateway's own name does not resolve (its Service is gone): a withdrawn name cannot answer it.
+            // The gateway's own name does not resolve there (its Service is gone): a withdrawn name cannot answer it.
             if (check.Redirected)
                 problem = $"the gateway's name {check.GatewayFqdn} does not resolve there";
             return !check.Redirected;
         }
-        return check.SatisfiedBy([.. answer.Values().Select(PropagationCheck.Normalised)], gateway);
+        var answered = answer.Values().Select(PropagationCheck.Normalised).ToList();
+        return check.Redirected ? check.SatisfiedBy(answered, PropagationRound.OfFamily(gateway, ipv6)) : check.SatisfiedBy(answered, gateway);
     }
 
     private void ListedAs(IReadOnlyList<CoreDnsReplica> replicas)
@@ -142,7 +157,12 @@ internal sealed class PendingWrites(string source)
             if (_replicas.TryGetValue(replica.Name, out var known))
                 known.Info = replica;
             else
+            {
+                // New, or back after it left: what it showed before says nothing of the server there now.
                 _replicas[replica.Name] = new Replica(replica);
+                foreach (var write in _writes)
+                    write.PassedOn(replica.Name).Clear();
+            }
         }
     }
 
@@ -190,7 +210,15 @@ internal sealed class PendingWrites(string source)
 
         public long Write { get; } = write;
         public DateTimeOffset At { get; } = at;
-        public PropagationCheck Check { get; } = check;
+        public PropagationCheck Check { get; private set; } = check;
+
+        /// <summary>Drops the checks of <paramref name="hosts"/> (changed again since), keeping at least one.</summary>
+        public void Forget(IReadOnlySet<string> hosts)
+        {
+            var kept = Check.Names.Where(n => !hosts.Contains(n.Host)).ToList();
+            if (kept.Count > 0 && kept.Count < Check.Names.Count)
+                Check = Check with { Names = kept };
+        }
 
         /// <summary>Its deadline passed and was reported; it can still go live.</summary>
         public bool Missed { get; set; }
@@ -212,7 +240,7 @@ internal sealed class PendingWrites(string source)
         /// <summary>The last thing that kept an answer from showing a write (a gateway that does not resolve there).</summary>
         public string? Problem { get; set; }
 
-        public bool MetricsRead { get; set; }
+        public bool MetricsTried { get; set; }
 
         /// <summary>Its coredns_reload_failed_total when first read, and when last read.</summary>
         public double? FailuresAtStart { get; set; }

@@ -48,14 +48,22 @@ internal sealed class PropagationActor : ReceiveActor, IWithTimers
         Receive<NextRound>(_ => { });
     }
 
-    /// <summary>Writes pending, the next round timed.</summary>
+    /// <summary>Writes pending, the next round timed (a second away: a new write waits for it).</summary>
     private void Waiting()
+    {
+        Receive<ProbeWrite>(write => Take(write));
+        Receive<NextRound>(_ => AskRound());
+    }
+
+    /// <summary>Every pending write is past its deadline and rounds are slow; a new write brings the next one near.</summary>
+    private void WaitingLate()
     {
         Receive<ProbeWrite>(write =>
         {
-            // A new write is asked about soon, even while late rounds are slow.
-            if (Take(write))
-                Timers.StartSingleTimer(RoundTimer, NextRound.Instance, _settings.Interval);
+            if (!Take(write))
+                return;
+            Timers.StartSingleTimer(RoundTimer, NextRound.Instance, _settings.Interval);
+            Become(Waiting);
         });
         Receive<NextRound>(_ => AskRound());
     }
@@ -71,7 +79,7 @@ internal sealed class PropagationActor : ReceiveActor, IWithTimers
     /// <summary>Takes a write in; false when it has nothing to be checked by (reported as not checked).</summary>
     private bool Take(ProbeWrite write)
     {
-        var pending = _pending.Add(write.Write, write.WrittenAt, write.Before, write.Update, _settings.Sample);
+        var pending = _pending.Add(write.Write, write.WrittenAt, write.Before, write.Now, write.Changed, write.Update, _settings.Sample);
         Context.Parent.Tell(pending ?? new WritePropagation(write.Write, write.WrittenAt, PropagationState.Unchecked, 0, 0, 0)
         {
             Cause = "no redirected name differs from what CoreDNS serves",
@@ -84,7 +92,7 @@ internal sealed class PropagationActor : ReceiveActor, IWithTimers
         var plan = _pending.Plan(_clock.GetUtcNow(), _settings.Deadline, list: _rounds++ % _settings.ListEvery == 0);
         var (replicas, parallelism, token) = (_replicas, _settings.Parallelism, _stopping.Token);
         Task.Run(() => PropagationRound.Ask(replicas, plan, parallelism, token)).PipeTo(Self,
-            failure: e => new RoundAnswers(plan, null, $"the round failed: {e.Message}", []));
+            failure: e => new RoundAnswers(plan, null, null, [], e.Message));
         Become(Asking);
     }
 
@@ -92,6 +100,8 @@ internal sealed class PropagationActor : ReceiveActor, IWithTimers
     {
         if (round.ListError != null)
             _log.Warning("the CoreDNS replicas at {0} could not be listed: {1}", _replicas.Description, round.ListError);
+        if (round.Error != null)
+            _log.Error("a round of questions to CoreDNS failed: {0}", round.Error);
         var now = _clock.GetUtcNow();
         var reports = _pending.Answered(round, now, _settings.Deadline, out var missed);
         foreach (var report in reports)
@@ -107,8 +117,16 @@ internal sealed class PropagationActor : ReceiveActor, IWithTimers
             Become(Idle);
             return;
         }
-        Timers.StartSingleTimer(RoundTimer, NextRound.Instance, _pending.Waiting ? _settings.Interval : _settings.LateInterval);
-        Become(Waiting);
+        if (_pending.Waiting)
+        {
+            Timers.StartSingleTimer(RoundTimer, NextRound.Instance, _settings.Interval);
+            Become(Waiting);
+        }
+        else
+        {
+            Timers.StartSingleTimer(RoundTimer, NextRound.Instance, _settings.LateInterval);
+            Become(WaitingLate);
+        }
     }
 
     /// <summary>Under a stream of writes each misses its deadline for the same reason: that is said once a while, not per write.</summary>

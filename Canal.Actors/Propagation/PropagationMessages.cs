@@ -34,8 +34,17 @@ public sealed record WritePropagation(long Write, DateTimeOffset WrittenAt, Prop
     private static string Duration(double seconds) => seconds >= 60 ? $"{Math.Floor(seconds / 60 * 10) / 10:0.#} min" : $"{seconds:0} s";
 }
 
-/// <summary>DnsWriter → its probe: a write was made (<paramref name="Before"/>: the section it replaced); confirm it.</summary>
-internal sealed record ProbeWrite(long Write, DateTimeOffset WrittenAt, IReadOnlyDictionary<string, SectionEntry> Before, CorefileUpdate Update);
+/// <summary>
+/// DnsWriter → its probe: a write was made; confirm it. <paramref name="Before"/> and <paramref name="Now"/> are the
+/// section it replaced and the one it wrote, <paramref name="Changed"/> every host whose entry differs between them.
+/// </summary>
+internal sealed record ProbeWrite(
+    long Write,
+    DateTimeOffset WrittenAt,
+    IReadOnlyDictionary<string, SectionEntry> Before,
+    IReadOnlyDictionary<string, SectionEntry> Now,
+    IReadOnlySet<string> Changed,
+    CorefileUpdate Update);
 
 /// <summary>A write went live on every replica (the propagation time is its <see cref="WritePropagation.Seconds"/>).</summary>
 public sealed record WriteLive(WritePropagation Propagation) : DnsWriterNotice;

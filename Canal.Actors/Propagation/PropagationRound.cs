@@ -3,11 +3,11 @@ using Canal.Dns;
 namespace Canal.Propagation;
 
 /// <summary>One round of questions, as the probe planned it: the replicas as known, what each is still to show.</summary>
-/// <param name="Through">The newest write when the round was planned: its answers say nothing of writes after it.</param>
+/// <param name="Asked">The writes the questions are for: the answers are weighed against these only.</param>
 /// <param name="Questions">The checks each replica is asked, by replica name; a replica the listing adds is asked <paramref name="Fresh"/>.</param>
 /// <param name="Metrics">The replicas whose reload failures are read this round, and where.</param>
 internal sealed record RoundPlan(
-    long Through,
+    IReadOnlyList<long> Asked,
     IReadOnlyList<CoreDnsReplica> Replicas,
     IReadOnlyDictionary<string, IReadOnlyList<NameCheck>> Questions,
     IReadOnlyList<NameCheck> Fresh,
@@ -17,9 +17,13 @@ internal sealed record RoundPlan(
     bool Final);
 
 /// <summary>What a round found: the replicas listed (null: not listed, or <paramref name="ListError"/>) and each one's answers.</summary>
-internal sealed record RoundAnswers(RoundPlan Plan, IReadOnlyList<CoreDnsReplica>? Listed, string? ListError, IReadOnlyList<ReplicaAnswers> Replicas);
+/// <param name="Error">The round itself failed (a bug, not a replica): nothing was learnt.</param>
+internal sealed record RoundAnswers(RoundPlan Plan, IReadOnlyList<CoreDnsReplica>? Listed, string? ListError, IReadOnlyList<ReplicaAnswers> Replicas, string? Error = null);
 
-/// <summary>One replica's answers: by host and address family, the gateways' names resolved, whether it answered at all.</summary>
+/// <summary>
+/// One replica's answers: by host and address family, the gateways' names resolved (absent: not known, as when the
+/// question got no answer; empty: the name does not resolve), and why it answered nothing, if it did not.
+/// </summary>
 internal sealed record ReplicaAnswers(
     string Replica,
     IReadOnlyDictionary<(string Host, bool Ipv6), DnsAnswer> Hosts,
@@ -66,12 +70,18 @@ internal static class PropagationRound
         return new RoundAnswers(plan, listed, listError, await Task.WhenAll(asked));
     }
 
-    /// <summary>The addresses <paramref name="check"/>'s gateway has on a replica: the section's (hosts mode), or what it answered for the gateway's name.</summary>
-    public static IReadOnlyList<string> GatewayOf(NameCheck check, IReadOnlyDictionary<string, IReadOnlyList<string>> resolved) =>
-        check.GatewayIPs.Count > 0 ? check.GatewayIPs : resolved.GetValueOrDefault(check.GatewayFqdn) ?? [];
+    /// <summary>
+    /// The addresses <paramref name="check"/>'s gateway has on a replica: the section's (hosts mode), or what it answered
+    /// for the gateway's name; null when that is not known.
+    /// </summary>
+    public static IReadOnlyList<string>? GatewayOf(NameCheck check, IReadOnlyDictionary<string, IReadOnlyList<string>> resolved) =>
+        check.GatewayIPs.Count > 0 ? check.GatewayIPs : resolved.GetValueOrDefault(check.GatewayFqdn);
 
-    /// <summary>True when a gateway has only IPv6 addresses: its names are asked for AAAA records.</summary>
-    public static bool Ipv6(IReadOnlyList<string> gateway) => gateway.Count > 0 && gateway.All(ip => ip.Contains(':'));
+    /// <summary>The family a gateway's names are asked in: IPv4 (A) when it has an IPv4 address, else IPv6 (AAAA).</summary>
+    public static bool Ipv6(IReadOnlyList<string>? gateway) => gateway is { Count: > 0 } && gateway.All(ip => ip.Contains(':'));
+
+    /// <summary>The gateway's addresses of the family asked.</summary>
+    public static IReadOnlyList<string> OfFamily(IReadOnlyList<string> gateway, bool ipv6) => [.. gateway.Where(ip => ip.Contains(':') == ipv6)];
 
     private static async Task<ReplicaAnswers> AskReplica(ICoreDnsReplicas port, CoreDnsReplica replica, IReadOnlyList<NameCheck> checks, int? metricsPort, CancellationToken cancellationToken)
     {
@@ -93,20 +103,28 @@ internal static class PropagationRound
         {
             foreach (var fqdn in checks.Where(c => c.GatewayIPs.Count == 0 && c.GatewayFqdn.Length > 0).Select(c => c.GatewayFqdn).Distinct(StringComparer.Ordinal))
             {
-                // The gateway's own name, as the replica answers it: A, or AAAA in a single-stack IPv6 cluster.
-                var addresses = (await Ask(fqdn, ipv6: false)).Values();
-                if (addresses.Count == 0)
-                    addresses = (await Ask(fqdn, ipv6: true)).Values();
-                gateways[fqdn] = [.. addresses.Select(PropagationCheck.Normalised)];
+                // The gateway's own name, as the replica answers it: A, or AAAA in a single-stack IPv6 cluster. A question
+                // with no answer leaves it unknown, never "does not resolve".
+                var answer = await Ask(fqdn, ipv6: false);
+                if (answer is not DnsAnswer.Failed && answer.Values().Count == 0)
+                    answer = await Ask(fqdn, ipv6: true);
+                if (answer is DnsAnswer.Failed)
+                    break;
+                gateways[fqdn] = [.. answer.Values().Select(PropagationCheck.Normalised)];
             }
             foreach (var check in checks)
             {
-                var key = (check.Host, Ipv6(GatewayOf(check, gateways)));
+                // A replica that let one question go unanswered is not asked the rest this round: each costs a timeout.
+                if (failed != null)
+                    break;
+                if (GatewayOf(check, gateways) is not { } gateway)
+                    continue;
+                var key = (check.Host, Ipv6(gateway));
                 if (!hosts.ContainsKey(key))
                     hosts[key] = await Ask(check.Host, key.Item2);
             }
-            var failures = metricsPort is { } p ? await port.ReloadFailuresAsync(replica, p, cancellationToken) : null;
-            return new ReplicaAnswers(replica.Name, hosts, gateways, answered ? null : failed ?? (checks.Count == 0 ? null : "no answer"), failures);
+            var failures = metricsPort is { } p && failed == null ? await port.ReloadFailuresAsync(replica, p, cancellationToken) : null;
+            return new ReplicaAnswers(replica.Name, hosts, gateways, answered ? null : failed, failures);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {

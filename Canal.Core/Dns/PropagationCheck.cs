@@ -8,9 +8,12 @@ namespace Canal.Dns;
 /// <param name="GatewayIPs">Hosts mode: the addresses the section gives the name.</param>
 internal sealed record NameCheck(string Host, bool Redirected, string GatewayFqdn, IReadOnlyList<string> GatewayIPs)
 {
-    /// <summary>Whether <paramref name="answer"/> (the addresses a replica gave for <see cref="Host"/>) shows the write, given the gateway's addresses.</summary>
+    /// <summary>
+    /// Whether <paramref name="answer"/> (the addresses of one family a replica gave for <see cref="Host"/>) shows the
+    /// write: exactly the gateway's addresses of that family (<paramref name="gateway"/>), or none of them.
+    /// </summary>
     public bool SatisfiedBy(IReadOnlyCollection<string> answer, IReadOnlyCollection<string> gateway) =>
-        Redirected ? answer.Count > 0 && answer.All(gateway.Contains) : !answer.Any(gateway.Contains);
+        Redirected ? answer.Count > 0 && answer.All(gateway.Contains) && gateway.All(answer.Contains) : !answer.Any(gateway.Contains);
 }
 
 /// <summary>What Canal's section sends a host to: a gateway's name (rewrite, custom) or addresses (hosts).</summary>
@@ -31,38 +34,55 @@ internal sealed record PropagationCheck(IReadOnlyList<NameCheck> Names, bool? Re
     public const int DefaultSample = 3;
 
     /// <summary>
-    /// The checks for <paramref name="update"/>: up to <paramref name="sample"/> names added (or moved) and as many removed
-    /// since <paramref name="before"/> (the text it replaced), and as many again since <paramref name="served"/> (the
-    /// section the replicas were last known to serve; the same object when that is <paramref name="before"/>). The first
-    /// show the write itself; the second keep a replica still on an older section from passing only because this write
-    /// undid something it never loaded.
+    /// The checks for <paramref name="update"/> (whose section is <paramref name="now"/>): up to <paramref name="sample"/>
+    /// names added (or moved) and as many removed since <paramref name="before"/> (the section it replaced); up to twice
+    /// that of <paramref name="carried"/> (the checks of earlier writes not yet live), as this write has them; and as many
+    /// again of those that differ from <paramref name="served"/> (what the replicas were last known to serve; the same
+    /// object when that is <paramref name="before"/>). The first show the write itself; the others keep a replica still on
+    /// an older section from passing only because this write undid something it never loaded.
     /// </summary>
-    public static PropagationCheck Of(CorefileUpdate update, IReadOnlyDictionary<string, SectionEntry> before, IReadOnlyDictionary<string, SectionEntry> served, int sample = DefaultSample)
+    public static PropagationCheck Of(
+        CorefileUpdate update,
+        IReadOnlyDictionary<string, SectionEntry> now,
+        IReadOnlyDictionary<string, SectionEntry> before,
+        IReadOnlyDictionary<string, SectionEntry> served,
+        IEnumerable<NameCheck> carried,
+        int sample = DefaultSample)
     {
-        var now = Entries(update);
-        var own = Changes(before, now, sample);
-        if (ReferenceEquals(served, before))
-            return new PropagationCheck(own, update.Reloads, update.MetricsPort);
-        var picked = own.Select(n => n.Host).ToHashSet(StringComparer.Ordinal);
-        return new PropagationCheck([.. own, .. Changes(served, now, sample, picked)], update.Reloads, update.MetricsPort);
+        var names = Changes(before, now, sample);
+        var picked = names.Select(n => n.Host).ToHashSet(StringComparer.Ordinal);
+        names.AddRange(carried.Where(c => picked.Add(c.Host)).Take(2 * sample)
+            .Select(c => now.TryGetValue(c.Host, out var e) ? new NameCheck(c.Host, true, e.Fqdn, e.IPs) : c with { Redirected = false }));
+        if (!ReferenceEquals(served, before))
+            names.AddRange(Changes(served, now, sample, picked));
+        return new PropagationCheck(names, update.Reloads, update.MetricsPort);
+    }
+
+    /// <summary>Every host whose entry differs between <paramref name="before"/> and <paramref name="now"/>: added, removed or moved.</summary>
+    public static HashSet<string> Changed(IReadOnlyDictionary<string, SectionEntry> before, IReadOnlyDictionary<string, SectionEntry> now)
+    {
+        var changed = now.Where(e => !(before.TryGetValue(e.Key, out var was) && was.SameAs(e.Value))).Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
+        changed.UnionWith(before.Keys.Where(h => !now.ContainsKey(h)));
+        return changed;
     }
 
     /// <summary>The section <paramref name="update"/> writes, host by host.</summary>
     public static IReadOnlyDictionary<string, SectionEntry> Entries(CorefileUpdate update) =>
         update.Plan.Redirects.ToDictionary(r => r.Host, r => update.Mode == DnsMode.Hosts
-            ? new SectionEntry("", [.. r.TargetIPs.Select(Normalised).Order(StringComparer.Ordinal)])
+            ? new SectionEntry("", [.. r.TargetIPs.Select(Normalised).Distinct().Order(StringComparer.Ordinal)])
             : new SectionEntry(r.TargetFqdn, []), StringComparer.Ordinal);
 
     /// <summary>What Canal's section (or custom file) in <paramref name="text"/> sends each host to.</summary>
     public static IReadOnlyDictionary<string, SectionEntry> Entries(string text)
     {
-        var entries = new SortedDictionary<string, SectionEntry>(StringComparer.Ordinal);
+        var entries = new Dictionary<string, SectionEntry>(StringComparer.Ordinal);
         foreach (var words in CorefileUpdate.SectionLines(text).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
         {
             if (words is ["rewrite", "name", "exact", var host, var target])
                 entries[host] = new SectionEntry(target, []);
             else if (words is [var ip, var name] && IPAddress.TryParse(ip, out _))
-                entries[name] = new SectionEntry("", [.. (entries.TryGetValue(name, out var e) ? e.IPs : []).Append(Normalised(ip)).Order(StringComparer.Ordinal)]);
+                // Distinct: with several cluster blocks each holds the section.
+                entries[name] = new SectionEntry("", [.. (entries.TryGetValue(name, out var e) ? e.IPs : []).Append(Normalised(ip)).Distinct().Order(StringComparer.Ordinal)]);
         }
         return entries;
     }

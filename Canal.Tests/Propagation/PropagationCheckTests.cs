@@ -21,7 +21,7 @@ public sealed class PropagationCheckTests
     private static PropagationCheck Check(string before, CorefileUpdate update, string? served = null)
     {
         var replaced = PropagationCheck.Entries(before);
-        return PropagationCheck.Of(update, replaced, served == null ? replaced : PropagationCheck.Entries(served));
+        return PropagationCheck.Of(update, PropagationCheck.Entries(update), replaced, served == null ? replaced : PropagationCheck.Entries(served), []);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ namespace Canal.Tests.Support;
 /// </summary>
 internal sealed class DnsResponder : IDisposable
 {
-    private readonly DnsServer _server;
+    private DnsServer _server = null!;
     private readonly ConcurrentDictionary<string, string[]> _names = new(StringComparer.OrdinalIgnoreCase);
     private readonly HttpListener? _metrics;
     private Func<string, string[]?>? _resolve;
@@ -21,10 +21,22 @@ internal sealed class DnsResponder : IDisposable
     private DnsResponder(IPAddress address, bool metrics)
     {
         Address = address.ToString();
-        Port = Ports.Free();
-        _server = new DnsServer([new UdpServerTransport(new IPEndPoint(address, Port), 1000)]);
-        _server.QueryReceived += Answer;
-        _server.Start();
+        // A port free for TCP may be taken for UDP by a test running beside this one: take another.
+        for (var attempt = 1; ; attempt++)
+        {
+            Port = Ports.Free();
+            _server = new DnsServer([new UdpServerTransport(new IPEndPoint(address, Port), 1000)]);
+            _server.QueryReceived += Answer;
+            try
+            {
+                _server.Start();
+                break;
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 10)
+            {
+                _server.Stop();
+            }
+        }
         if (metrics)
         {
             MetricsPort = Ports.Free();
@@ -36,7 +48,7 @@ internal sealed class DnsResponder : IDisposable
     }
 
     public string Address { get; }
-    public int Port { get; }
+    public int Port { get; private set; }
     public int MetricsPort { get; }
     public string Endpoint => $"{Address}:{Port}";
 
@@ -49,6 +61,20 @@ internal sealed class DnsResponder : IDisposable
     public double ReloadFailures { get; set; }
 
     public int Questions;
+    private readonly ConcurrentDictionary<string, int> _questionsAbout = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, bool> _ignored = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>How many questions named <paramref name="name"/> so far.</summary>
+    public int QuestionsAbout(string name) => _questionsAbout.GetValueOrDefault(name);
+
+    /// <summary>Questions for <paramref name="name"/> get no answer (a lost packet, every time).</summary>
+    public void Ignores(string name, bool ignore = true)
+    {
+        if (ignore)
+            _ignored[name] = true;
+        else
+            _ignored.TryRemove(name, out _);
+    }
 
     public static DnsResponder Start(string address = "127.0.0.1", bool metrics = false) => new(IPAddress.Parse(address), metrics);
 
@@ -61,14 +87,16 @@ internal sealed class DnsResponder : IDisposable
     /// <inheritdoc cref="Serving(Func{string}, IReadOnlyDictionary{string, string})"/>
     public static DnsResponder Serving(DnsResponder responder, Func<string> corefile, IReadOnlyDictionary<string, string> services)
     {
-        // A section of 100k hosts is parsed once per version, not once per question.
-        var parsed = ("", Canal.Dns.PropagationCheck.Entries(""));
+        // A section of 100k hosts is parsed once per version, not once per question; one reference, so a question on
+        // another thread sees a text with its own entries.
+        var parsed = new Parsed("", Canal.Dns.PropagationCheck.Entries(""));
         responder._resolve = name =>
         {
             var text = corefile();
-            var (seen, entries) = parsed;
-            if (!string.Equals(seen, text, StringComparison.Ordinal))
-                parsed = (seen, entries) = (text, Canal.Dns.PropagationCheck.Entries(text));
+            var seen = parsed;
+            if (!string.Equals(seen.Text, text, StringComparison.Ordinal))
+                parsed = seen = new Parsed(text, Canal.Dns.PropagationCheck.Entries(text));
+            var entries = seen.Entries;
             if (entries.TryGetValue(name, out var entry))
                 return entry.IPs.Count > 0 ? [.. entry.IPs] : services.TryGetValue(entry.Fqdn, out var target) ? [target] : null;
             return services.TryGetValue(name, out var ip) ? [ip] : null;
@@ -92,17 +120,23 @@ internal sealed class DnsResponder : IDisposable
         _metrics?.Close();
     }
 
+    private sealed record Parsed(string Text, IReadOnlyDictionary<string, Canal.Dns.SectionEntry> Entries);
+
     private async Task Answer(object sender, QueryReceivedEventArgs e)
     {
         Interlocked.Increment(ref Questions);
-        // Answering nothing would still send SERVFAIL; an answer that never comes is what a client times out on.
-        if (Silent)
-            await Task.Delay(TimeSpan.FromSeconds(10));
-        if (Silent || e.Query is not DnsMessage { Questions: [var question] } query)
+        if (e.Query is not DnsMessage { Questions: [var question] } query)
             return;
+        var name = question.Name.ToString().TrimEnd('.');
+        _questionsAbout.AddOrUpdate(name, 1, (_, n) => n + 1);
+        // Answering nothing would still send SERVFAIL; an answer that never comes is what a client times out on.
+        if (Silent || _ignored.ContainsKey(name))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(10));
+            return;
+        }
         if (Delay > TimeSpan.Zero)
             await Task.Delay(Delay);
-        var name = question.Name.ToString().TrimEnd('.');
         var response = query.CreateResponseInstance();
         var addresses = _resolve != null ? _resolve(name) : _names.GetValueOrDefault(name);
         response.ReturnCode = addresses == null ? ReturnCode.NxDomain : ReturnCode.NoError;
