@@ -154,10 +154,11 @@ public sealed partial class DnsWriterActor
             return;
         }
         var now = _clock.GetUtcNow();
+        // The store nearly always held what was applied last: its entries come from that plan, not a parse of the text.
+        var before = _record.AppliedUpdate is { } previous && previous.Text == finished.Before ? PropagationCheck.Entries(previous) : PropagationCheck.Entries(finished.Before);
         _record.Written(finished.Update, ((DnsWriteResult.Written)finished.Result).NewVersion, now, _changeFrom ?? now);
         _backoff.Reset();
         _changeFrom = null;
-        var before = PropagationCheck.Entries(finished.Before);
         var after = PropagationCheck.Entries(finished.Update);
         var added = after.Keys.Where(h => !before.ContainsKey(h)).Order(StringComparer.Ordinal).ToList();
         var removed = before.Keys.Where(h => !after.ContainsKey(h)).Order(StringComparer.Ordinal).ToList();

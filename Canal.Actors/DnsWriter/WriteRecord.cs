@@ -17,6 +17,9 @@ internal sealed class WriteRecord
     public long Oversized { get; private set; }
     public int Redirected => _applied?.Plan.Redirects.Count ?? 0;
     public RedirectPlan? LastPlan => _applied?.Plan;
+
+    /// <summary>What was last written or found in the store.</summary>
+    public CorefileUpdate? AppliedUpdate => _applied;
     public TimeSpan LastWriteLatency { get; private set; }
     public TimeSpan LatencySum { get; private set; }
 

@@ -134,6 +134,9 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
         }
         latencies.Sort();
         live.Sort();
+        const string liveNote = "live: from the change being accepted to canal's log saying the write that holds it is live on both CoreDNS replicas; the emulator's replicas serve the ConfigMap as it is at each question (an instant reload), so this is Canal's own part of the propagation, not kubelet's or CoreDNS's.";
+        if (live.Count > 0 && !SteadyChange.Notes.Contains(liveNote))
+            SteadyChange.Notes.Add(liveNote);
         SteadyChange.Add(target.Name, n, latencies.Count, Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies[^1], target.Writes.Count - firstWrite,
             live.Count > 0 ? Percentile(live, 0.5) : "-", live.Count > 0 ? Percentile(live, 0.99) : "-");
         log.WriteLine($"[{target.Name} N={n}] steady-change p50 {Percentile(latencies, 0.5):F0} ms, p99 {Percentile(latencies, 0.99):F0} ms");

@@ -67,10 +67,21 @@ internal sealed record PropagationCheck(IReadOnlyList<NameCheck> Names, bool? Re
     }
 
     /// <summary>The section <paramref name="update"/> writes, host by host.</summary>
-    public static IReadOnlyDictionary<string, SectionEntry> Entries(CorefileUpdate update) =>
-        update.Plan.Redirects.ToDictionary(r => r.Host, r => update.Mode == DnsMode.Hosts
-            ? new SectionEntry("", [.. r.TargetIPs.Select(Normalised).Distinct().Order(StringComparer.Ordinal)])
-            : new SectionEntry(r.TargetFqdn, []), StringComparer.Ordinal);
+    public static IReadOnlyDictionary<string, SectionEntry> Entries(CorefileUpdate update)
+    {
+        // Every redirect shares one gateway's few addresses (and often the same list): each list is made once.
+        var lists = new Dictionary<IReadOnlyList<string>, SectionEntry>(ReferenceEqualityComparer.Instance);
+        var byName = new Dictionary<string, SectionEntry>(StringComparer.Ordinal);
+        var entries = new Dictionary<string, SectionEntry>(update.Plan.Redirects.Count, StringComparer.Ordinal);
+        foreach (var r in update.Plan.Redirects)
+        {
+            entries[r.Host] = update.Mode != DnsMode.Hosts
+                ? byName.TryGetValue(r.TargetFqdn, out var named) ? named : byName[r.TargetFqdn] = new SectionEntry(r.TargetFqdn, [])
+                : lists.TryGetValue(r.TargetIPs, out var listed) ? listed
+                : lists[r.TargetIPs] = new SectionEntry("", [.. r.TargetIPs.Select(Normalised).Distinct().Order(StringComparer.Ordinal)]);
+        }
+        return entries;
+    }
 
     /// <summary>What Canal's section (or custom file) in <paramref name="text"/> sends each host to.</summary>
     public static IReadOnlyDictionary<string, SectionEntry> Entries(string text)
