@@ -87,13 +87,20 @@ internal sealed record PropagationCheck(IReadOnlyList<NameCheck> Names, bool? Re
     public static IReadOnlyDictionary<string, SectionEntry> Entries(string text)
     {
         var entries = new Dictionary<string, SectionEntry>(StringComparer.Ordinal);
+        // A section of 100k hosts names a gateway's few addresses 100k times: each is read and given its entry once.
+        var single = new Dictionary<string, SectionEntry>(StringComparer.Ordinal);
         foreach (var words in CorefileUpdate.SectionLines(text).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
         {
             if (words is ["rewrite", "name", "exact", var host, var target])
-                entries[host] = new SectionEntry(target, []);
-            else if (words is [var ip, var name] && IPAddress.TryParse(ip, out _))
-                // Distinct: with several cluster blocks each holds the section.
-                entries[name] = new SectionEntry("", [.. (entries.TryGetValue(name, out var e) ? e.IPs : []).Append(Normalised(ip)).Distinct().Order(StringComparer.Ordinal)]);
+                entries[host] = single.TryGetValue(target, out var named) ? named : single[target] = new SectionEntry(target, []);
+            else if (words is [var ip, var name] && (single.TryGetValue(ip, out var listed) || IPAddress.TryParse(ip, out _)))
+            {
+                listed ??= single[ip] = new SectionEntry("", [Normalised(ip)]);
+                // Several addresses for one name; Distinct: with several cluster blocks each holds the section.
+                entries[name] = entries.TryGetValue(name, out var e) && e.IPs.Count > 0
+                    ? new SectionEntry("", [.. e.IPs.Append(listed.IPs[0]).Distinct().Order(StringComparer.Ordinal)])
+                    : listed;
+            }
         }
         return entries;
     }
