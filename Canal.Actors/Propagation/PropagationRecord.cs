@@ -66,17 +66,18 @@ internal sealed class PropagationRecord
     private void Forget(WritePropagation oldest)
     {
         _writes.RemoveLast();
-        var hosts = _hostsOf[oldest.Write].Where(h => _changedBy.GetValueOrDefault(h) == oldest.Write).ToList();
-        _hostsOf.Remove(oldest.Write);
+        if (!_hostsOf.Remove(oldest.Write, out var written))
+            return;
+        var hosts = written.Where(h => _changedBy.GetValueOrDefault(h) == oldest.Write).ToList();
         var heir = _writes.Last!.Value.Write;
         foreach (var host in hosts)
         {
-            if (oldest.Write <= _liveThrough)
+            if (oldest.Write <= _liveThrough || !_hostsOf.TryGetValue(heir, out var inherited))
                 _changedBy.Remove(host);
             else
             {
                 _changedBy[host] = heir;
-                _hostsOf[heir].Add(host);
+                inherited.Add(host);
             }
         }
     }
