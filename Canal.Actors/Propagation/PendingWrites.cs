@@ -24,7 +24,7 @@ internal sealed class PendingWrites(string source)
     public long Newest => _writes[^1].Write;
 
     /// <summary>True while some write is pending and its deadline has not passed: rounds keep their short interval.</summary>
-    public bool Waiting => _writes.Any(w => !w.Missed);
+    public bool AnyBeforeDeadline => _writes.Any(w => !w.Missed);
 
     /// <summary>
     /// Takes a write in and says where it stands; null when it has nothing to be checked by (no name differs from what the
@@ -58,15 +58,14 @@ internal sealed class PendingWrites(string source)
     {
         var final = _writes.Any(w => !w.Missed && now - w.At >= deadline);
         var asked = Asked();
-        var questions = _replicas.Values.ToDictionary(r => r.Info.Name, r => (IReadOnlyList<NameCheck>)[.. asked
+        var questions = _replicas.Values.ToDictionary(r => r.Info.Name, r => (IReadOnlyList<NameCheck>)[.. Distinct(asked
                 .Where(w => w.Write > r.LiveThrough)
-                .SelectMany(w => w.Check.Names.Where(n => !w.PassedOn(r.Info.Name).Contains(n.Host)))
-                .DistinctBy(n => (n.Host, n.GatewayFqdn, string.Join(",", n.GatewayIPs)))],
+                .SelectMany(w => w.Check.Names.Where(n => !w.PassedOn(r.Info.Name).Contains(n.Host))))],
             StringComparer.Ordinal);
         // Reload failures are read once to start from (the counter is cumulative), then at a deadline.
         var metrics = _replicas.Values.Where(r => !r.MetricsTried || final && r.LiveThrough < Newest).Select(r => r.Info.Name).ToHashSet(StringComparer.Ordinal);
         return new RoundPlan([.. asked.Select(w => w.Write)], [.. _replicas.Values.Select(r => r.Info)], questions,
-            [.. asked.SelectMany(w => w.Check.Names).DistinctBy(n => (n.Host, n.GatewayFqdn, string.Join(",", n.GatewayIPs)))],
+            [.. Distinct(asked.SelectMany(w => w.Check.Names))],
             List: list || final || !Listed, metrics, _writes[^1].Check.MetricsPort, final);
     }
 
@@ -121,6 +120,10 @@ internal sealed class PendingWrites(string source)
         reports.AddRange(_writes.Where(w => !w.Missed).TakeLast(PropagationRecord.Kept).Select(w => Report(w, now)));
         return reports;
     }
+
+    /// <summary>Each question once, though several writes ask it (what it must answer is weighed per write; a record's lists compare by reference).</summary>
+    private static IEnumerable<NameCheck> Distinct(IEnumerable<NameCheck> checks) =>
+        checks.DistinctBy(n => (n.Host, n.GatewayFqdn, string.Join(",", n.GatewayIPs)));
 
     /// <summary>The oldest, the middle and the newest pending write.</summary>
     private List<Pending> Asked() =>

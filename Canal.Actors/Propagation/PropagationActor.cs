@@ -117,7 +117,7 @@ internal sealed class PropagationActor : ReceiveActor, IWithTimers
             Become(Idle);
             return;
         }
-        if (_pending.Waiting)
+        if (_pending.AnyBeforeDeadline)
         {
             Timers.StartSingleTimer(RoundTimer, NextRound.Instance, _settings.Interval);
             Become(Waiting);

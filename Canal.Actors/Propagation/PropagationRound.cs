@@ -51,16 +51,17 @@ internal static class PropagationRound
             }
         }
         using var gate = new SemaphoreSlim(parallelism);
+        // Every replica known when the round was planned has its questions; one the listing adds is fresh.
         var asked = replicas
-            .Select(r => (Replica: r, Checks: plan.Questions.TryGetValue(r.Name, out var q) ? q : plan.Replicas.Any(k => k.Name == r.Name) ? null : plan.Fresh))
-            .Where(r => r.Checks is { Count: > 0 } || plan.Metrics.Contains(r.Replica.Name))
+            .Select(r => (Replica: r, Fresh: !plan.Questions.TryGetValue(r.Name, out var q), Checks: q ?? plan.Fresh))
+            .Where(r => r.Checks.Count > 0 || plan.Metrics.Contains(r.Replica.Name))
             .Select(async r =>
             {
                 await gate.WaitAsync(cancellationToken);
                 try
                 {
-                    var metricsPort = plan.Metrics.Contains(r.Replica.Name) || !plan.Replicas.Any(k => k.Name == r.Replica.Name) ? r.Replica.MetricsPort ?? plan.MetricsPort : null;
-                    return await AskReplica(port, r.Replica, r.Checks ?? [], metricsPort, cancellationToken);
+                    var metricsPort = r.Fresh || plan.Metrics.Contains(r.Replica.Name) ? r.Replica.MetricsPort ?? plan.MetricsPort : null;
+                    return await AskReplica(port, r.Replica, r.Checks, metricsPort, cancellationToken);
                 }
                 finally
                 {

@@ -47,7 +47,7 @@ internal static class SectionRenderer
         // Every redirect shares one gateway's few addresses: normalise each once.
         var normalised = new Dictionary<string, string>(StringComparer.Ordinal);
         lines.AddRange(redirects
-            .SelectMany(r => r.TargetIPs.Select(ip => (ip: normalised.TryGetValue(ip, out var n) ? n : normalised[ip] = IPAddress.Parse(ip).ToString(), host: r.Host)))
+            .SelectMany(r => r.TargetIPs.Select(ip => (ip: normalised.TryGetValue(ip, out var n) ? n : normalised[ip] = PropagationCheck.Normalised(ip), host: r.Host)))
             .OrderBy(e => e.host, StringComparer.Ordinal).ThenBy(e => e.ip, StringComparer.Ordinal)
             .Select(e => new SectionLine(1, $"{e.ip} {e.host}")));
         // Entries must come before fallthrough; without fallthrough every other name in the zone is SERVFAIL.
