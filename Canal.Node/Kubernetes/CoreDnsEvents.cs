@@ -17,11 +17,12 @@ internal sealed class CoreDnsEvents : ReceiveActor
 {
     public const string Reason = "NotLive";
 
-    private (string Message, string Name, int Count)? _last;
+    private (string Message, PostedEvent Event)? _last;
 
     public CoreDnsEvents(IKubernetes client, ObjectKey configMap, ILogger logger)
     {
         var subject = new V1ObjectReference { ApiVersion = "v1", Kind = "ConfigMap", Name = configMap.Name, NamespaceProperty = configMap.Namespace };
+        var failedBefore = false;
         ReceiveAsync<WriteNotLive>(n => !n.Repeat, async n =>
         {
             var p = n.Propagation;
@@ -29,23 +30,17 @@ internal sealed class CoreDnsEvents : ReceiveActor
             var now = DateTime.UtcNow;
             try
             {
-                if (_last is { } last && last.Message == message)
-                {
-                    var patch = new V1Patch(new { count = last.Count + 1, lastTimestamp = now }, V1Patch.PatchType.MergePatch);
-                    await client.CoreV1.PatchNamespacedEventAsync(patch, last.Name, configMap.Namespace);
-                    _last = last with { Count = last.Count + 1 };
-                    return;
-                }
-                var created = await client.CoreV1.CreateNamespacedEventAsync(CanalEvent.New(subject, "Warning", Reason, message, now), configMap.Namespace);
-                _last = (message, created.Metadata.Name, 1);
+                var earlier = _last is { } last && last.Message == message ? last.Event : null;
+                _last = (message, await CanalEvent.PostAsync(client, CanalEvent.New(subject, "Warning", Reason, message, now), earlier, now, CancellationToken.None));
             }
             catch (Exception e)
             {
-                // An expired Event is posted anew next time; nothing else is retried: the next write that is late says it again.
+                // Nothing is retried: the next write that is late says it again.
                 _last = null;
                 CanalMetrics.EventFailures.Add(1);
-                if (!ApiRefusals.IsRefusal(e))
-                    logger.LogWarning("the Event on {ConfigMap} saying write #{Write} is not live could not be posted: {Error}", configMap, p.Write, e.Message);
+                if (!ApiRefusals.IsRefusal(e) && !failedBefore)
+                    logger.LogWarning("the Event on {ConfigMap} saying write #{Write} is not live could not be posted ({Error}); further failures are counted in canal_events_failed_total", configMap, p.Write, e.Message);
+                failedBefore = true;
             }
         });
         Receive<WriteNotLive>(_ => { });

@@ -75,34 +75,14 @@ internal sealed partial class VirtualServiceEvents
 
     private async Task Send(News news)
     {
-        var key = (news.VirtualService, news.Reason, news.Message);
-        Posted? earlier;
+        PostedEvent? earlier;
         lock (_gate)
-            earlier = _posted.GetValueOrDefault(key);
-        var now = _clock.GetUtcNow().UtcDateTime;
+            earlier = _posted.GetValueOrDefault((news.VirtualService, news.Reason, news.Message));
         try
         {
-            if (earlier != null)
-            {
-                var patch = new V1Patch(new { count = earlier.Count + 1, lastTimestamp = now }, V1Patch.PatchType.MergePatch);
-                await _client.CoreV1.PatchNamespacedEventAsync(patch, earlier.Name, news.VirtualService.Namespace, cancellationToken: _stopping.Token);
-                Told(news, earlier with { Count = earlier.Count + 1 });
-                return;
-            }
-            var subject = EventSubject.Of(news.VirtualService);
-            var created = await _client.CoreV1.CreateNamespacedEventAsync(
-                CanalEvent.New(subject, news.Type, news.Reason, news.Message, now, new Dictionary<string, string> { [HostAnnotation] = news.Host }),
-                news.VirtualService.Namespace, cancellationToken: _stopping.Token);
-            Told(news, new Posted(created.Metadata.Name, 1));
-        }
-        catch (HttpOperationException e) when (earlier != null && e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-            // The Event expired (the API server keeps them an hour by default): the next look posts a new one.
-            lock (_gate)
-            {
-                _posted.Remove(key);
-                _pending.TryAdd((news.VirtualService, news.Host), news);
-            }
+            var fresh = CanalEvent.New(EventSubject.Of(news.VirtualService), news.Type, news.Reason, news.Message, _clock.GetUtcNow().UtcDateTime,
+                new Dictionary<string, string> { [HostAnnotation] = news.Host });
+            Told(news, await CanalEvent.PostAsync(_client, fresh, earlier, _clock.GetUtcNow().UtcDateTime, _stopping.Token));
         }
         catch (Exception e) when (!_stopping.IsCancellationRequested)
         {
@@ -117,7 +97,7 @@ internal sealed partial class VirtualServiceEvents
         }
     }
 
-    private void Told(News news, Posted posted)
+    private void Told(News news, PostedEvent posted)
     {
         lock (_gate)
         {
@@ -145,7 +125,7 @@ internal sealed partial class VirtualServiceEvents
                     var at = e.LastTimestamp ?? e.FirstTimestamp ?? e.Metadata.CreationTimestamp ?? DateTime.MinValue;
                     lock (_gate)
                     {
-                        _posted[(vs, news.Reason, news.Message)] = new Posted(e.Metadata.Name, e.Count ?? 1);
+                        _posted[(vs, news.Reason, news.Message)] = new PostedEvent(e.Metadata.Name, e.Count ?? 1);
                         if (!newest.TryGetValue((vs, host), out var seen) || at >= seen)
                         {
                             newest[(vs, host)] = at;

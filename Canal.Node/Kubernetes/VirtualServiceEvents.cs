@@ -31,7 +31,7 @@ internal sealed partial class VirtualServiceEvents : IDisposable
     private readonly Dictionary<ObjectKey, TokenBucket> _perObject = [];
     // What each VirtualService's Events say now, per host ("" for the object itself), and the Event behind each text.
     private readonly Dictionary<(ObjectKey, string), News> _told = [];
-    private readonly Dictionary<(ObjectKey, string Reason, string Message), Posted> _posted = [];
+    private readonly Dictionary<(ObjectKey, string Reason, string Message), PostedEvent> _posted = [];
     private readonly Dictionary<(ObjectKey, string), News> _pending = [];
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stopping = new();
@@ -59,8 +59,6 @@ internal sealed partial class VirtualServiceEvents : IDisposable
     }
 
     private sealed record News(ObjectKey VirtualService, string Host, string Type, string Reason, string Message);
-
-    private sealed record Posted(string Name, int Count);
 
     /// <summary>
     /// Every host whose outcome differs from what its VirtualService's Events say. Only decisions that are not the
