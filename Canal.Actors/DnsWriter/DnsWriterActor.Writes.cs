@@ -160,14 +160,14 @@ public sealed partial class DnsWriterActor
         _backoff.Reset();
         _changeFrom = null;
         var after = PropagationCheck.Entries(finished.Update);
-        var added = after.Keys.Where(h => !before.ContainsKey(h)).Order(StringComparer.Ordinal).ToList();
-        var removed = before.Keys.Where(h => !after.ContainsKey(h)).Order(StringComparer.Ordinal).ToList();
+        var changed = PropagationCheck.Changed(before, after);
+        var added = changed.Where(h => !before.ContainsKey(h)).Order(StringComparer.Ordinal).ToList();
+        var removed = changed.Where(h => !after.ContainsKey(h)).Order(StringComparer.Ordinal).ToList();
         Context.System.EventStream.Publish(new PlanApplied(finished.Update.Plan));
         Context.System.EventStream.Publish(new CorefileWritten(_record.Writes, _store.Description, finished.Update.Mode, _record.Redirected, added, removed));
         if (_propagation != null)
         {
             // Told, not asked: confirming the write in CoreDNS never holds up the next one (the probe works out its checks).
-            var changed = PropagationCheck.Changed(before, after);
             _propagationRecord.Written(_record.Writes, now, [.. changed]);
             _propagation.Tell(new ProbeWrite(_record.Writes, now, before, after, changed, finished.Update));
         }

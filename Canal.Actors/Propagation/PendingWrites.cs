@@ -44,7 +44,7 @@ internal sealed class PendingWrites(string source)
         foreach (var pending in _writes)
             pending.Forget(changed);
         var carried = _writes.AsEnumerable().Reverse().SelectMany(w => w.Check.Names);
-        var check = PropagationCheck.Of(update, now, replaced, _served, carried, sample);
+        var check = PropagationCheck.Of(update, now, replaced, changed, _served, carried, sample);
         if (check.Names.Count == 0)
             return null;
         _writes.Add(new Pending(write, at, check));

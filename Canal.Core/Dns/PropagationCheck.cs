@@ -35,7 +35,8 @@ internal sealed record PropagationCheck(IReadOnlyList<NameCheck> Names, bool? Re
 
     /// <summary>
     /// The checks for <paramref name="update"/> (whose section is <paramref name="now"/>): up to <paramref name="sample"/>
-    /// names added (or moved) and as many removed since <paramref name="before"/> (the section it replaced); up to twice
+    /// names added (or moved) and as many removed of <paramref name="changed"/> (its changes to <paramref name="before"/>,
+    /// the section it replaced: <see cref="Changed"/>); up to twice
     /// that of <paramref name="carried"/> (the checks of earlier writes not yet live), as this write has them; and as many
     /// again of those that differ from <paramref name="served"/> (what the replicas were last known to serve; the same
     /// object when that is <paramref name="before"/>). The first show the write itself; the others keep a replica still on
@@ -45,16 +46,17 @@ internal sealed record PropagationCheck(IReadOnlyList<NameCheck> Names, bool? Re
         CorefileUpdate update,
         IReadOnlyDictionary<string, SectionEntry> now,
         IReadOnlyDictionary<string, SectionEntry> before,
+        IReadOnlySet<string> changed,
         IReadOnlyDictionary<string, SectionEntry> served,
         IEnumerable<NameCheck> carried,
         int sample = DefaultSample)
     {
-        var names = Changes(before, now, sample);
+        var names = Checks(before, now, changed, sample);
         var picked = names.Select(n => n.Host).ToHashSet(StringComparer.Ordinal);
         names.AddRange(carried.Where(c => picked.Add(c.Host)).Take(2 * sample)
             .Select(c => now.TryGetValue(c.Host, out var e) ? new NameCheck(c.Host, true, e.Fqdn, e.IPs) : c with { Redirected = false }));
         if (!ReferenceEquals(served, before))
-            names.AddRange(Changes(served, now, sample, picked));
+            names.AddRange(Checks(served, now, Changed(served, now).Where(h => !picked.Contains(h)), sample));
         return new PropagationCheck(names, update.Reloads, update.MetricsPort);
     }
 
@@ -64,6 +66,15 @@ internal sealed record PropagationCheck(IReadOnlyList<NameCheck> Names, bool? Re
         var changed = now.Where(e => !(before.TryGetValue(e.Key, out var was) && was.SameAs(e.Value))).Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
         changed.UnionWith(before.Keys.Where(h => !now.ContainsKey(h)));
         return changed;
+    }
+
+    /// <summary>Checks for up to <paramref name="sample"/> of <paramref name="hosts"/> now in <paramref name="to"/>, and as many gone from it.</summary>
+    private static List<NameCheck> Checks(IReadOnlyDictionary<string, SectionEntry> from, IReadOnlyDictionary<string, SectionEntry> to, IEnumerable<string> hosts, int sample)
+    {
+        var sorted = hosts.Order(StringComparer.Ordinal).ToList();
+        var added = sorted.Where(to.ContainsKey).Select(h => new NameCheck(h, true, to[h].Fqdn, to[h].IPs)).ToList();
+        var removed = sorted.Where(h => !to.ContainsKey(h)).Select(h => new NameCheck(h, false, from[h].Fqdn, from[h].IPs)).ToList();
+        return [.. Spread(added, sample), .. Spread(removed, sample)];
     }
 
     /// <summary>The section <paramref name="update"/> writes, host by host.</summary>
@@ -107,19 +118,6 @@ internal sealed record PropagationCheck(IReadOnlyList<NameCheck> Names, bool? Re
 
     /// <summary>An address as every part of the probe writes it (<c>IPAddress.ToString</c>), or as it is when it is not one.</summary>
     public static string Normalised(string ip) => IPAddress.TryParse(ip, out var address) ? address.ToString() : ip;
-
-    private static List<NameCheck> Changes(IReadOnlyDictionary<string, SectionEntry> from, IReadOnlyDictionary<string, SectionEntry> to, int sample, IReadOnlySet<string>? skip = null)
-    {
-        var added = to.Where(e => skip?.Contains(e.Key) != true && !(from.TryGetValue(e.Key, out var was) && was.SameAs(e.Value)))
-            .Select(e => new NameCheck(e.Key, true, e.Value.Fqdn, e.Value.IPs))
-            .OrderBy(n => n.Host, StringComparer.Ordinal)
-            .ToList();
-        var removed = from.Where(e => skip?.Contains(e.Key) != true && !to.ContainsKey(e.Key))
-            .Select(e => new NameCheck(e.Key, false, e.Value.Fqdn, e.Value.IPs))
-            .OrderBy(n => n.Host, StringComparer.Ordinal)
-            .ToList();
-        return [.. Spread(added, sample), .. Spread(removed, sample)];
-    }
 
     /// <summary>Up to <paramref name="count"/> items from the whole list, first and last included.</summary>
     private static IEnumerable<T> Spread<T>(List<T> items, int count) =>

@@ -20,8 +20,8 @@ public sealed class PropagationCheckTests
 
     private static PropagationCheck Check(string before, CorefileUpdate update, string? served = null)
     {
-        var replaced = PropagationCheck.Entries(before);
-        return PropagationCheck.Of(update, PropagationCheck.Entries(update), replaced, served == null ? replaced : PropagationCheck.Entries(served), []);
+        var (replaced, now) = (PropagationCheck.Entries(before), PropagationCheck.Entries(update));
+        return PropagationCheck.Of(update, now, replaced, PropagationCheck.Changed(replaced, now), served == null ? replaced : PropagationCheck.Entries(served), []);
     }
 
     [Fact]
