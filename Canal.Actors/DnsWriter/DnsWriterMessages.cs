@@ -123,6 +123,10 @@ public sealed record HostDecisions(IReadOnlyList<HostDecision> Decisions) : ICan
 
     /// <summary>Where each host changed by a write not yet live everywhere stands: <c>pending</c>, <c>not live</c>.</summary>
     public IReadOnlyDictionary<string, string>? DnsOfChanged { get; init; }
+
+    /// <summary>Where <paramref name="decision"/>'s host stands in CoreDNS; null when not known or not redirected.</summary>
+    public string? DnsOf(HostDecision decision) =>
+        DnsOfChanged?.GetValueOrDefault(decision.Host) ?? (decision.Status == HostStatus.Redirected ? DnsOfRedirected : null);
 }
 
 /// <summary>Asks for the canal gateways and their state (<see cref="CanalGatewayList"/>).</summary>

@@ -51,8 +51,8 @@ internal sealed class EmulatorTarget : ICanalTarget
         var services = new Dictionary<string, string> { [$"canal.{Workload.GatewayNamespace}.svc.cluster.local"] = Workload.GatewayIp };
         foreach (var address in new[] { "127.0.0.1", "127.0.0.2" })
             _coreDns.Add(DnsResponder.Serving(DnsResponder.Start(address), () => (string?)_api.Get("", "v1", "configmaps", "kube-system", "coredns")?["data"]?["Corefile"] ?? "", services));
-        foreach (var slice in Workload.KubeDnsJson([.. _coreDns.Select(r => (r.Address, r.Port))]))
-            _api.Apply(slice);
+        for (var i = 0; i < _coreDns.Count; i++)
+            _api.Apply(_coreDns[i].KubeDnsSlice($"kube-dns-{i}", $"coredns-{i}"));
         foreach (var obj in Workload.GatewayJson())
             _api.Apply(obj);
         for (var i = 0; i < Workload.Namespaces; i++)

@@ -128,23 +128,6 @@ internal sealed class Workload
         yield return slice;
     }
 
-    /// <summary>kube-dns's EndpointSlices: one per CoreDNS replica, since loopback replicas each listen on a port of their own.</summary>
-    public static IEnumerable<JsonObject> KubeDnsJson(IReadOnlyList<(string Address, int Port)> replicas) =>
-        replicas.Select((r, i) =>
-        {
-            var slice = Object("discovery.k8s.io/v1", "EndpointSlice", Metadata($"kube-dns-{i}", "kube-system"));
-            slice["metadata"]!["labels"] = new JsonObject { ["kubernetes.io/service-name"] = "kube-dns" };
-            slice["addressType"] = "IPv4";
-            slice["ports"] = new JsonArray(new JsonObject { ["name"] = "dns", ["port"] = r.Port, ["protocol"] = "UDP" });
-            slice["endpoints"] = new JsonArray(new JsonObject
-            {
-                ["addresses"] = new JsonArray(r.Address),
-                ["conditions"] = new JsonObject { ["ready"] = true },
-                ["targetRef"] = new JsonObject { ["kind"] = "Pod", ["name"] = $"coredns-{i}", ["namespace"] = "kube-system" },
-            });
-            return slice;
-        });
-
     public static JsonElement Element(JsonObject obj) => JsonSerializer.SerializeToElement(obj);
 
     private static JsonObject Metadata(string name, string? ns) =>

@@ -9,7 +9,7 @@ internal static class KubeDnsEndpoints
 {
     public static async Task<IReadOnlyList<CoreDnsReplica>> ListAsync(IKubernetes client, string ns, string service, CancellationToken cancellationToken)
     {
-        var slices = await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(ns, labelSelector: $"kubernetes.io/service-name={service}", cancellationToken: cancellationToken);
+        var slices = await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(ns, labelSelector: $"{KubernetesObjects.ServiceNameLabel}={service}", cancellationToken: cancellationToken);
         return Replicas(slices.Items);
     }
 
@@ -34,7 +34,7 @@ internal static class KubeDnsEndpoints
             return [];
         var metrics = ports.FirstOrDefault(p => p.Name == "metrics" && (p.Protocol ?? "TCP") == "TCP")?.Port;
         return (slice.Endpoints ?? [])
-            .Where(e => e.Conditions?.Ready != false && e.Addresses?.Count > 0)
+            .Where(e => KubernetesObjects.IsReady(e) && e.Addresses?.Count > 0)
             .Select(e => new CoreDnsReplica(e.TargetRef?.Name ?? e.Addresses[0], e.Addresses[0], port, metrics));
     }
 }

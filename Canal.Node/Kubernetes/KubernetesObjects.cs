@@ -7,7 +7,7 @@ namespace Canal.Node.Kubernetes;
 /// <summary>Kubernetes objects as Canal's model sees them: keys, Services, a gateway EndpointSlice's ready endpoints.</summary>
 internal static class KubernetesObjects
 {
-    private const string ServiceNameLabel = "kubernetes.io/service-name";
+    public const string ServiceNameLabel = "kubernetes.io/service-name";
 
     public static ObjectKey KeyOf(JsonElement item)
     {
@@ -23,7 +23,10 @@ internal static class KubernetesObjects
     /// <summary>The Service a slice belongs to and how many of its endpoints are ready (unknown counts as ready, as in Kubernetes).</summary>
     public static (ObjectKey Service, int Ready) Readiness(V1EndpointSlice slice) =>
         (new ObjectKey(slice.Metadata.NamespaceProperty ?? "", slice.Metadata.Labels[ServiceNameLabel]),
-         slice.Endpoints?.Count(e => e.Conditions?.Ready != false) ?? 0);
+         slice.Endpoints?.Count(IsReady) ?? 0);
+
+    /// <summary>An endpoint whose readiness is not known counts as ready, as in Kubernetes.</summary>
+    public static bool IsReady(V1Endpoint endpoint) => endpoint.Conditions?.Ready != false;
 
     public static ClusterService ToClusterService(V1Service service)
     {

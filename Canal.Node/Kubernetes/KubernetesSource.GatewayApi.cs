@@ -56,7 +56,7 @@ internal sealed partial class KubernetesSource
                 if (found.Count > 0)
                     logger.LogInformation("watching {Kinds}", string.Join(", ", found.Select(f => $"{f.Key} {GatewayApiGroup.Name}/{f.Value}")));
                 if (GatewayApiDecoder.Versions.Keys.Where(k => !found.ContainsKey(k)).ToList() is { Count: > 0 } missing)
-                    logger.LogWarning("the API server does not serve {Kinds} of {Group}, or does not let Canal list them (are the Gateway API CRDs installed, and k8s/base/rbac.yaml applied?): not read; restart Canal after installing them",
+                    logger.LogWarning("the API server does not serve {Kinds} of {Group} to Canal (are the Gateway API CRDs installed? a refused permission is said on its own line): not read; restart Canal after installing them",
                         string.Join(", ", missing), GatewayApiGroup.Name);
                 return (found, found.Count > 0 && await Lists(ct => client.CoreV1.ListNamespaceAsync(limit: 1, cancellationToken: ct), cancellationToken));
             }

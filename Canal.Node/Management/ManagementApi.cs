@@ -159,7 +159,7 @@ internal static class ManagementApi
             return hosts.Decisions
                 .Select(d => new HostView(d.Host, d.Status.ToString().ToLowerInvariant(), d.Reason, d.Gateway?.ToString(), [.. d.Claimers.Select(c => c.ToString())])
                 {
-                    Dns = hosts.DnsOfChanged?.GetValueOrDefault(d.Host) ?? (d.Status == HostStatus.Redirected ? hosts.DnsOfRedirected : null),
+                    Dns = hosts.DnsOf(d),
                 })
                 .ToList();
         });

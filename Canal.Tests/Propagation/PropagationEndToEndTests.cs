@@ -23,22 +23,6 @@ public sealed class PropagationEndToEndTests : IDisposable
 
     public void Dispose() => _temp.Delete(recursive: true);
 
-    /// <summary>A kube-dns EndpointSlice naming one CoreDNS pod, the responder at its address and port.</summary>
-    private static string KubeDnsSlice(string name, DnsResponder replica, string pod) => $$"""
-        apiVersion: discovery.k8s.io/v1
-        kind: EndpointSlice
-        metadata:
-          name: {{name}}
-          namespace: kube-system
-          labels: {kubernetes.io/service-name: kube-dns}
-        addressType: IPv4
-        ports: [{name: dns, port: {{replica.Port}}, protocol: UDP}, {name: dns-tcp, port: {{replica.Port}}, protocol: TCP}]
-        endpoints:
-          - addresses: [{{replica.Address}}]
-            conditions: {ready: true}
-            targetRef: {kind: Pod, name: {{pod}}, namespace: kube-system}
-        """;
-
     private static async Task<string> Cmd(string endpoint, params string[] args)
     {
         var cmd = CanalProcess.Cmd(null, [endpoint, .. args]);
@@ -84,8 +68,8 @@ public sealed class PropagationEndToEndTests : IDisposable
         cluster.ApplySample();
         using var live = DnsResponder.Serving(cluster.Corefile, Services);
         using var stale = DnsResponder.Start("127.0.0.2").Answers(Hello, Services[Hello]).Answers("canal.istio-system.svc.cluster.local", "10.96.0.50");
-        cluster.Api.Apply(KubeDnsSlice("kube-dns-abcde", live, "coredns-live"));
-        cluster.Api.Apply(KubeDnsSlice("kube-dns-fghij", stale, "coredns-stale"));
+        cluster.Api.Apply(live.KubeDnsSlice("kube-dns-abcde", "coredns-live"));
+        cluster.Api.Apply(stale.KubeDnsSlice("kube-dns-fghij", "coredns-stale"));
         var canal = cluster.StartCanal("--propagation-deadline-s", "5");
 
         await canal.WaitForLine(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"write #1 is not live after \d+ s on coredns-stale \(1/2 live\): it still answers as before"),

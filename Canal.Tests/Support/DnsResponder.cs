@@ -104,6 +104,22 @@ internal sealed class DnsResponder : IDisposable
         return responder;
     }
 
+    /// <summary>A kube-dns EndpointSlice naming this responder as the CoreDNS pod <paramref name="pod"/>, at its address and port.</summary>
+    public string KubeDnsSlice(string name, string pod) => $$"""
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: {{name}}
+          namespace: kube-system
+          labels: {kubernetes.io/service-name: kube-dns}
+        addressType: IPv4
+        ports: [{name: dns, port: {{Port}}, protocol: UDP}, {name: dns-tcp, port: {{Port}}, protocol: TCP}]
+        endpoints:
+          - addresses: [{{Address}}]
+            conditions: {ready: true}
+            targetRef: {kind: Pod, name: {{pod}}, namespace: kube-system}
+        """;
+
     /// <summary>From now on <paramref name="name"/> answers <paramref name="addresses"/> (none: NXDOMAIN).</summary>
     public DnsResponder Answers(string name, params string[] addresses)
     {
