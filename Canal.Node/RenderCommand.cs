@@ -57,10 +57,10 @@ internal static class RenderCommand
         foreach (var error in manifests.Errors)
             stderr.WriteLine($"error: {error}");
 
-        var (virtualServices, gateways, problems) = manifests.Plannable(options);
-        foreach (var problem in problems)
+        var plannable = manifests.Plannable(options);
+        foreach (var problem in plannable.Problems)
             stderr.WriteLine($"{problem.Kind} {problem.Object}: {problem.Reason} (at {problem.Path})");
-        var plan = RedirectPlanner.Plan(virtualServices, gateways, manifests.Services, options);
+        var plan = RedirectPlanner.Plan(plannable.VirtualServices, plannable.Gateways, manifests.Services, options);
         CorefileUpdate update;
         try
         {

@@ -47,7 +47,7 @@ public sealed record SourceView(
     /// <summary>The view with the Gateway API translated into Gateways and VirtualServices (<see cref="GatewayApiTranslation"/>), and what could not be.</summary>
     public (SourceView View, IReadOnlyList<ApiProblem> Problems) Translated(RedirectOptions options)
     {
-        var (virtualServices, gateways, problems) = GatewayApiTranslation.With(VirtualServices, Gateways, GatewayApi, options);
-        return (this with { VirtualServices = virtualServices, Gateways = gateways, GatewayApi = GatewayApiObjects.Empty }, problems);
+        var all = GatewayApiTranslation.With(VirtualServices, Gateways, GatewayApi, options);
+        return (this with { VirtualServices = all.VirtualServices, Gateways = all.Gateways, GatewayApi = GatewayApiObjects.Empty }, all.Problems);
     }
 }

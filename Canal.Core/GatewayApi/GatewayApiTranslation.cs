@@ -60,13 +60,12 @@ public static class GatewayApiTranslation
     }
 
     /// <summary>Istio's own VirtualServices and Gateways with what <paramref name="objects"/> translate into, and what could not be.</summary>
-    public static (IReadOnlyList<VirtualService> VirtualServices, IReadOnlyList<Gateway> Gateways, IReadOnlyList<ApiProblem> Problems) With(
-        IReadOnlyList<VirtualService> virtualServices, IReadOnlyList<Gateway> gateways, GatewayApiObjects objects, RedirectOptions options)
+    public static Translation With(IReadOnlyList<VirtualService> virtualServices, IReadOnlyList<Gateway> gateways, GatewayApiObjects objects, RedirectOptions options)
     {
         if (objects.IsEmpty)
-            return (virtualServices, gateways, []);
+            return new Translation(gateways, virtualServices, []);
         var translated = Translate(objects, options);
-        return ([.. virtualServices, .. translated.VirtualServices], [.. gateways, .. translated.Gateways], translated.Problems);
+        return new Translation([.. gateways, .. translated.Gateways], [.. virtualServices, .. translated.VirtualServices], translated.Problems);
     }
 
     /// <summary>The key of the Gateway a Gateway API Gateway becomes: <c>Gateway:name</c>, apart from any Istio Gateway.</summary>
@@ -96,11 +95,11 @@ public static class GatewayApiTranslation
             return new ObjectKey(gateway.Key.Namespace, $"{gateway.Key.Name}-{gateway.ClassName}");
         if (addresses is [{ Type: "Hostname", Value: var value }])
         {
-            if (!value.Contains('.'))
-                return new ObjectKey(gateway.Key.Namespace, value);
-            if (HostName.ServiceOf(value.TrimEnd('.'), clusterDomain) is { } service)
+            // A short name is a Service in the Gateway's namespace, as a host of its routes would be.
+            var resolved = HostName.Resolve(value, gateway.Key.Namespace, clusterDomain);
+            if (resolved.Fqdn is { } fqdn && HostName.ServiceOf(fqdn, clusterDomain) is { } service)
                 return service;
-            reason = $"its address {value} is not a Service of this cluster (name.namespace.svc.{clusterDomain}), so Canal cannot point DNS at it";
+            reason = $"its address {value} is not a Service of this cluster (name.namespace.svc.{clusterDomain}){(resolved.SkipReason is { } why ? $": {why}" : "")}, so Canal cannot point DNS at it";
             return null;
         }
         reason = "a manual deployment with several addresses: Canal needs one Hostname address naming the gateway's Service";

@@ -28,6 +28,6 @@ public sealed record Manifests(
     /// The VirtualServices and Gateways to plan with: Istio's own, and those the Gateway API's objects translate into
     /// (with what could not be translated).
     /// </summary>
-    public (IReadOnlyList<VirtualService> VirtualServices, IReadOnlyList<Gateway> Gateways, IReadOnlyList<ApiProblem> Problems) Plannable(RedirectOptions options) =>
+    public Translation Plannable(RedirectOptions options) =>
         GatewayApiTranslation.With(VirtualServices, Gateways, GatewayApi, options);
 }
