@@ -1,5 +1,7 @@
 using Canal.Dns;
 using Canal.Istio;
+using Canal.Node.Probing;
+using Canal.Propagation;
 
 namespace Canal.Node.Hosting;
 
@@ -79,6 +81,16 @@ internal sealed class CanalNodeOptions
     /// <summary>The planner's options (the cluster domain normalised); valid once <see cref="CanalNodeOptionsValidator"/> passed.</summary>
     public RedirectOptions Redirects() =>
         CanalOptions.Redirects(ClusterDomain, GatewaySelector, DefaultExportTo, GatewayClasses, out var error) ?? throw new InvalidOperationException(error);
+
+    /// <summary>The CoreDNS servers of <see cref="DnsProbe"/>; valid once <see cref="CanalNodeOptionsValidator"/> passed.</summary>
+    public IReadOnlyList<CoreDnsReplica> DnsProbeReplicas() =>
+        DnsClientReplicas.Fixed(DnsProbe, out var error) ?? throw new InvalidOperationException(error);
+
+    /// <summary>The Service of <see cref="DnsService"/>; null when empty (writes not confirmed) or not NAMESPACE/NAME.</summary>
+    public ObjectKey? DnsServiceKey() =>
+        DnsService.Split('/') is [var ns, var name] && HostName.IsValidDomain(ns) && HostName.IsValidDomain(name) && !name.Contains('.')
+            ? new ObjectKey(ns, name)
+            : null;
 
     /// <summary>True when this node will share a cluster with others (and so needs a shared journal).</summary>
     public bool Clustered =>

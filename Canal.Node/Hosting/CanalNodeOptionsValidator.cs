@@ -38,7 +38,7 @@ internal sealed class CanalNodeOptionsValidator : IValidateOptions<CanalNodeOpti
             return "--dns-probe goes with --manifests (local mode); in a cluster the CoreDNS replicas are the endpoints of --dns-service (default kube-system/kube-dns)";
         if (Probing.DnsClientReplicas.Fixed(options.DnsProbe, out var probeError) == null)
             return probeError;
-        if (!local && options.DnsService.Length > 0 && (options.DnsService.Split('/') is not [var ns, var name] || !HostName.IsValidDomain(ns) || !HostName.IsValidDomain(name) || name.Contains('.')))
+        if (!local && options.DnsService.Length > 0 && options.DnsServiceKey() == null)
             return $"--dns-service {HostName.Quote(options.DnsService)} is not NAMESPACE/NAME of a Service (such as kube-system/kube-dns), or \"\" to not confirm writes";
         if (options.PropagationDeadline <= TimeSpan.Zero)
             return "--propagation-deadline-s must be more than 0";

@@ -60,7 +60,7 @@ internal static class CanalServices
     public static IServiceCollection AddCanalLocal(this IServiceCollection services) => services.AddCanal(
         (_, options) => new CorefileFileStore(options.Corefile, options.Redirects().ClusterDomain),
         (provider, options) => new WarmSource(_ => new LocalDirectorySource(options.Manifests, options.Corefile, Logger(provider))),
-        (_, options) => DnsClientReplicas.Fixed(options.DnsProbe, out var _) is { Count: > 0 } replicas
+        (_, options) => options.DnsProbeReplicas() is { Count: > 0 } replicas
             ? new DnsClientReplicas(string.Join(", ", options.DnsProbe), _ => Task.FromResult(replicas))
             : null,
         start: null);
@@ -90,10 +90,10 @@ internal static class CanalServices
             },
             (provider, options) =>
             {
-                if (options.DnsService.Split('/') is not [var ns, var name])
+                if (options.DnsServiceKey() is not { } service)
                     return null;
                 var client = provider.GetRequiredService<IKubernetes>();
-                return new DnsClientReplicas(options.DnsService, ct => KubeDnsEndpoints.ListAsync(client, ns, name, ct));
+                return new DnsClientReplicas(options.DnsService, ct => KubeDnsEndpoints.ListAsync(client, service.Namespace, service.Name, ct));
             },
             (provider, options, system) =>
             {
