@@ -12,15 +12,8 @@ namespace Canal.Node.Kubernetes;
 /// <summary>The Gateway API's kinds, at the version the server serves; Namespaces for their labels.</summary>
 internal sealed partial class KubernetesSource
 {
-    private static readonly IReadOnlyDictionary<string, string> Plurals = new Dictionary<string, string>
-    {
-        ["Gateway"] = "gateways",
-        ["HTTPRoute"] = "httproutes",
-        ["GRPCRoute"] = "grpcroutes",
-        ["TLSRoute"] = "tlsroutes",
-        ["TCPRoute"] = "tcproutes",
-        ["ReferenceGrant"] = "referencegrants",
-    };
+    /// <summary>The resource name of a Gateway API kind: for all of those Canal reads, the lowercase kind with an s.</summary>
+    private static string Plural(string kind) => kind.ToLowerInvariant() + "s";
 
     private readonly Dictionary<ObjectKey, ApiGateway> _apiGateways = [];
     private readonly Dictionary<ApiRouteKind, Dictionary<ObjectKey, ApiRoute>> _routes = Enum.GetValues<ApiRouteKind>().ToDictionary(k => k, _ => new Dictionary<ObjectKey, ApiRoute>());
@@ -46,7 +39,7 @@ internal sealed partial class KubernetesSource
                 {
                     foreach (var version in versions.Where(served.Contains))
                     {
-                        if (await Serves(version, Plurals[kind], cancellationToken))
+                        if (await Serves(version, Plural(kind), cancellationToken))
                         {
                             found[kind] = version;
                             break;
@@ -125,8 +118,7 @@ internal sealed partial class KubernetesSource
     private Task KeepGatewayApi<T>(string version, string kind, string? ns, Dictionary<ObjectKey, T> cache, Func<System.Text.Json.JsonElement, T> decode,
         Func<ObjectKey, ObjectKey?> claimer, CancellationToken cancellationToken)
     {
-        var what = $"{Plurals[kind]}.{GatewayApiGroup.Name}";
-        return KeepCustom(WatchedResources.Custom(client, settings, GatewayApiGroup.Name, version, Plurals[kind], what, ns), what, ns, cache, decode, claimer, cancellationToken);
+        return KeepCustom(GatewayApiGroup.Name, version, Plural(kind), $"{Plural(kind)}.{GatewayApiGroup.Name}", ns, cache, decode, claimer, cancellationToken);
     }
 
     /// <summary>Called under the lock.</summary>

@@ -58,10 +58,10 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
         var (gatewayApi, namespaces) = await GatewayApiVersions(cancellationToken);
         var loops = new List<Task>(WatchGatewayApi(gatewayApi, namespaces, cancellationToken));
         foreach (var ns in WatchedResources.Scope(settings.Namespaces))
-            loops.Add(KeepCustom(WatchedResources.Custom(client, settings, ManifestDecoder.IstioGroup, version, "virtualservices", "virtualservices", ns), "virtualservices", ns, _virtualServices, e => ManifestDecoder.DecodeVirtualService(e), key => key, cancellationToken));
+            loops.Add(KeepCustom(ManifestDecoder.IstioGroup, version, "virtualservices", "virtualservices", ns, _virtualServices, e => ManifestDecoder.DecodeVirtualService(e), key => key, cancellationToken));
         foreach (var ns in WatchedResources.Scope(settings.GatewayNamespaces))
         {
-            loops.Add(KeepCustom(WatchedResources.Custom(client, settings, ManifestDecoder.IstioGroup, version, "gateways", "gateways", ns), "gateways", ns, _gateways, e => ManifestDecoder.DecodeGateway(e), _ => null, cancellationToken));
+            loops.Add(KeepCustom(ManifestDecoder.IstioGroup, version, "gateways", "gateways", ns, _gateways, e => ManifestDecoder.DecodeGateway(e), _ => null, cancellationToken));
             loops.Add(Keep(WatchedResources.EndpointSlices(client, settings, ns), _slices, ns, s => HasService(s) ? (Key(s.Metadata), Readiness(s)) : null, cancellationToken));
         }
         loops.Add(Keep(WatchedResources.Services(client, settings), _services, null, s => (Key(s.Metadata), ToClusterService(s)), cancellationToken));
@@ -101,23 +101,24 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
     }
 
     /// <summary>A custom kind: an object that stops decoding keeps its last good version (and is reported).</summary>
+    /// <param name="what">How messages name the kind (<c>httproutes.gateway.networking.k8s.io</c>), also the key of its undecodable objects.</param>
     /// <param name="claimer">The claimer an object that does not decode is reported as (its Event goes on the object); null for none.</param>
-    private Task KeepCustom<T>(WatchedResource<JsonElement> resource, string plural, string? ns, Dictionary<ObjectKey, T> cache, Func<JsonElement, T> decode,
+    private Task KeepCustom<T>(string group, string version, string plural, string what, string? ns, Dictionary<ObjectKey, T> cache, Func<JsonElement, T> decode,
         Func<ObjectKey, ObjectKey?> claimer, CancellationToken cancellationToken) =>
-        Register(resource,
+        Register(WatchedResources.Custom(client, settings, group, version, plural, what, ns),
             items =>
             {
-                _undecodable.RemoveWhere(u => u.Plural == plural && (ns == null || u.Key.Namespace == ns));
-                Replace(cache, ns, items.Select(i => Decoded(plural, i, cache, decode, claimer)).OfType<(ObjectKey, T)>());
+                _undecodable.RemoveWhere(u => u.Plural == what && (ns == null || u.Key.Namespace == ns));
+                Replace(cache, ns, items.Select(i => Decoded(what, i, cache, decode, claimer)).OfType<(ObjectKey, T)>());
             },
             (type, item) =>
             {
                 if (type == WatchEventType.Deleted)
                 {
                     cache.Remove(KeyOf(item));
-                    _undecodable.Remove((plural, KeyOf(item)));
+                    _undecodable.Remove((what, KeyOf(item)));
                 }
-                else if (Decoded(plural, item, cache, decode, claimer) is { } decoded)
+                else if (Decoded(what, item, cache, decode, claimer) is { } decoded)
                     cache[decoded.Key] = decoded.Value;
             },
             cancellationToken);
