@@ -1,3 +1,5 @@
+using Canal.Istio;
+
 namespace Canal.Dns;
 
 /// <summary>A line of Canal's section; <see cref="Depth"/> is its nesting below the section's own indentation.</summary>
@@ -78,7 +80,7 @@ internal static class CorefileEditor
             return null;
         var colon = address.LastIndexOf(':');
         var host = colon < 0 ? address : address[..colon].Trim('[', ']');
-        if (host is "localhost" || System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip))
+        if (HostName.IsLoopback(host))
             return null;
         return colon >= 0 && int.TryParse(address[(colon + 1)..], out var port) && port is > 0 and < 65536 ? port : null;
     }

@@ -62,6 +62,10 @@ public static class HostName
         return HostResolution.Accept(name);
     }
 
+    /// <summary>True for <c>localhost</c> and loopback addresses: only this machine reaches what listens there.</summary>
+    public static bool IsLoopback(string host) =>
+        host == "localhost" || System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip);
+
     /// <summary>True when <paramref name="domain"/> is a lowercase RFC 1123 name such as <c>cluster.local</c>.</summary>
     public static bool IsValidDomain(string domain)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Canal.Istio;
 using Microsoft.AspNetCore.Http;
 
 namespace Canal.Node.Management;
@@ -21,7 +22,7 @@ internal sealed class ManagementAccess(string? token, bool loopbackOnly)
         var token = string.IsNullOrWhiteSpace(tokenFile) ? null : File.ReadAllText(tokenFile).Trim();
         if (token is { Length: 0 })
             throw new InvalidOperationException($"the management token file {tokenFile} is empty");
-        var loopback = host == "localhost" || IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip);
+        var loopback = HostName.IsLoopback(host);
         if (!loopback && token == null)
             throw new InvalidOperationException($"the management API listens on {host}, beyond this machine: give it a token (--management-token-file)");
         return new ManagementAccess(token, loopback);
