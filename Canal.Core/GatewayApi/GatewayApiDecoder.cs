@@ -84,18 +84,105 @@ public static class GatewayApiDecoder
             OptionalString(p.Item, "sectionName", p.Path),
             OptionalInt(p.Item, "port", p.Path))).ToList();
         // Mirrored requests are copies whose answers nobody reads: as with VirtualServices, only backendRefs count.
-        var backends = Items(spec, "rules", specPath)
-            .SelectMany(rule => Items(rule.Item, "backendRefs", rule.Path))
-            .Select(b => new BackendRef(
+        var rules = Items(spec, "rules", specPath).Select(rule => new ApiRule(
+            rule.Path,
+            Matches(kind, rule.Item, rule.Path),
+            [.. Items(rule.Item, "backendRefs", rule.Path).Select(b => new BackendRef(
                 OptionalString(b.Item, "group", b.Path) ?? "",
                 OptionalString(b.Item, "kind", b.Path) ?? "Service",
                 RequiredString(b.Item, "name", b.Path),
                 OptionalString(b.Item, "namespace", b.Path),
                 OptionalInt(b.Item, "port", b.Path),
-                b.Path))
-            .ToList();
+                b.Path) { Weight = OptionalInt(b.Item, "weight", b.Path) ?? 1 })],
+            Redirect(rule.Item, rule.Path))).ToList();
         var hostnames = kind == ApiRouteKind.TCPRoute ? [] : StringArray(spec, "hostnames", specPath);
-        return new ApiRoute(kind, key, hostnames, parents, backends);
+        return new ApiRoute(kind, key, hostnames, parents, [.. rules.SelectMany(r => r.Backends)])
+        {
+            Rules = rules,
+            Created = ManifestDecoder.Created(route, prefix),
+        };
+    }
+
+    /// <summary>A rule's matches; an HTTPRoute rule without any has the CRD's default, one match of <c>PathPrefix /</c>.</summary>
+    private static IReadOnlyList<ApiMatch> Matches(ApiRouteKind kind, JsonElement rule, string path)
+    {
+        var matches = Items(rule, "matches", path).Select(m => Match(kind, m.Item, m.Path)).ToList();
+        return matches.Count == 0 && kind == ApiRouteKind.HTTPRoute ? [new ApiMatch(null, new MatchRank(2, 1, false, 0, 0))] : matches;
+    }
+
+    /// <summary>
+    /// An HTTPRoute or GRPCRoute match: the requests it takes, in the words VirtualService matches are described with,
+    /// and its precedence. A path left out is the CRD's default, <c>PathPrefix /</c>; a gRPC method is the path istiod makes of it.
+    /// </summary>
+    private static ApiMatch Match(ApiRouteKind kind, JsonElement match, string path)
+    {
+        var parts = new List<string?>();
+        (string Kind, string Value) uri = ("prefix", "/");
+        var method = false;
+        if (kind == ApiRouteKind.GRPCRoute)
+        {
+            if (OptionalObject(match, "method", path) is { } grpc)
+            {
+                var methodPath = Path(path, "method");
+                var service = OptionalString(grpc, "service", methodPath);
+                var name = OptionalString(grpc, "method", methodPath);
+                uri = (service, name) switch
+                {
+                    ({ } sv, { } m) => ("exact", $"/{sv}/{m}"),
+                    ({ } sv, null) => ("prefix", $"/{sv}/"),
+                    (null, { } m) => ("regex", $"/[^/]+/{m}"),
+                    _ => uri,
+                };
+            }
+        }
+        else
+        {
+            if (OptionalObject(match, "path", path) is { } p)
+            {
+                var pathPath = Path(path, "path");
+                var value = OptionalString(p, "value", pathPath) ?? "/";
+                uri = (OptionalString(p, "type", pathPath) ?? "PathPrefix") switch
+                {
+                    "Exact" => ("exact", value),
+                    "PathPrefix" => ("prefix", value),
+                    "RegularExpression" => ("regex", value),
+                    var other => throw new ManifestFieldException(Path(pathPath, "type"), $"{HostName.Quote(other)} is not a path match type (Exact, PathPrefix, RegularExpression)"),
+                };
+            }
+            if (OptionalString(match, "method", path) is { } verb)
+            {
+                parts.Add($"method exact {verb}");
+                method = true;
+            }
+        }
+        if (!RequestConditions.EveryPath(uri.Kind, uri.Value))
+            parts.Insert(0, $"uri {uri.Kind} {uri.Value}");
+        var headers = Named(match, "headers", "header", path);
+        var queries = Named(match, "queryParams", "query", path);
+        parts.AddRange(headers);
+        parts.AddRange(queries);
+        var rank = new MatchRank(uri.Kind switch { "exact" => 3, "prefix" => 2, _ => 1 }, uri.Value.Length, method, headers.Count, queries.Count);
+        return new ApiMatch(RequestConditions.Join(parts), rank);
+    }
+
+    private static List<string> Named(JsonElement match, string field, string label, string path) =>
+        [.. Items(match, field, path).Select(h => $"{label} {RequiredString(h.Item, "name", h.Path)} {((OptionalString(h.Item, "type", h.Path) ?? "Exact") == "Exact" ? "exact" : "regex")} {RequiredString(h.Item, "value", h.Path)}")];
+
+    /// <summary>What a rule's <c>RequestRedirect</c> filter answers (null without one).</summary>
+    private static string? Redirect(JsonElement rule, string path)
+    {
+        foreach (var (filter, filterPath) in Items(rule, "filters", path))
+        {
+            if (OptionalString(filter, "type", filterPath) != "RequestRedirect" || OptionalObject(filter, "requestRedirect", filterPath) is not { } redirect)
+                continue;
+            var redirectPath = Path(filterPath, "requestRedirect");
+            var target = string.Concat(
+                OptionalString(redirect, "scheme", redirectPath) is { } scheme ? $"{scheme}://" : "",
+                OptionalString(redirect, "hostname", redirectPath),
+                OptionalInt(redirect, "port", redirectPath) is { } port ? $":{port}" : "");
+            return $"answers {OptionalInt(redirect, "statusCode", redirectPath) ?? 302} redirecting{(target.Length == 0 ? "" : $" to {target}")}";
+        }
+        return null;
     }
 
     public static ReferenceGrant DecodeGrant(JsonElement grant, string prefix = "")

@@ -33,13 +33,32 @@ public sealed record RouteGroupKind(string Group, string Kind);
 public enum ApiRouteKind { HTTPRoute, GRPCRoute, TLSRoute, TCPRoute }
 
 /// <summary>A route of any kind: the hostnames it serves (none for TCPRoute), where it attaches, and the backends of all its rules.</summary>
-public sealed record ApiRoute(ApiRouteKind Kind, ObjectKey Key, IReadOnlyList<string> Hostnames, IReadOnlyList<ParentRef> Parents, IReadOnlyList<BackendRef> Backends);
+public sealed record ApiRoute(ApiRouteKind Kind, ObjectKey Key, IReadOnlyList<string> Hostnames, IReadOnlyList<ParentRef> Parents, IReadOnlyList<BackendRef> Backends)
+{
+    /// <summary>Its rules in order, each with its matches, backends and redirect (empty when built from backends alone).</summary>
+    public IReadOnlyList<ApiRule> Rules { get; init; } = [];
+
+    /// <summary><c>metadata.creationTimestamp</c>: of routes whose rules tie in precedence, the oldest goes first.</summary>
+    public DateTimeOffset? Created { get; init; }
+}
+
+/// <summary>
+/// One rule (<c>rules[i]</c>): its matches (each a <see cref="RouteMatch.Request"/> text, null for every request, and its
+/// precedence; none: the rule takes every request), its backends and, from a <c>RequestRedirect</c> filter, what it answers.
+/// </summary>
+public sealed record ApiRule(string Path, IReadOnlyList<ApiMatch> Matches, IReadOnlyList<BackendRef> Backends, string? Redirect);
+
+public sealed record ApiMatch(string? Request, MatchRank Rank);
 
 /// <summary><c>parentRefs[]</c> with its defaults filled in: group, kind and (when null) the route's namespace.</summary>
 public sealed record ParentRef(string Group, string Kind, string? Namespace, string Name, string? SectionName, int? Port);
 
 /// <summary>A backend of a rule (<c>rules[i].backendRefs[j]</c>, <paramref name="Path"/> says which).</summary>
-public sealed record BackendRef(string Group, string Kind, string Name, string? Namespace, int? Port, string Path);
+public sealed record BackendRef(string Group, string Kind, string Name, string? Namespace, int? Port, string Path)
+{
+    /// <summary>Its share of the rule's requests relative to the other backends' (default 1; 0: none).</summary>
+    public int Weight { get; init; } = 1;
+}
 
 /// <summary>A ReferenceGrant: in its namespace, objects of the kinds in <paramref name="To"/> may be referred to by those in <paramref name="From"/>.</summary>
 public sealed record ReferenceGrant(ObjectKey Key, IReadOnlyList<GrantFrom> From, IReadOnlyList<GrantTo> To);

@@ -156,23 +156,73 @@ public static class GatewayApiTranslation
         var parents = accepted.Select(a => KeyOf(a.Gateway.Key).ToString()).Distinct().Order(StringComparer.Ordinal).ToList();
         // No resourceVersion: what a route claims also depends on its Gateways, grants and namespaces, so stored claims
         // are never taken as up to date by the route's version alone (a VirtualService from a file is treated the same).
-        return new VirtualService(KeyOf(route.Kind, route.Key), null, 0, ["*"], parents, ["*"], routes);
+        return new VirtualService(KeyOf(route.Kind, route.Key), null, 0, ["*"], parents, ["*"], routes)
+        {
+            Created = route.Created,
+            Tables = route.Rules.Count == 0 ? null : Tables(route, accepted, objects.Grants, options),
+        };
+    }
+
+    /// <summary>
+    /// The route as istiod gives it to the gateway, one table per port of the listeners that accept it: the hostnames those
+    /// listeners serve of it, and a route per match of each rule with the rule's backends by weight (a backend of weight 0
+    /// gets nothing; a rule with none above 0 answers 500 itself, or refuses the connection for TCP and TLS).
+    /// </summary>
+    private static IReadOnlyList<RouteTable> Tables(ApiRoute route, List<(ApiGateway Gateway, Listener Listener)> accepted, IReadOnlyList<ReferenceGrant> grants, RedirectOptions options)
+    {
+        var kind = KindOf(route.Kind);
+        var tables = new List<RouteTable>();
+        foreach (var port in accepted.GroupBy(a => a.Listener.Port).OrderBy(p => p.Key))
+        {
+            IReadOnlyList<string> hosts = [.. port.SelectMany(a => Served(a.Listener, route)).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal)];
+            var routes = new List<TableRoute>();
+            foreach (var rule in route.Rules)
+            {
+                var weighted = rule.Backends.Where(b => b.Weight > 0).ToList();
+                IReadOnlyList<WeightedHost> destinations = [.. weighted.Select(b => new WeightedHost(
+                    BackendResolution.Resolve(route, b, grants).Service is { } service ? HostName.ServiceFqdn(service, options.ClusterDomain) : b.Name,
+                    weighted.Count == 1 ? 100 : b.Weight))];
+                var answer = rule.Redirect ?? (destinations.Count > 0 ? null
+                    : kind == RouteKind.Http ? "answers 500 itself: no backend of the rule has a weight above 0"
+                    : "refuses the connections: no backend of the rule has a weight above 0");
+                IReadOnlyList<TableMatch> matches = kind switch
+                {
+                    RouteKind.Tcp => [],
+                    RouteKind.Tls => [new TableMatch([], null, null, hosts)],
+                    _ when rule.Matches.Count == 0 => [new TableMatch([], null, null, [], MatchRank.NoMatch)],
+                    _ => [],
+                };
+                if (kind == RouteKind.Http && rule.Matches.Count > 0)
+                {
+                    // istiod splits a rule into one route per match, so that each is ordered by its own precedence.
+                    routes.AddRange(rule.Matches.Select(m => new TableRoute(kind, rule.Path, [new TableMatch([], null, m.Request, [], m.Rank)], answer != null ? [] : destinations, answer)));
+                    continue;
+                }
+                routes.Add(new TableRoute(kind, rule.Path, matches, answer != null ? [] : destinations, answer));
+            }
+            tables.Add(new RouteTable(KeyOf(route.Kind, route.Key), null, route.Created, hosts, [.. port.Select(a => KeyOf(a.Gateway.Key)).Distinct().Order()], routes) { Port = port.Key });
+        }
+        return tables;
     }
 
     private static Route Skipped(ApiRouteKind kind, BackendRef backend, string host, string reason) =>
         new(KindOf(kind), backend.Path, [], [new RouteDestination(host, backend.Port, backend.Path) { SkipReason = reason }]);
 
     /// <summary>Whether a client's request for <paramref name="fqdn"/> is one <paramref name="listener"/> routes by <paramref name="route"/>'s hostnames.</summary>
-    private static bool Covers(Listener listener, ApiRoute route, string fqdn)
+    private static bool Covers(Listener listener, ApiRoute route, string fqdn) => Served(listener, route).Any(h => HostPattern.Covers(h, fqdn));
+
+    /// <summary>
+    /// The hostnames <paramref name="listener"/> serves of <paramref name="route"/>'s: the narrower of each pair that
+    /// intersects (the one the other covers); every name for a TCPRoute, which has none.
+    /// </summary>
+    private static IEnumerable<string> Served(Listener listener, ApiRoute route)
     {
         if (route.Kind == ApiRouteKind.TCPRoute)
-            return true;
-        var routeHosts = route.Hostnames.Count > 0 ? route.Hostnames : ["*"];
-        // What the listener serves of the route's hostnames: the narrower of each pair that intersects (the one the other covers).
-        var served = listener.Hostname is not { } own
+            return ["*"];
+        var routeHosts = route.Hostnames.Count > 0 ? route.Hostnames : [listener.Hostname ?? "*"];
+        return listener.Hostname is not { } own
             ? routeHosts
             : routeHosts.Where(h => RouteAttachment.Intersect(h, own)).Select(h => HostPattern.Covers(h, own) ? own : h);
-        return served.Any(h => HostPattern.Covers(h, fqdn));
     }
 
     /// <summary>

@@ -45,7 +45,7 @@ public static class RouteAttachment
     {
         "HTTP" or "HTTPS" => [ApiRouteKind.HTTPRoute, ApiRouteKind.GRPCRoute],
         "TLS" when listener.Passthrough => [ApiRouteKind.TLSRoute],
-        "TLS" => [ApiRouteKind.TCPRoute],
+        "TLS" => [ApiRouteKind.TLSRoute, ApiRouteKind.TCPRoute],
         "TCP" => [ApiRouteKind.TCPRoute],
         _ => [],
     };

@@ -16,6 +16,7 @@ public static class ManifestDecoder
     public static VirtualService DecodeVirtualService(JsonElement vs, string prefix = "")
     {
         var (key, spec, specPath) = KeyAndSpec(vs, prefix, out var resourceVersion, out var generation);
+        var created = Created(vs, prefix);
         var routes = new List<Route>();
 
         foreach (var (routeKind, kind) in new[] { ("http", RouteKind.Http), ("tcp", RouteKind.Tcp), ("tls", RouteKind.Tls) })
@@ -33,7 +34,7 @@ public static class ManifestDecoder
                 }
                 var matches = new List<RouteMatch>();
                 foreach (var (match, matchPath) in Items(route, "match", routePath))
-                    matches.Add(DecodeMatch(match, matchPath));
+                    matches.Add(DecodeMatch(match, matchPath, kind));
                 var destinations = new List<RouteDestination>();
                 foreach (var (weighted, weightedPath) in Items(route, "route", routePath))
                 {
@@ -43,18 +44,36 @@ public static class ManifestDecoder
                     int? port = OptionalObject(destination, "port", destinationPath) is { } p
                         ? OptionalInt(p, "number", destinationPath + ".port")
                         : null;
-                    destinations.Add(new RouteDestination(host, port, destinationPath + ".host"));
+                    destinations.Add(new RouteDestination(host, port, destinationPath + ".host") { Weight = OptionalInt(weighted, "weight", weightedPath) });
                 }
-                routes.Add(new Route(kind, routePath, matches, destinations, delegateTo));
+                routes.Add(new Route(kind, routePath, matches, destinations, delegateTo) { Answer = kind == RouteKind.Http ? Answer(route, routePath) : null });
             }
         }
         return new VirtualService(
             key, resourceVersion, generation,
-            StringArray(spec, "hosts", specPath), StringArray(spec, "gateways", specPath), StringArray(spec, "exportTo", specPath), routes);
+            StringArray(spec, "hosts", specPath), StringArray(spec, "gateways", specPath), StringArray(spec, "exportTo", specPath), routes)
+        { Created = created };
     }
 
-    /// <summary>An http, tcp or tls match: the conditions that decide where the route applies, not what it matches within.</summary>
-    private static RouteMatch DecodeMatch(JsonElement match, string path)
+    /// <summary>What an http route answers itself: a <c>redirect</c> or a <c>directResponse</c> (which wins over any <c>route</c>).</summary>
+    private static string? Answer(JsonElement route, string path)
+    {
+        if (OptionalObject(route, "directResponse", path) is { } direct)
+            return $"answers {OptionalInt(direct, "status", Path(path, "directResponse")) ?? 200} itself (directResponse)";
+        if (OptionalObject(route, "redirect", path) is { } redirect)
+        {
+            var redirectPath = Path(path, "redirect");
+            var target = string.Concat(
+                OptionalString(redirect, "scheme", redirectPath) is { } scheme ? $"{scheme}://" : "",
+                OptionalString(redirect, "authority", redirectPath),
+                OptionalString(redirect, "uri", redirectPath));
+            return $"answers {OptionalInt(redirect, "redirectCode", redirectPath) ?? 301} redirecting{(target.Length == 0 ? "" : $" to {target}")}";
+        }
+        return null;
+    }
+
+    /// <summary>An http, tcp or tls match: where the route applies (gateways, port, clients) and, for http, which requests it takes.</summary>
+    private static RouteMatch DecodeMatch(JsonElement match, string path, RouteKind kind)
     {
         if (match.ValueKind != JsonValueKind.Object)
             throw new ManifestFieldException(path, $"expected an object, found {Describe(match)}");
@@ -62,7 +81,21 @@ public static class ManifestDecoder
         var sourceScoped = StringMap(match, "sourceLabels", path).Count > 0
             || OptionalString(match, "sourceNamespace", path) is { Length: > 0 }
             || StringArray(match, "destinationSubnets", path).Count > 0;
-        return new RouteMatch(StringArray(match, "gateways", path), OptionalInt(match, "port", path), sourceScoped, StringArray(match, "sniHosts", path));
+        return new RouteMatch(StringArray(match, "gateways", path), OptionalInt(match, "port", path), sourceScoped, StringArray(match, "sniHosts", path))
+        {
+            Request = kind == RouteKind.Http ? RequestConditions.Of(match, path) : null,
+        };
+    }
+
+    /// <summary><c>metadata.creationTimestamp</c>, an RFC 3339 time; null when absent.</summary>
+    internal static DateTimeOffset? Created(JsonElement obj, string prefix)
+    {
+        var path = Path(prefix, "metadata");
+        if (OptionalString(Object(obj, "metadata", prefix, required: true), "creationTimestamp", path) is not { } text)
+            return null;
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var created)
+            ? created
+            : throw new ManifestFieldException(Path(path, "creationTimestamp"), $"expected an RFC 3339 time, found {HostName.Quote(text)}");
     }
 
     public static Gateway DecodeGateway(JsonElement gateway, string prefix = "")
@@ -78,7 +111,8 @@ public static class ManifestDecoder
             var tlsPath = serverPath + ".tls";
             servers.Add(new GatewayServer(
                 number, OptionalString(port, "protocol", portPath), StringArray(server, "hosts", serverPath),
-                tls is { } t ? OptionalString(t, "mode", tlsPath) : null,
+                // A tls block without a mode is PASSTHROUGH, the enum's zero value (istiod writes `tls: {}` for Gateway API Passthrough listeners).
+                tls is { } t ? OptionalString(t, "mode", tlsPath) ?? "PASSTHROUGH" : null,
                 tls is { } r && OptionalBool(r, "httpsRedirect", tlsPath)));
         }
         return new Gateway(key, StringMap(spec, "selector", specPath), servers);

@@ -20,6 +20,9 @@ public sealed record RedirectOptions
     /// <summary>The gateway Service assumed, in the Gateway's namespace, when no Service there selects the Gateway's pods and none has this name.</summary>
     public string GatewayServiceName { get; init; } = "canal";
 
+    /// <summary>Which names are redirected by what the gateway does with their traffic (<c>--coverage</c>).</summary>
+    public CoveragePolicy Coverage { get; init; } = CoveragePolicy.Any;
+
     /// <summary>Parses <c>k=v[,k=v]</c>, as given to <c>--gateway-selector</c>.</summary>
     public static IReadOnlyDictionary<string, string> ParseSelector(string selector)
     {
@@ -34,3 +37,9 @@ public sealed record RedirectOptions
         return labels.Count > 0 ? labels : throw new FormatException("the selector is empty; write key=value[,key=value]");
     }
 }
+
+/// <summary>
+/// <see cref="Any"/>: a name the gateway routes any of its requests to is redirected (partial and shared with a warning);
+/// <see cref="Full"/>: only names whose every request the gateway routes to themselves. A name it routes none of is never redirected.
+/// </summary>
+public enum CoveragePolicy { Any, Full }

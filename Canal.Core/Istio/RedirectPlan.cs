@@ -6,6 +6,9 @@ public enum HostStatus { Redirected, Skipped, Blocked }
 /// <summary>The verdict on one host, with the VirtualServices that route to it and, when one applies, the gateway.</summary>
 public sealed record HostDecision(string Host, HostStatus Status, string Reason, ObjectKey? Gateway, IReadOnlyList<ObjectKey> Claimers)
 {
+    /// <summary>What the gateway does with the host's requests; null when it was not worked out (not bound, or claims without route tables).</summary>
+    public HostCoverage? Coverage { get; init; }
+
     public override string ToString()
     {
         var status = Status.ToString().ToLowerInvariant();

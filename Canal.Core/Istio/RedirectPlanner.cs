@@ -50,9 +50,11 @@ public static class RedirectPlanner
         IEnumerable<ClusterService> services,
         RedirectOptions options,
         IReadOnlySet<ObjectKey>? withdrawn = null,
-        TcpPorts? tcp = null)
+        TcpPorts? tcp = null,
+        Coverage? coverage = null)
     {
         tcp ??= TcpPorts.Of(claims);
+        coverage ??= Coverage.Of(claims);
         var servicesByKey = services.ToDictionary(s => s.Key);
         var gatewayServiceNames = canalGateways.Values.Select(g => g.ServiceFqdn).ToHashSet(StringComparer.Ordinal);
         var routes = canalGateways.Values.ToDictionary(g => g.Key, g => $"-> {g.ServiceFqdn} via gateway {g.Key}");
@@ -100,13 +102,27 @@ public static class RedirectPlanner
                 continue;
             }
 
+            var covered = Covered(winner, host, service, claimants, coverage);
+            if (covered?.Kind == CoverageKind.None)
+            {
+                decisions.Add(new HostDecision(host, HostStatus.Blocked,
+                    $"{covered.Summary}; redirecting would send its clients elsewhere", winner.Key, claimers) { Coverage = covered });
+                continue;
+            }
+            if (covered != null && covered.Kind != CoverageKind.Full && options.Coverage == CoveragePolicy.Full)
+            {
+                decisions.Add(new HostDecision(host, HostStatus.Blocked,
+                    $"gateway {winner.Key} carries only part of its traffic to it ({covered}); --coverage full redirects only names the gateway routes in full to themselves", winner.Key, claimers) { Coverage = covered });
+                continue;
+            }
+
             var reason = routes[winner.Key];
             if (service == null && serviceKey != null)
                 reason += "; its Service is not known, so its ports were not checked";
             if (verdicts.Count > 1)
                 reason += $"; also claimed through {string.Join(", ", verdicts.Where(v => v.gateway != winner).Select(v => v.gateway.Key))} (conflict: the first serving gateway by namespace/name wins)";
             redirects.Add(new Redirect(host, winner.ServiceFqdn, winner.ClusterIPs));
-            decisions.Add(new HostDecision(host, HostStatus.Redirected, reason, winner.Key, claimers));
+            decisions.Add(new HostDecision(host, HostStatus.Redirected, reason, winner.Key, claimers) { Coverage = covered });
         }
         return new RedirectPlan(redirects, decisions);
     }
@@ -147,6 +163,31 @@ public static class RedirectPlanner
         }
         var (first, why) = reasons[0];
         return $"port {first} of Service {service.Key}: {why}; redirecting would black-hole that traffic";
+    }
+
+    /// <summary>
+    /// What <paramref name="gateway"/> does with the requests for <paramref name="host"/> on every port it would carry: the
+    /// worst port's coverage (none before shared before partial before full), said with its port when ports differ; null
+    /// when no claim carries route tables.
+    /// </summary>
+    private static HostCoverage? Covered(CanalGateway gateway, string host, ClusterService? service, IReadOnlyList<HostClaimant> claimants, Coverage coverage)
+    {
+        var bindings = claimants.SelectMany(c => c.Routes.Bindings).Where(b => b.Gateway == gateway.Key).ToList();
+        var ports = service != null ? service.Ports.Select(p => p.Port).Distinct().Order() : gateway.Gateway.Ports.Where(gateway.Serves);
+        var found = new List<(int Port, HostCoverage Coverage)>();
+        foreach (var port in ports)
+        {
+            var servers = gateway.Gateway.Servers.Where(s => s.Port == port).ToList();
+            var kinds = bindings.Where(b => b.Port == null || b.Port == port).Select(b => b.Kind).Where(k => servers.Any(s => s.Carries(k))).Distinct().Order().ToList();
+            if (kinds.Count > 0 && coverage.Of(host, gateway.Key, port, kinds[0]) is { } covered)
+                found.Add((port, covered));
+        }
+        if (found.Count == 0)
+            return null;
+        var worst = found.OrderByDescending(f => f.Coverage.Kind).First();
+        return found.All(f => f.Coverage.Kind == worst.Coverage.Kind && f.Coverage.Summary == worst.Coverage.Summary)
+            ? worst.Coverage
+            : worst.Coverage with { Summary = $"on port {worst.Port}: {worst.Coverage.Summary}" };
     }
 
     private const string NotOpen = "not open";

@@ -49,10 +49,11 @@ public sealed record VirtualServiceClaims(
         }
 
         var gateways = contexts.SelectMany(c => c.Gateways).Distinct().Order().ToList();
+        var tables = vs.Tables ?? [.. contexts.Select(c => c.Table(vs, options)).OfType<RouteTable>()];
         var hosts = found.Select(f => new HostClaim(
             f.Key,
             HostName.NamespaceOf(f.Key, options.ClusterDomain, vs.Key.Namespace),
-            new HostRoutes([.. f.Value.Bindings.Order()], f.Value.Bindings.Count == 0 ? f.Value.Unbound : null))).ToList();
+            new HostRoutes([.. f.Value.Bindings.Order()], f.Value.Bindings.Count == 0 ? f.Value.Unbound : null) { Tables = tables })).ToList();
         return new VirtualServiceClaims(vs.Key, gateways, hosts, skipped);
     }
 
@@ -86,6 +87,40 @@ public sealed record VirtualServiceClaims(
         }
 
         private string Name => Delegating == null ? "its VirtualService" : $"root VirtualService {Root.Key}";
+
+        /// <summary><paramref name="vs"/>'s routes as the gateways it is visible to serve them in this context; null when none does.</summary>
+        public RouteTable? Table(VirtualService vs, RedirectOptions options)
+        {
+            var visible = Gateways.Where(g => ExportedTo == null || ExportedTo.Contains(g.Namespace)).ToList();
+            if (visible.Count == 0 || Hosts.Count == 0 || Delegating != null && !DelegatedTo(vs))
+                return null;
+            var routes = new List<TableRoute>();
+            foreach (var route in vs.Routes)
+            {
+                IReadOnlyList<RouteMatch> matches = route.Matches;
+                if (Delegating != null && !TryMerge(Resolved(Delegating.Matches, Root.Key.Namespace), Resolved(route.Matches, vs.Key.Namespace), out matches))
+                    continue;
+                var applying = matches.Select(m => AtGateways(m, route.Kind, vs.Key.Namespace)).OfType<TableMatch>().ToList();
+                // A route whose every match selects client workloads or other gateways never applies at a gateway.
+                if (matches.Count > 0 && applying.Count == 0)
+                    continue;
+                routes.Add(new TableRoute(route.Kind, route.Path, applying, Weighted(route.Destinations, vs.Key.Namespace, options), route.Answer, route.Delegate));
+            }
+            return new RouteTable(vs.Key, Delegating == null ? null : RouteTable.UnderOf(Root.Key, Delegating.Path), Root.Created, Hosts, visible, routes);
+        }
+
+        private bool DelegatedTo(VirtualService vs) =>
+            vs.ExportTo.Count == 0 || vs.ExportTo.Contains("*") || vs.ExportTo.Select(e => e == "." ? vs.Key.Namespace : e).Contains(Root.Key.Namespace);
+
+        private TableMatch? AtGateways(RouteMatch match, RouteKind kind, string vsNamespace)
+        {
+            if (match.SourceScoped)
+                return null;
+            var gateways = match.Gateways.Select(g => GatewayReference.Resolve(g, vsNamespace)).OfType<ObjectKey>().Distinct().Order().ToList();
+            if (match.Gateways.Count > 0 && gateways.Count == 0)
+                return null;
+            return new TableMatch(gateways, match.Port, match.Request, kind == RouteKind.Tls ? (match.SniHosts.Count > 0 ? match.SniHosts : Hosts) : [], match.Rank);
+        }
 
         public void Bind(VirtualService vs, Route route, string fqdn, string path, Found host)
         {
@@ -150,6 +185,15 @@ public sealed record VirtualServiceClaims(
         }
     }
 
+    /// <summary>
+    /// Each destination's share as Istio gives it: a lone destination takes every request whatever its weight; of several,
+    /// each gets its weight relative to their sum (one left out weighs 0).
+    /// </summary>
+    private static IReadOnlyList<WeightedHost> Weighted(IReadOnlyList<RouteDestination> destinations, string ns, RedirectOptions options) =>
+        [.. destinations.Select(d => new WeightedHost(
+            d.SkipReason == null && HostName.Resolve(d.Host, ns, options.ClusterDomain).Fqdn is { } fqdn ? fqdn : d.Host,
+            destinations.Count == 1 ? 100 : d.Weight ?? 0))];
+
     /// <summary>Match gateways as <c>namespace/name</c>, each resolved in the namespace of the VirtualService that wrote it.</summary>
     private static List<RouteMatch> Resolved(IReadOnlyList<RouteMatch> matches, string ns) =>
         [.. matches.Select(m => m with { Gateways = [.. m.Gateways.Select(g => GatewayReference.Resolve(g, ns)?.ToString() ?? GatewayReference.Mesh)] })];
@@ -173,7 +217,10 @@ public sealed record VirtualServiceClaims(
                 var gatewayConflict = r.Gateways.Count > 0 && l.Gateways.Count > 0 && l.Gateways.Except(r.Gateways).Any();
                 if (portConflict || gatewayConflict)
                     continue;
-                result.Add(new RouteMatch(l.Gateways.Count > 0 ? l.Gateways : r.Gateways, l.Port ?? r.Port, l.SourceScoped || r.SourceScoped, l.SniHosts));
+                result.Add(new RouteMatch(l.Gateways.Count > 0 ? l.Gateways : r.Gateways, l.Port ?? r.Port, l.SourceScoped || r.SourceScoped, l.SniHosts)
+                {
+                    Request = RequestConditions.Join([r.Request, l.Request]),
+                });
                 any = true;
             }
             if (!any)
@@ -204,11 +251,17 @@ public sealed record RouteBinding(ObjectKey Gateway, int? Port, RouteKind Kind, 
     }
 }
 
-/// <summary>How one VirtualService routes to one host: its bindings, or, when it has none, why the gateway would not route it.</summary>
+/// <summary>
+/// How one VirtualService routes to one host: its bindings, or, when it has none, why the gateway would not route it; and
+/// the VirtualService's <see cref="Tables"/> (null in claims stored before they existed: coverage unknown).
+/// </summary>
 public sealed record HostRoutes(IReadOnlyList<RouteBinding> Bindings, string? Unbound = null)
 {
+    public IReadOnlyList<RouteTable>? Tables { get; init; }
+
     public bool Equals(HostRoutes? other) =>
-        other is not null && Unbound == other.Unbound && (ReferenceEquals(Bindings, other.Bindings) || Bindings.SequenceEqual(other.Bindings));
+        other is not null && Unbound == other.Unbound && (ReferenceEquals(Bindings, other.Bindings) || Bindings.SequenceEqual(other.Bindings))
+        && (ReferenceEquals(Tables, other.Tables) || Tables != null && other.Tables != null && Tables.SequenceEqual(other.Tables));
 
     public override int GetHashCode() => HashCode.Combine(Bindings.Count, Unbound);
 

@@ -213,7 +213,7 @@ public sealed class GatewayApiTranslationTests
     [Fact]
     public void A_terminating_TLS_listener_takes_TCPRoutes_and_a_passthrough_one_TLSRoutes_as_Istio_does()
     {
-        Assert.Equal([ApiRouteKind.TCPRoute], RouteAttachment.KindsOf(new Listener("t", 443, "TLS", null, "Terminate", AllowedRoutes.Default)));
+        Assert.Equal([ApiRouteKind.TLSRoute, ApiRouteKind.TCPRoute], RouteAttachment.KindsOf(new Listener("t", 443, "TLS", null, "Terminate", AllowedRoutes.Default)));
         Assert.Equal([ApiRouteKind.TLSRoute], RouteAttachment.KindsOf(new Listener("p", 443, "TLS", null, "Passthrough", AllowedRoutes.Default)));
     }
 }

@@ -95,7 +95,7 @@ public class RedirectPlannerTests
               hosts: [web, web-canary, db, secure, shadow, shadow2]
               gateways: [istio-system/canal]
               http:
-                - route: [ { destination: { host: web } }, { destination: { host: web-canary } } ]
+                - route: [ { destination: { host: web }, weight: 90 }, { destination: { host: web-canary }, weight: 10 } ]
                   mirror: { host: shadow }
                   mirrors: [ { destination: { host: shadow2 } } ]
               tcp:
@@ -352,7 +352,7 @@ public class RedirectPlannerTests
     public void The_gateway_own_service_is_never_redirected()
     {
         var plan = Plan(
-            [Vs("istio-system", "loop", ["canal"], "canal", ReviewsFqdn)],
+            [Vs("istio-system", "loop", ["canal"], "canal"), Vs("istio-system", "reviews", ["canal"], ReviewsFqdn)],
             [Canal], [CanalService, Reviews]);
 
         Assert.Equal([ReviewsFqdn], plan.Redirects.Select(r => r.Host));

@@ -1,0 +1,259 @@
+using System.Globalization;
+
+namespace Canal.Istio;
+
+/// <summary>What a canal gateway does with every request for a name (docs/architecture.md, "Coverage").</summary>
+public enum CoverageKind
+{
+    /// <summary>Every request is routed to the name's own Service.</summary>
+    Full,
+
+    /// <summary>Some requests are routed to it; the rest match no route and get a 404 from the gateway.</summary>
+    Partial,
+
+    /// <summary>Some or all requests go to other Services, or are answered by the gateway itself.</summary>
+    Shared,
+
+    /// <summary>No request reaches it: never redirected.</summary>
+    None,
+}
+
+/// <summary>
+/// The coverage of one name: the outcome, a one-line summary, and the routes that take its requests, in the order the
+/// gateway tries them, each with the requests it takes and where they go.
+/// </summary>
+public sealed record HostCoverage(CoverageKind Kind, string Summary, IReadOnlyList<string> Routes)
+{
+    public override string ToString() => $"{Kind.ToString().ToLowerInvariant()}: {Summary}";
+}
+
+/// <summary>
+/// The routes of every VirtualService bound to the canal gateways, as their claims carry them (<see cref="RouteTable"/>),
+/// and what the gateway does with the requests for one name, as istiod builds its routes and Envoy picks them: the virtual
+/// host is the most specific host covering the name (an exact name before a wildcard, a longer wildcard before a shorter),
+/// the routes of every VirtualService with that same host are merged oldest first (Gateway API rules by their precedence),
+/// and the first route whose match takes a request wins; a request no route takes gets a 404.
+/// </summary>
+public sealed class Coverage
+{
+    private readonly Dictionary<(ObjectKey VirtualService, string? Under, int? Port), RouteTable> _tables;
+    private readonly Dictionary<ObjectKey, List<RouteTable>> _byGateway = [];
+
+    private Coverage(Dictionary<(ObjectKey, string?, int?), RouteTable> tables)
+    {
+        _tables = tables;
+        foreach (var table in tables.Values.Where(t => t.Under == null).OrderBy(t => t, TableOrder.Instance))
+        {
+            foreach (var gateway in table.Gateways)
+            {
+                if (!_byGateway.TryGetValue(gateway, out var list))
+                    _byGateway[gateway] = list = [];
+                list.Add(table);
+            }
+        }
+    }
+
+    public static Coverage Of(IEnumerable<RouteTable> tables)
+    {
+        var byKey = new Dictionary<(ObjectKey, string?, int?), RouteTable>();
+        foreach (var table in tables)
+            byKey[(table.VirtualService, table.Under, table.Port)] = table;
+        return new Coverage(byKey);
+    }
+
+    /// <summary>The tables the claims carry (each VirtualService's once, whichever of its hosts carries it).</summary>
+    public static Coverage Of(IEnumerable<KeyValuePair<string, IReadOnlyList<HostClaimant>>> claims) =>
+        Of(claims.SelectMany(c => c.Value).SelectMany(c => c.Routes.Tables ?? []));
+
+    /// <summary>
+    /// What <paramref name="gateway"/> does on <paramref name="port"/> with the requests for <paramref name="host"/>, by
+    /// routes of <paramref name="kind"/>; null when no table says (claims stored before tables existed).
+    /// </summary>
+    public HostCoverage? Of(string host, ObjectKey gateway, int port, RouteKind kind)
+    {
+        if (!_byGateway.TryGetValue(gateway, out var tables))
+            return null;
+        var taken = kind switch
+        {
+            RouteKind.Http => HttpRoutes(host, gateway, port, tables),
+            RouteKind.Tcp => FirstRoute(tables, RouteKind.Tcp, gateway, port, _ => true),
+            _ => FirstRoute(tables, RouteKind.Tls, gateway, port, m => m.SniHosts.Any(h => HostPattern.Covers(h, host))),
+        };
+        return taken == null ? null : Judge(host, taken);
+    }
+
+    /// <summary>Of <paramref name="hosts"/>, those whose coverage may differ between <paramref name="before"/> and this.</summary>
+    public IReadOnlySet<string> Affected(Coverage? before, IReadOnlyCollection<string> hosts)
+    {
+        var patterns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        void Changed(Coverage from, Coverage other)
+        {
+            foreach (var (key, table) in from._tables)
+            {
+                if (other._tables.TryGetValue(key, out var same) && same.Equals(table))
+                    continue;
+                var root = table.Under == null ? table : from._tables.Values.FirstOrDefault(t => t.Under == null && table.Under.StartsWith(t.VirtualService + " ", StringComparison.Ordinal));
+                patterns.UnionWith(root?.Hosts ?? ["*"]);
+            }
+        }
+        before ??= Of(Array.Empty<RouteTable>());
+        Changed(this, before);
+        Changed(before, this);
+        if (patterns.Count == 0)
+            return new HashSet<string>();
+        var wildcards = patterns.Where(p => p.StartsWith('*')).ToList();
+        return hosts.Where(h => patterns.Contains(h) || wildcards.Any(w => HostPattern.Covers(w, h))).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>A route the gateway tries, with the requests it takes there (null: all of them).</summary>
+    private sealed record Taken(RouteTable Table, ObjectKey Owner, TableRoute Route, string? Requests);
+
+    private List<Taken>? HttpRoutes(string host, ObjectKey gateway, int port, List<RouteTable> tables)
+    {
+        var covering = tables
+            .Where(t => t.Port == null || t.Port == port)
+            .Select(t => (Table: t, Host: t.Hosts.Where(h => HostPattern.Covers(h, host)).MaxBy(Specificity)))
+            .Where(c => c.Host != null)
+            .ToList();
+        if (covering.Count == 0)
+            return null;
+        var best = covering.MaxBy(c => Specificity(c.Host!)).Host!;
+        var merged = covering.Where(c => string.Equals(c.Host, best, StringComparison.OrdinalIgnoreCase)).Select(c => c.Table).ToList();
+
+        // Gateway API routes: istiod merges the rules of every route on a hostname and orders them by their matches'
+        // precedence (ties: the oldest route, then namespace/name, then rule order), and stops at the first catch-all.
+        if (merged.All(t => t.Routes.All(r => r.Matches.Count > 0 && r.Matches[0].Rank != null)))
+        {
+            var ranked = merged.OrderBy(t => t.Created ?? DateTimeOffset.MaxValue).ThenBy(t => t.VirtualService)
+                .SelectMany(t => Taking(t, gateway, port))
+                .OrderBy(t => t.Route.Matches[0].Rank)
+                .ToList();
+            return UpToCatchAll(ranked);
+        }
+        // VirtualServices: each one's routes up to its first catch-all, oldest first; Envoy then gets every catch-all
+        // moved behind the other routes (SortVHostRoutes), so an older catch-all does not hide a newer exact route.
+        var taken = merged.SelectMany(t => UpToCatchAll(Taking(t, gateway, port))).ToList();
+        return UpToCatchAll([.. taken.Where(t => t.Requests != null), .. taken.Where(t => t.Requests == null)]);
+    }
+
+    /// <summary>A table's http routes that apply on the gateway and port, with the requests each takes there.</summary>
+    private List<Taken> Taking(RouteTable table, ObjectKey gateway, int port)
+    {
+        var taken = new List<Taken>();
+        foreach (var (owner, route) in Expand(table).Where(r => r.Route.Kind == RouteKind.Http))
+        {
+            var applying = route.Matches.Where(m => m.AppliesOn(gateway, port)).ToList();
+            if (route.Matches.Count > 0 && applying.Count == 0)
+                continue;
+            var requests = route.Matches.Count == 0 || applying.Any(m => m.Request == null) ? null : string.Join(" or ", applying.Select(m => m.Request));
+            taken.Add(new Taken(table, owner, route, requests));
+        }
+        return taken;
+    }
+
+    private static List<Taken> UpToCatchAll(List<Taken> taken)
+    {
+        var catchAll = taken.FindIndex(t => t.Requests == null);
+        return catchAll < 0 ? taken : taken[..(catchAll + 1)];
+    }
+
+    /// <summary>TCP and TLS: the first route that applies takes every connection (by the oldest VirtualService first).</summary>
+    private List<Taken>? FirstRoute(List<RouteTable> tables, RouteKind kind, ObjectKey gateway, int port, Func<TableMatch, bool> takes)
+    {
+        foreach (var table in tables)
+        {
+            if (table.Port != null && table.Port != port)
+                continue;
+            foreach (var (owner, route) in Expand(table).Where(r => r.Route.Kind == kind && r.Route.Destinations.Count + (r.Route.Answer == null ? 0 : 1) > 0))
+            {
+                if (route.Matches.Count == 0 ? kind == RouteKind.Tcp : route.Matches.Any(m => m.AppliesOn(gateway, port) && takes(m)))
+                    return [new Taken(table, owner, route, null)];
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A table's routes with each delegating route replaced by its delegate's (none when the delegate is not known: istiod drops the route).</summary>
+    private IEnumerable<(ObjectKey Owner, TableRoute Route)> Expand(RouteTable table)
+    {
+        foreach (var route in table.Routes)
+        {
+            if (route.Delegate is not { } target)
+            {
+                yield return (table.VirtualService, route);
+                continue;
+            }
+            if (_tables.TryGetValue((target, RouteTable.UnderOf(table.VirtualService, route.Path), null), out var delegated))
+            {
+                foreach (var inner in delegated.Routes.Where(r => r.Delegate == null))
+                    yield return (target, inner);
+            }
+        }
+    }
+
+    private static HostCoverage Judge(string host, List<Taken> taken)
+    {
+        var lines = taken.Select(t => $"{t.Owner} {t.Route.Path}: {t.Requests ?? "every request"} -> {Where(t.Route)}").ToList();
+        var toHost = taken.Where(t => Share(t.Route, host) > 0).ToList();
+        var catchAll = taken.Count > 0 && taken[^1].Requests == null;
+        if (toHost.Count == 0)
+        {
+            var why = taken.Count == 0
+                ? "no route of the gateway takes its requests"
+                : $"the gateway sends it none of its requests ({string.Join("; ", taken.Select(t => $"{t.Requests ?? "every request"} -> {Where(t.Route)}"))})";
+            return new HostCoverage(CoverageKind.None, why, lines);
+        }
+        var elsewhere = taken.Where(t => Share(t.Route, host) < 1).ToList();
+        var rest = catchAll ? "" : "; other requests get 404";
+        if (elsewhere.Count > 0)
+        {
+            // A catch-all after routes with conditions takes the requests they leave.
+            var parts = elsewhere.Select(t => (t.Requests ?? (taken.Count > 1 ? "other requests" : null)) is { } requests
+                ? $"{requests}: {Where(t.Route, except: host)}"
+                : Where(t.Route, except: host));
+            return new HostCoverage(CoverageKind.Shared, string.Join("; ", parts) + rest, lines);
+        }
+        if (!catchAll)
+            return new HostCoverage(CoverageKind.Partial, $"only {string.Join("; ", toHost.Select(t => t.Requests))} {(toHost.Count == 1 ? "is" : "are")} routed{rest}", lines);
+        return new HostCoverage(CoverageKind.Full, "every request is routed to it", lines);
+    }
+
+    /// <summary>The share of a route's requests that go to <paramref name="host"/>, from 0 to 1.</summary>
+    private static double Share(TableRoute route, string host)
+    {
+        var total = route.Answer != null ? 0 : route.Destinations.Sum(d => (long)d.Weight);
+        return total == 0 ? 0 : route.Destinations.Where(d => string.Equals(d.Host, host, StringComparison.OrdinalIgnoreCase)).Sum(d => (double)d.Weight) / total;
+    }
+
+    /// <summary>Where a route sends its requests (<c>50 % to a, 50 % to b</c>), leaving out <paramref name="except"/>.</summary>
+    private static string Where(TableRoute route, string? except = null)
+    {
+        if (route.Answer != null)
+            return $"the gateway {route.Answer}";
+        var total = route.Destinations.Sum(d => (long)d.Weight);
+        if (total == 0)
+            return "its destinations' weights total 0, which Istio refuses (total destination weight = 0): nothing is routed";
+        var shares = route.Destinations
+            .Where(d => d.Weight > 0 && !string.Equals(d.Host, except, StringComparison.OrdinalIgnoreCase))
+            .GroupBy(d => d.Host, StringComparer.OrdinalIgnoreCase)
+            .Select(g => $"{(g.Sum(d => (double)d.Weight) * 100 / total).ToString("0.#", CultureInfo.InvariantCulture)} % to {g.Key}");
+        return string.Join(", ", shares);
+    }
+
+    /// <summary>Envoy's choice among virtual hosts: an exact name first, then the longest wildcard suffix; <c>*</c> last.</summary>
+    private static int Specificity(string pattern) => pattern.StartsWith('*') ? pattern.Length - 1 : int.MaxValue;
+
+    /// <summary>istiod's order of VirtualServices: the oldest first, then by name, then by namespace.</summary>
+    private sealed class TableOrder : IComparer<RouteTable>
+    {
+        public static readonly TableOrder Instance = new();
+
+        public int Compare(RouteTable? x, RouteTable? y)
+        {
+            var c = (x!.Created ?? DateTimeOffset.MaxValue).CompareTo(y!.Created ?? DateTimeOffset.MaxValue);
+            if (c == 0)
+                c = string.CompareOrdinal(x.VirtualService.Name, y.VirtualService.Name);
+            return c != 0 ? c : string.CompareOrdinal(x.VirtualService.Namespace, y.VirtualService.Namespace);
+        }
+    }
+}
