@@ -145,6 +145,7 @@ internal sealed class CanalCmd
                 r.AddError($"{key} is not namespace/name");
         });
         var ns = new Argument<string>("namespace") { Description = "A namespace, as 'canal ns list' shows it." };
+        var hostName = new Argument<string>("name") { Description = "A host in full, as 'canal hosts' shows it (helloworld.default.svc.cluster.local)." };
         return new Command("canal", "What Canal does: VirtualServices, namespaces, hosts, gateways, DNS.")
         {
             new Command("vs", "VirtualServices.")
@@ -167,8 +168,11 @@ internal sealed class CanalCmd
                     call.Show(await call.Client.Get<NamespaceView>($"api/namespaces/{Uri.EscapeDataString(call.Parsed.GetValue(ns)!)}", call.Cancellation), Views.Namespace),
                     ns),
             },
-            Leaf("hosts", "Every host with its status, gateway and reason", async call =>
+            Leaf("hosts", "Every host with its status, gateway, coverage and reason", async call =>
                 call.Show(await call.Client.Get<List<HostView>>("api/hosts", call.Cancellation), Views.Hosts)),
+            Leaf("host", "One name end to end: claimers, gateway and port, the routes that take its requests in order, what falls through, DNS", async call =>
+                call.Show(await call.Client.Get<HostView>($"api/hosts/{Uri.EscapeDataString(call.Parsed.GetValue(hostName)!)}", call.Cancellation), Views.Host),
+                hostName),
             Leaf("gateways", "Canal gateways: ports, Service, IPs, readiness", async call =>
                 call.Show(await call.Client.Get<List<GatewayView>>("api/gateways", call.Cancellation), Views.Gateways)),
             new Command("dns", "The DNS configuration Canal writes.")

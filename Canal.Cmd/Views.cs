@@ -59,8 +59,22 @@ internal static class Views
             .Select(g => (IReadOnlyList<string>)[g.Key, string.Join(",", g.Select(x => x.Claimer)), string.Join(",", g.Select(x => x.Gateways).Distinct())]));
 
     public static string Hosts(List<HostView> hosts) =>
-        Table.Render(["STATUS", "HOST", "GATEWAY", "DNS", "CLAIMERS", "REASON"], hosts.Select(h => (IReadOnlyList<string>)
-            [h.Status, h.Host, h.Gateway ?? "", h.Dns ?? "", string.Join(",", h.Claimers), h.Reason]));
+        Table.Render(["STATUS", "HOST", "GATEWAY", "COVERAGE", "DNS", "CLAIMERS", "REASON"], hosts.Select(h => (IReadOnlyList<string>)
+            [h.Status, h.Host, h.Gateway ?? "", h.Coverage?.Kind ?? "", h.Dns ?? "", string.Join(",", h.Claimers), Reason(h)]));
+
+    /// <summary>One name end to end: who claims it, through which gateway and port, the routes that take its requests in order, what falls through, DNS.</summary>
+    public static string Host(HostView host) =>
+        Fields(("host", host.Host), ("status", host.Status), ("gateway", host.Gateway is { } g ? g + (host.Coverage?.Port is { } port ? $" port {port}" : "") : null),
+            ("claimers", string.Join(", ", host.Claimers)), ("reason", host.Reason), ("coverage", host.Coverage is { } c ? $"{c.Kind}: {c.Summary}" : "not worked out (not bound to a canal gateway)"),
+            ("dns", host.Dns))
+        + (host.Coverage is not { } coverage ? ""
+            : "routes, in the order the gateway tries them:\n"
+              + (coverage.Routes.Count == 0 ? "  none\n" : string.Concat(coverage.Routes.Select((r, i) => $"  {i + 1}. {r}\n")))
+              + (coverage.Summary.Contains("other requests get 404", StringComparison.Ordinal) ? "  requests no route takes: 404 from the gateway\n" : ""));
+
+    /// <summary>The reason, with the coverage of a name redirected although the gateway does not carry all of its requests to it.</summary>
+    private static string Reason(HostView host) =>
+        host.Coverage is { Kind: "partial" or "shared" } c && host.Status == "redirected" ? $"{host.Reason}; {c.Kind}: {c.Summary}" : host.Reason;
 
     public static string Gateways(List<GatewayView> gateways) =>
         Table.Render(["GATEWAY", "PORTS", "SERVICE", "CLUSTER-IPS", "READY", "WITHDRAWN"], gateways.Select(g => (IReadOnlyList<string>)

@@ -99,7 +99,21 @@ public sealed record HostView(
     /// <summary>Where the host stands in CoreDNS: live, pending, not live; null when not known (writes not confirmed, or not redirected).</summary>
     [JsonPropertyName("dns")]
     public string? Dns { get; init; }
+
+    /// <summary>What the gateway does with the host's requests; null when not worked out (not bound to a canal gateway).</summary>
+    [JsonPropertyName("coverage")]
+    public CoverageView? Coverage { get; init; }
 }
+
+/// <summary>
+/// A host's coverage: <paramref name="Kind"/> full, partial, shared or none; the gateway port it was judged on (the worst, when
+/// ports differ); and the routes that take its requests, in the order the gateway tries them.
+/// </summary>
+public sealed record CoverageView(
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("summary")] string Summary,
+    [property: JsonPropertyName("port")] int? Port,
+    [property: JsonPropertyName("routes")] IReadOnlyList<string> Routes);
 
 public sealed record GatewayView(
     [property: JsonPropertyName("gateway")] string Gateway,

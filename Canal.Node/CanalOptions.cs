@@ -37,6 +37,12 @@ internal sealed class CanalOptions
         DefaultValueFactory = _ => "*",
     };
 
+    public Option<string> Coverage { get; } = new("--coverage")
+    {
+        Description = "Which names are redirected by what the gateway does with their requests: any (any of them routed to the name; partial and shared are warned about) or full (every request routed to the name itself).",
+        DefaultValueFactory = _ => "any",
+    };
+
     public bool TryRead(ParseResult result, out RedirectOptions options, out DnsMode mode, out string error)
     {
         options = new RedirectOptions();
@@ -48,18 +54,23 @@ internal sealed class CanalOptions
             error = $"--mode {result.GetValue(Mode)} is not a mode; use auto, rewrite, hosts or custom";
             return false;
         }
-        options = Redirects(result.GetValue(ClusterDomain)!, result.GetValue(GatewaySelector)!, result.GetValue(DefaultExportTo)!, result.GetValue(GatewayClass) ?? [], out error) ?? new RedirectOptions();
+        options = Redirects(result.GetValue(ClusterDomain)!, result.GetValue(GatewaySelector)!, result.GetValue(DefaultExportTo)!, result.GetValue(GatewayClass) ?? [], result.GetValue(Coverage)!, out error) ?? new RedirectOptions();
         return error.Length == 0;
     }
 
     /// <summary>
-    /// The cluster domain (normalised), gateway selector and default exportTo as <c>render</c> and <c>run</c> take
+    /// The cluster domain (normalised), gateway selector, default exportTo and coverage policy as <c>render</c> and <c>run</c> take
     /// them, or null and an <paramref name="error"/> naming the option to fix.
     /// </summary>
     /// <param name="gatewayClasses">None: the default (<c>canal</c>).</param>
-    public static RedirectOptions? Redirects(string clusterDomain, string gatewaySelector, string defaultExportTo, IReadOnlyList<string> gatewayClasses, out string error)
+    public static RedirectOptions? Redirects(string clusterDomain, string gatewaySelector, string defaultExportTo, IReadOnlyList<string> gatewayClasses, string coverage, out string error)
     {
         error = "";
+        if (!Enum.TryParse<CoveragePolicy>(coverage, ignoreCase: true, out var policy) || !Enum.IsDefined(policy))
+        {
+            error = $"--coverage {HostName.Quote(coverage)} is not a coverage policy; use any or full";
+            return null;
+        }
         if (gatewayClasses.FirstOrDefault(c => !HostName.IsValidDomain(c)) is { } badClass)
         {
             error = $"--gateway-class {HostName.Quote(badClass)} is not a GatewayClass name";
@@ -82,7 +93,7 @@ internal sealed class CanalOptions
         }
         try
         {
-            var options = new RedirectOptions { ClusterDomain = domain, GatewayWorkload = RedirectOptions.ParseSelector(gatewaySelector), DefaultExportTo = exportTo };
+            var options = new RedirectOptions { ClusterDomain = domain, GatewayWorkload = RedirectOptions.ParseSelector(gatewaySelector), DefaultExportTo = exportTo, Coverage = policy };
             return gatewayClasses.Count > 0 ? options with { GatewayClasses = gatewayClasses } : options;
         }
         catch (FormatException e)

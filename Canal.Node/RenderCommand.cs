@@ -23,7 +23,7 @@ internal static class RenderCommand
         var corefile = new Option<FileInfo>("--corefile") { Description = "The Corefile to render into (read only; the result goes to stdout).", Required = true };
         var command = new Command("render", "Print the Corefile Canal would produce for a directory of manifests (a dry run).")
         {
-            manifests, corefile, options.Mode, options.ClusterDomain, options.GatewaySelector, options.GatewayClass, options.DefaultExportTo,
+            manifests, corefile, options.Mode, options.ClusterDomain, options.GatewaySelector, options.GatewayClass, options.DefaultExportTo, options.Coverage,
         };
         command.SetAction(result =>
         {
@@ -73,10 +73,16 @@ internal static class RenderCommand
         }
 
         foreach (var decision in update.Plan.Decisions)
+        {
             stderr.WriteLine(decision);
+            if (decision.Coverage is { } coverage)
+                stderr.WriteLine($"           coverage {coverage}".ReplaceLineEndings("\\n"));
+        }
         foreach (var warning in update.Warnings)
             stderr.WriteLine($"warning: {warning}");
-        stderr.WriteLine($"mode {update.Mode.ToString().ToLowerInvariant()}: {update.Plan.Redirects.Count} redirected, "
+        var redirected = update.Plan.Decisions.Where(d => d.Status == HostStatus.Redirected).ToList();
+        stderr.WriteLine($"mode {update.Mode.ToString().ToLowerInvariant()}: {update.Plan.Redirects.Count} redirected "
+            + $"({redirected.Count(d => d.Coverage?.Kind == CoverageKind.Partial)} partial, {redirected.Count(d => d.Coverage?.Kind == CoverageKind.Shared)} shared), "
             + $"{update.Plan.Decisions.Count(d => d.Status == HostStatus.Skipped)} skipped, "
             + $"{update.Plan.Decisions.Count(d => d.Status == HostStatus.Blocked)} blocked");
         stdout.Write(update.Text);

@@ -49,6 +49,7 @@ internal static class RunCommand
             flags.Add(planning.GatewaySelector, "GatewaySelector"),
             flags.AddList(planning.GatewayClass, "GatewayClasses"),
             flags.Add(planning.DefaultExportTo, "DefaultExportTo"),
+            flags.Add(planning.Coverage, "Coverage"),
             flags.Add(new Option<int?>("--debounce-ms") { Description = "Quiet time after a change before writing (default 200)." }, "Debounce", v => TimeSpan.FromMilliseconds(v!.Value).ToString()),
             flags.Add(new Option<int?>("--max-delay-ms") { Description = "Longest a change waits under continuous changes (default 1000)." }, "MaxDelay", v => TimeSpan.FromMilliseconds(v!.Value).ToString()),
             flags.Add(new Option<int?>("--port") { Description = "Akka remoting port (default 0: any free port)." }, "Port"),

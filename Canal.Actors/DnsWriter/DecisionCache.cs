@@ -8,12 +8,13 @@ namespace Canal.DnsWriter;
 /// latency. This keeps each host's verdict from the last plan and decides again only the hosts whose claimants
 /// changed. A verdict also depends on the gateways and the Services: whoever changes those calls <see cref="Clear"/>.
 /// It also depends on which gateways are withdrawn and which hosts share a gateway's TCP ports, which the cache
-/// sees for itself.
+/// sees for itself, as it sees which hosts the route tables of changed VirtualServices cover (their coverage may change).
 /// </summary>
 internal sealed class DecisionCache
 {
     private Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private TcpPorts? _tcp;
+    private Coverage? _coverage;
     private HashSet<ObjectKey> _withdrawn = [];
 
     private sealed record Entry(IReadOnlyList<HostClaimant> Claimants, HostDecision Decision, Redirect? Redirect);
@@ -31,14 +32,17 @@ internal sealed class DecisionCache
         var tcp = TcpPorts.Of(claims);
         if (!tcp.Equals(_tcp) || !_withdrawn.SetEquals(withdrawn))
             Clear();
-        (_tcp, _withdrawn) = (tcp, [.. withdrawn]);
+        // A host's coverage depends on the routes of every VirtualService whose hosts cover it, not only its claimants'.
+        var coverage = Coverage.Of(claims);
+        var covered = coverage.Affected(_coverage, claims.Keys);
+        (_tcp, _withdrawn, _coverage) = (tcp, [.. withdrawn], coverage);
         var changed = claims
-            .Where(c => !(_entries.TryGetValue(c.Key, out var entry) && Same(entry.Claimants, c.Value)))
+            .Where(c => covered.Contains(c.Key) || !(_entries.TryGetValue(c.Key, out var entry) && Same(entry.Claimants, c.Value)))
             .ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
         var entries = new Dictionary<string, Entry>(claims.Count, StringComparer.Ordinal);
         if (changed.Count > 0)
         {
-            var fresh = RedirectPlanner.Decide(changed, canalGateways, services, options, withdrawn, tcp);
+            var fresh = RedirectPlanner.Decide(changed, canalGateways, services, options, withdrawn, tcp, coverage);
             var redirects = fresh.Redirects.ToDictionary(r => r.Host, StringComparer.Ordinal);
             foreach (var decision in fresh.Decisions)
                 entries[decision.Host] = new Entry(changed[decision.Host], decision, redirects.GetValueOrDefault(decision.Host));

@@ -24,6 +24,9 @@ public enum CoverageKind
 /// </summary>
 public sealed record HostCoverage(CoverageKind Kind, string Summary, IReadOnlyList<string> Routes)
 {
+    /// <summary>The gateway port it was judged on: of several, the one whose coverage is worst.</summary>
+    public int? Port { get; init; }
+
     public override string ToString() => $"{Kind.ToString().ToLowerInvariant()}: {Summary}";
 }
 
@@ -83,7 +86,7 @@ public sealed class Coverage
     }
 
     /// <summary>Of <paramref name="hosts"/>, those whose coverage may differ between <paramref name="before"/> and this.</summary>
-    public IReadOnlySet<string> Affected(Coverage? before, IReadOnlyCollection<string> hosts)
+    public IReadOnlySet<string> Affected(Coverage? before, IEnumerable<string> hosts)
     {
         var patterns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         void Changed(Coverage from, Coverage other)

@@ -186,8 +186,8 @@ public static class RedirectPlanner
             return null;
         var worst = found.OrderByDescending(f => f.Coverage.Kind).First();
         return found.All(f => f.Coverage.Kind == worst.Coverage.Kind && f.Coverage.Summary == worst.Coverage.Summary)
-            ? worst.Coverage
-            : worst.Coverage with { Summary = $"on port {worst.Port}: {worst.Coverage.Summary}" };
+            ? worst.Coverage with { Port = worst.Port }
+            : worst.Coverage with { Summary = $"on port {worst.Port}: {worst.Coverage.Summary}", Port = worst.Port };
     }
 
     private const string NotOpen = "not open";

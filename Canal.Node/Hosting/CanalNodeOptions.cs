@@ -57,6 +57,9 @@ internal sealed class CanalNodeOptions
 
     /// <summary>The mesh's defaultVirtualServiceExportTo, comma-separated.</summary>
     public string DefaultExportTo { get; set; } = "*";
+
+    /// <summary>Which names are redirected by the gateway's coverage of them: <c>any</c> or <c>full</c>.</summary>
+    public string Coverage { get; set; } = "any";
     public TimeSpan Debounce { get; set; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -80,7 +83,7 @@ internal sealed class CanalNodeOptions
 
     /// <summary>The planner's options (the cluster domain normalised); valid once <see cref="CanalNodeOptionsValidator"/> passed.</summary>
     public RedirectOptions Redirects() =>
-        CanalOptions.Redirects(ClusterDomain, GatewaySelector, DefaultExportTo, GatewayClasses, out var error) ?? throw new InvalidOperationException(error);
+        CanalOptions.Redirects(ClusterDomain, GatewaySelector, DefaultExportTo, GatewayClasses, Coverage, out var error) ?? throw new InvalidOperationException(error);
 
     /// <summary>The CoreDNS servers of <see cref="DnsProbe"/>; valid once <see cref="CanalNodeOptionsValidator"/> passed.</summary>
     public IReadOnlyList<CoreDnsReplica> DnsProbeReplicas() =>

@@ -26,7 +26,7 @@ internal sealed class CanalNodeOptionsValidator : IValidateOptions<CanalNodeOpti
             return "cluster bootstrap (Canal__Bootstrap__Enabled) finds the replicas through the Kubernetes API: it needs Kubernetes mode (no --manifests); use --seed-node locally";
         if (local && options.Mode == DnsMode.Custom)
             return "--mode custom writes the coredns-custom ConfigMap, so it needs Kubernetes mode (no --manifests)";
-        if (CanalOptions.Redirects(options.ClusterDomain, options.GatewaySelector, options.DefaultExportTo, options.GatewayClasses, out var error) == null)
+        if (CanalOptions.Redirects(options.ClusterDomain, options.GatewaySelector, options.DefaultExportTo, options.GatewayClasses, options.Coverage, out var error) == null)
             return error;
         if (options.Clustered && string.IsNullOrWhiteSpace(options.Postgres))
             return "several replicas need a journal they share: give --postgres (or Canal__Postgres); SQLite is a file on one node, and two nodes writing their own would disagree";

@@ -6,7 +6,8 @@ namespace Canal.Node.Kubernetes;
 
 /// <summary>
 /// Kubernetes Events on VirtualServices, so <c>kubectl describe virtualservice</c> says what Canal did with each
-/// host: Redirected (Normal), Skipped or Blocked (Warning), Invalid (Warning). As controllers are meant to:
+/// host: Redirected (Normal), PartiallyRouted or SharedRoute (Warning: redirected, but the gateway carries only some of its
+/// requests to it), Skipped or Blocked (Warning), Invalid (Warning). As controllers are meant to:
 /// <list type="bullet">
 /// <item>one Event per change of a host's outcome, never one per start: whenever a DnsWriter starts on this node
 /// (<see cref="TookOver"/>: at start, after a fail-over, after a hand-back) the Events Canal posted earlier, from
@@ -78,14 +79,18 @@ internal sealed partial class VirtualServiceEvents : IDisposable
                 Uncount(before, released);
             foreach (var claimer in decision.Claimers)
                 _hostsOf[claimer] = _hostsOf.GetValueOrDefault(claimer) + 1;
-            var (type, reason) = decision.Status switch
+            // A name redirected although the gateway carries only some of its requests to it is a warning: its clients notice.
+            var (type, reason) = (decision.Status, decision.Coverage?.Kind) switch
             {
-                HostStatus.Redirected => ("Normal", "Redirected"),
-                HostStatus.Blocked => ("Warning", "Blocked"),
+                (HostStatus.Redirected, CoverageKind.Partial) => ("Warning", "PartiallyRouted"),
+                (HostStatus.Redirected, CoverageKind.Shared) => ("Warning", "SharedRoute"),
+                (HostStatus.Redirected, _) => ("Normal", "Redirected"),
+                (HostStatus.Blocked, _) => ("Warning", "Blocked"),
                 _ => ("Warning", "Skipped"),
             };
+            var message = reason is "PartiallyRouted" or "SharedRoute" ? $"{decision.Reason}; {decision.Coverage}" : decision.Reason;
             foreach (var claimer in decision.Claimers)
-                Report(new News(claimer, decision.Host, type, reason, $"{HostName.Quote(decision.Host)}: {decision.Reason}"));
+                Report(new News(claimer, decision.Host, type, reason, $"{HostName.Quote(decision.Host)}: {message}"));
         }
         // Hosts no longer in the plan.
         foreach (var before in _observed.Values)

@@ -52,10 +52,8 @@ internal sealed class CanalMetrics
 
         Meter.CreateObservableGauge("canal_dns_writer_up", () => _sample.Status == null ? 0 : 1, description: "0 when the DnsWriter singleton does not answer.");
         Writer("canal_sync_barrier_passed", "1 once the DnsWriter's sync barrier has passed.", s => s.Phase == SyncPhase.Ready ? 1 : 0);
-        Meter.CreateObservableGauge("canal_hosts", () => _sample.Status == null
-                ? []
-                : Enum.GetValues<HostStatus>().Select(s => new Measurement<int>(_sample.Decisions.Count(d => d.Status == s), Tag("status", s.ToString().ToLowerInvariant()))),
-            description: "Hosts by status at the last check of the store.");
+        Meter.CreateObservableGauge("canal_hosts", () => _sample.Status == null ? [] : HostsByStatusAndCoverage(_sample.Decisions),
+            description: "Hosts by status and coverage (full, partial, shared, none; unknown where not worked out) at the last check of the store.");
         WriterTotal("canal_dns_writes_total", "Writes of the DNS configuration.", s => s.Writes);
         WriterTotal("canal_dns_conflicts_total", "Writes refused because someone else changed the configuration first.", s => s.Conflicts);
         WriterTotal("canal_dns_oversized_total", "Renders not written because the Corefile would exceed the ConfigMap size limit.", s => s.Oversized);
@@ -92,6 +90,15 @@ internal sealed class CanalMetrics
     }
 
     public static KeyValuePair<string, object?> Tag(string name, object? value) => new(name, value);
+
+    /// <summary>A series for every status (0 when it has no host) and every coverage some host of that status has.</summary>
+    private static IEnumerable<Measurement<int>> HostsByStatusAndCoverage(IReadOnlyList<HostDecision> decisions)
+    {
+        var counts = decisions.GroupBy(d => (d.Status, Coverage: d.Coverage?.Kind.ToString().ToLowerInvariant() ?? "unknown")).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var status in Enum.GetValues<HostStatus>().Where(s => counts.Keys.All(k => k.Status != s)))
+            counts[(status, "unknown")] = 0;
+        return counts.Select(c => new Measurement<int>(c.Value, Tag("status", c.Key.Status.ToString().ToLowerInvariant()), Tag("coverage", c.Key.Coverage)));
+    }
 
     private void Writer<T>(string name, string description, Func<DnsWriterStatus, T> value) where T : struct =>
         Meter.CreateObservableGauge(name, () => _sample.Status is { } s ? [new Measurement<T>(value(s))] : Array.Empty<Measurement<T>>(), description: description);

@@ -156,12 +156,15 @@ internal static class ManagementApi
         api.MapGet("/hosts", async () =>
         {
             var hosts = await Ask<DnsWriterSingleton, HostDecisions>(GetHostDecisions.Instance);
-            return hosts.Decisions
-                .Select(d => new HostView(d.Host, d.Status.ToString().ToLowerInvariant(), d.Reason, d.Gateway?.ToString(), [.. d.Claimers.Select(c => c.ToString())])
-                {
-                    Dns = hosts.DnsOf(d),
-                })
-                .ToList();
+            return hosts.Decisions.Select(d => View(d, hosts)).ToList();
+        });
+        api.MapGet("/hosts/{host}", async (string host) =>
+        {
+            var hosts = await Ask<DnsWriterSingleton, HostDecisions>(GetHostDecisions.Instance);
+            var name = host.TrimEnd('.').ToLowerInvariant();
+            return hosts.Decisions.FirstOrDefault(d => d.Host == name) is { } decision
+                ? Results.Ok(View(decision, hosts))
+                : Results.NotFound(new ErrorAnswer($"no VirtualService or route names {host} (write it in full, as canal-cmd canal hosts shows it)"));
         });
         api.MapGet("/gateways", async () => (await Ask<DnsWriterSingleton, CanalGatewayList>(GetCanalGateways.Instance)).Gateways
             .Select(g => new GatewayView(g.Gateway.ToString(), g.Selector, g.Ports, g.Service.ToString(), g.ServiceFqdn, g.ClusterIPs, g.ReadyEndpoints, g.Withdrawn))
@@ -183,6 +186,13 @@ internal static class ManagementApi
             return new MessageAnswer("writing resumed");
         });
     }
+
+    private static HostView View(HostDecision decision, HostDecisions hosts) =>
+        new(decision.Host, decision.Status.ToString().ToLowerInvariant(), decision.Reason, decision.Gateway?.ToString(), [.. decision.Claimers.Select(c => c.ToString())])
+        {
+            Dns = hosts.DnsOf(decision),
+            Coverage = decision.Coverage is { } c ? new CoverageView(c.Kind.ToString().ToLowerInvariant(), c.Summary, c.Port, c.Routes) : null,
+        };
 
     private static ActorNodeView View(ActorNode node) => new(node.Path, node.Name, [.. node.Children.Select(View)]);
 

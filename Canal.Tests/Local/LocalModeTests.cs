@@ -38,10 +38,11 @@ public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<Post
     /// <summary>A VirtualService file bound to the canal gateway, routing to <paramref name="hosts"/>.</summary>
     private void WriteVirtualService(string name, params string[] hosts)
     {
-        var routes = string.Concat(hosts.Select(h => $"""
-                - route:
+        // One route shares its requests among the hosts: a route after one that takes every request would never be reached.
+        var destinations = string.Concat(hosts.Select(h => $"""
                     - destination:
                         host: {h}
+                      weight: 1
 
             """));
         File.WriteAllText(Path.Combine(ManifestDir, $"vs-{name}.yaml"), $"""
@@ -54,7 +55,8 @@ public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<Post
               hosts: [{string.Join(", ", hosts)}]
               gateways: [istio-system/canal]
               http:
-            {routes}
+                - route:
+            {destinations}
             """);
     }
 
