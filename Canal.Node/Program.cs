@@ -5,7 +5,7 @@ using Canal.Node;
 var (planning, kubernetes) = (new CanalOptions(), new KubernetesFlags());
 var root = new RootCommand("canal: points Istio VirtualService destinations at the canal gateway through CoreDNS.")
 {
-    RenderCommand.Create(planning),
+    RenderCommand.Create(planning, kubernetes),
     RunCommand.Create(planning, kubernetes),
     DnsCommand.Create(planning, kubernetes),
 };

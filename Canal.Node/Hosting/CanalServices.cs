@@ -78,10 +78,7 @@ internal static class CanalServices
         return services.AddCanal(
             (provider, options) =>
             {
-                var (client, kube) = (provider.GetRequiredService<IKubernetes>(), KubeSettings(options));
-                return options.Mode == DnsMode.Custom
-                    ? new ConfigMapStore(client, kube.CoreDnsNamespace, kube.CustomConfigMap, kube.CustomKey, ownsKey: true, backupName: null, Logger(provider))
-                    : new ConfigMapStore(client, kube.CoreDnsNamespace, kube.CoreDnsConfigMap, kube.CorefileKey, ownsKey: false, kube.BackupConfigMap, Logger(provider));
+                return ConfigMapStore.For(provider.GetRequiredService<IKubernetes>(), KubeSettings(options), options.Mode, Logger(provider));
             },
             (provider, options) =>
             {
@@ -118,12 +115,7 @@ internal static class CanalServices
     public static KubernetesSettings KubeSettings(CanalNodeOptions options) => new()
     {
         Namespaces = options.Namespaces,
-        GatewayNamespaces = options.GatewayNamespaces switch
-        {
-            [] => ["istio-system"],
-            var list when list.Contains("*") => [],
-            var list => list,
-        },
+        GatewayNamespaces = KubernetesSettings.GatewayScope(options.GatewayNamespaces),
         CoreDnsNamespace = options.CoreDnsNamespace,
         CoreDnsConfigMap = options.CoreDnsConfigMap,
         Resync = options.Resync,

@@ -1,4 +1,5 @@
 using System.Net;
+using Canal.Dns;
 using Canal.DnsWriter;
 using k8s;
 using k8s.Autorest;
@@ -27,6 +28,12 @@ internal sealed class ConfigMapStore(IKubernetes client, string ns, string name,
 
     /// <summary>The ConfigMap as last read: a write at its resourceVersion starts from it instead of reading it again.</summary>
     private V1ConfigMap? _lastRead;
+
+    /// <summary>The store Canal writes in <paramref name="mode"/>: CoreDNS's Corefile (backed up before the first change), or Canal's key in coredns-custom.</summary>
+    public static ConfigMapStore For(IKubernetes client, KubernetesSettings settings, DnsMode mode, ILogger logger) =>
+        mode == DnsMode.Custom
+            ? new ConfigMapStore(client, settings.CoreDnsNamespace, settings.CustomConfigMap, settings.CustomKey, ownsKey: true, backupName: null, logger)
+            : new ConfigMapStore(client, settings.CoreDnsNamespace, settings.CoreDnsConfigMap, settings.CorefileKey, ownsKey: false, settings.BackupConfigMap, logger);
 
     public string Description => ownsKey ? $"{ns}/{name} ({key})" : $"{ns}/{name}";
 

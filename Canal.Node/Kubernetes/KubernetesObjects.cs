@@ -28,6 +28,9 @@ internal static class KubernetesObjects
     /// <summary>An endpoint whose readiness is not known counts as ready, as in Kubernetes.</summary>
     public static bool IsReady(V1Endpoint endpoint) => endpoint.Conditions?.Ready != false;
 
+    /// <summary>A namespace's labels, for listeners' namespace selectors.</summary>
+    public static IReadOnlyDictionary<string, string> Labels(V1Namespace ns) => new Dictionary<string, string>(ns.Metadata.Labels ?? new Dictionary<string, string>());
+
     public static ClusterService ToClusterService(V1Service service)
     {
         var spec = service.Spec;

@@ -21,6 +21,14 @@ internal sealed record KubernetesSettings
     /// <summary>A full re-list of everything this often heals whatever a watch missed.</summary>
     public TimeSpan Resync { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>The gateway namespaces as <c>--gateway-namespace</c> gives them: none means istio-system, <c>*</c> all of them (empty).</summary>
+    public static IReadOnlyList<string> GatewayScope(IReadOnlyList<string> given) => given switch
+    {
+        [] => ["istio-system"],
+        var list when list.Contains("*") => [],
+        var list => list,
+    };
+
     /// <summary>Server-side watch timeout; the watch is simply re-opened from where it was.</summary>
     public int WatchTimeoutSeconds { get; init; } = 300;
 }

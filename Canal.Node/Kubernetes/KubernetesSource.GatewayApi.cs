@@ -4,6 +4,7 @@ using Canal.Istio;
 using Canal.Pacing;
 using k8s;
 using k8s.Autorest;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using static Canal.Node.Kubernetes.KubernetesObjects;
 
@@ -13,7 +14,7 @@ namespace Canal.Node.Kubernetes;
 internal sealed partial class KubernetesSource
 {
     /// <summary>The resource name of a Gateway API kind: for all of those Canal reads, the lowercase kind with an s.</summary>
-    private static string Plural(string kind) => kind.ToLowerInvariant() + "s";
+    public static string Plural(string kind) => kind.ToLowerInvariant() + "s";
 
     private readonly Dictionary<ObjectKey, ApiGateway> _apiGateways = [];
     private readonly Dictionary<ApiRouteKind, Dictionary<ObjectKey, ApiRoute>> _routes = Enum.GetValues<ApiRouteKind>().ToDictionary(k => k, _ => new Dictionary<ObjectKey, ApiRoute>());
@@ -32,20 +33,7 @@ internal sealed partial class KubernetesSource
         {
             try
             {
-                var groups = await client.Apis.GetAPIVersionsAsync(cancellationToken);
-                var served = groups.Groups.FirstOrDefault(g => g.Name == GatewayApiGroup.Name)?.Versions.Select(v => v.Version).ToHashSet() ?? [];
-                var found = new Dictionary<string, string>();
-                foreach (var (kind, versions) in GatewayApiDecoder.Versions)
-                {
-                    foreach (var version in versions.Where(served.Contains))
-                    {
-                        if (await Serves(version, Plural(kind), cancellationToken))
-                        {
-                            found[kind] = version;
-                            break;
-                        }
-                    }
-                }
+                var found = await ServedVersions(client, await client.Apis.GetAPIVersionsAsync(cancellationToken), cancellationToken);
                 if (found.Count > 0)
                     logger.LogInformation("watching {Kinds}", string.Join(", ", found.Select(f => $"{f.Key} {GatewayApiGroup.Name}/{f.Value}")));
                 if (GatewayApiDecoder.Versions.Keys.Where(k => !found.ContainsKey(k)).ToList() is { Count: > 0 } missing)
@@ -67,8 +55,27 @@ internal sealed partial class KubernetesSource
         }
     }
 
+    /// <summary>Of the Gateway API kinds Canal reads, the newest version of each that <paramref name="groups"/> has and Canal may list.</summary>
+    public static async Task<Dictionary<string, string>> ServedVersions(IKubernetes client, V1APIGroupList groups, CancellationToken cancellationToken)
+    {
+        var served = groups.Groups.FirstOrDefault(g => g.Name == GatewayApiGroup.Name)?.Versions.Select(v => v.Version).ToHashSet() ?? [];
+        var found = new Dictionary<string, string>();
+        foreach (var (kind, versions) in GatewayApiDecoder.Versions)
+        {
+            foreach (var version in versions.Where(served.Contains))
+            {
+                if (await Serves(client, version, Plural(kind), cancellationToken))
+                {
+                    found[kind] = version;
+                    break;
+                }
+            }
+        }
+        return found;
+    }
+
     /// <summary>True when <paramref name="plural"/> is served at <paramref name="version"/> and Canal may list it.</summary>
-    private Task<bool> Serves(string version, string plural, CancellationToken cancellationToken) =>
+    private static Task<bool> Serves(IKubernetes client, string version, string plural, CancellationToken cancellationToken) =>
         Lists(ct => client.CustomObjects.ListClusterCustomObjectAsync(GatewayApiGroup.Name, version, plural, limit: 1, cancellationToken: ct), cancellationToken);
 
     /// <summary>True when the list answers; false when the server does not serve it (404) or Canal may not list it (403).</summary>
@@ -112,7 +119,7 @@ internal sealed partial class KubernetesSource
             yield break;
         }
         yield return Keep(WatchedResources.Namespaces(client, settings), _namespaceLabels, null,
-            n => (Key(n.Metadata), (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(n.Metadata.Labels ?? new Dictionary<string, string>())), cancellationToken);
+            n => (Key(n.Metadata), Labels(n)), cancellationToken);
     }
 
     private Task KeepGatewayApi<T>(string version, string kind, string? ns, Dictionary<ObjectKey, T> cache, Func<System.Text.Json.JsonElement, T> decode,

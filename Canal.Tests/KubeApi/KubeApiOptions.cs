@@ -5,7 +5,8 @@ public sealed record KubeApiOptions
 {
     /// <summary>
     /// The served versions of networking.istio.io, preferred first (the discovery order the real server uses).
-    /// Objects are stored at the preferred version and served at whichever version a request names.
+    /// Objects are stored at the preferred version and served at whichever version a request names. None: Istio's
+    /// CRDs are not installed.
     /// </summary>
     public IReadOnlyList<string> IstioVersions { get; init; } = ["v1", "v1beta1", "v1alpha3"];
 

@@ -6,11 +6,10 @@ public sealed class ResourceCatalog
     public const string IstioGroup = "networking.istio.io";
     public const string GatewayApiGroup = "gateway.networking.k8s.io";
 
+    /// <param name="istioVersions">The networking.istio.io versions served, preferred first; none when Istio's CRDs are not installed.</param>
     /// <param name="gatewayApi">Whether the Gateway API's CRDs are installed (standard channel, v1.6: every kind at v1, and v1beta1 where it is still served).</param>
     public ResourceCatalog(IReadOnlyList<string> istioVersions, bool gatewayApi = true)
     {
-        if (istioVersions.Count == 0)
-            throw new ArgumentException("serve at least one networking.istio.io version", nameof(istioVersions));
         Types =
         [
             new("", ["v1"], "configmaps", "configmap", "ConfigMap", true, ["cm"], false),
@@ -20,8 +19,12 @@ public sealed class ResourceCatalog
             new("", ["v1"], "pods", "pod", "Pod", true, ["po"], false),
             new("", ["v1"], "services", "service", "Service", true, ["svc"], false),
             new("discovery.k8s.io", ["v1"], "endpointslices", "endpointslice", "EndpointSlice", true, [], false),
-            new(IstioGroup, istioVersions, "gateways", "gateway", "Gateway", true, ["gw"], true),
-            new(IstioGroup, istioVersions, "virtualservices", "virtualservice", "VirtualService", true, ["vs"], true),
+            // No versions: Istio's CRDs are not installed, and the group is not served at all.
+            .. (istioVersions.Count == 0 ? [] : new ResourceType[]
+            {
+                new(IstioGroup, istioVersions, "gateways", "gateway", "Gateway", true, ["gw"], true),
+                new(IstioGroup, istioVersions, "virtualservices", "virtualservice", "VirtualService", true, ["vs"], true),
+            }),
             .. (gatewayApi ? GatewayApiTypes : []),
         ];
     }

@@ -91,6 +91,7 @@ internal sealed class KubeCluster : IAsyncDisposable
             conditions: {ready: {{(ready ? "true" : "false")}}}
         """;
 
+    /// <summary>A VirtualService for <paramref name="hosts"/> whose one route shares its requests among them.</summary>
     public static string VirtualService(string ns, string name, params string[] hosts) => $$"""
         apiVersion: networking.istio.io/v1
         kind: VirtualService
@@ -99,7 +100,7 @@ internal sealed class KubeCluster : IAsyncDisposable
           hosts: [{{string.Join(", ", hosts)}}]
           gateways: [istio-system/canal]
           http:
-        {{string.Concat(hosts.Select(h => $"  - route: [{{destination: {{host: {h}}}}}]\n"))}}
+            - route: [{{string.Join(", ", hosts.Select(h => $"{{destination: {{host: {h}}}, weight: 1}}"))}}]
         """;
 
     public static string Namespace(string name) => $"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n";
