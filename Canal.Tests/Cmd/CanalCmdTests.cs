@@ -67,6 +67,9 @@ public sealed class CanalCmdTests(LocalNode node) : IClassFixture<LocalNode>
     [InlineData(new[] { "canal", "ns", "list" }, "NAMESPACE", "shop")]
     [InlineData(new[] { "canal", "ns", "show", "shop" }, "reviews.shop.svc.cluster.local", "shop/reviews")]
     [InlineData(new[] { "canal", "hosts" }, "redirected", "-> canal.istio-system.svc.cluster.local via gateway istio-system/canal")]
+    [InlineData(new[] { "canal", "hosts" }, "COVERAGE", "partial: only uri prefix /hello is routed; other requests get 404")]
+    [InlineData(new[] { "canal", "host", "helloworld.default.svc.cluster.local" }, "coverage: partial: only uri prefix /hello is routed; other requests get 404",
+        "  1. default/helloworld spec.http[0]: uri prefix /hello -> 100 % to helloworld.default.svc.cluster.local\n  requests no route takes: 404 from the gateway")]
     [InlineData(new[] { "canal", "gateways" }, "istio-system/canal", "5000")]
     [InlineData(new[] { "canal", "dns", "show" }, "phase: Ready", "rewrite name exact helloworld.default.svc.cluster.local")]
     [InlineData(new[] { "canal", "dns", "diff" }, "no changes", "")]
@@ -92,6 +95,7 @@ public sealed class CanalCmdTests(LocalNode node) : IClassFixture<LocalNode>
         { ["canal", "ns", "list"], typeof(List<NamespaceSummaryView>) },
         { ["canal", "ns", "show", "default"], typeof(NamespaceView) },
         { ["canal", "hosts"], typeof(List<HostView>) },
+        { ["canal", "host", "helloworld.default.svc.cluster.local"], typeof(HostView) },
         { ["canal", "gateways"], typeof(List<GatewayView>) },
         { ["canal", "dns", "show"], typeof(DnsView) },
         { ["canal", "dns", "diff"], typeof(DnsDiffView) },
@@ -191,6 +195,9 @@ public sealed class CanalCmdTests(LocalNode node) : IClassFixture<LocalNode>
         var missing = await Cmd("canal", "vs", "show", "default/nope");
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("404: no VirtualService default/nope", missing.Output);
+        var host = await Cmd("canal", "host", "nope.default.svc.cluster.local");
+        Assert.Equal(1, host.ExitCode);
+        Assert.Contains("404: no VirtualService or route names nope.default.svc.cluster.local", host.Output);
         var region = await Cmd("sharding", "region-stats", "nope");
         Assert.Equal(1, region.ExitCode);
         Assert.Contains("no shard region nope", region.Output);
@@ -265,7 +272,8 @@ public sealed class CanalCmdTests(LocalNode node) : IClassFixture<LocalNode>
         var metrics = await http.GetStringAsync($"http://{node.Endpoint}/metrics");
 
         Assert.True(PrometheusText.Value(metrics, "canal_dns_writes_total") >= 1);
-        Assert.True(PrometheusText.Value(metrics, "canal_hosts", ("status", "redirected")) >= 1);
+        Assert.True(PrometheusText.Value(metrics, "canal_hosts", ("status", "redirected"), ("coverage", "partial")) >= 1);
+        Assert.Equal(0, PrometheusText.Value(metrics, "canal_hosts", ("status", "skipped"), ("coverage", "unknown")));
         Assert.Equal(1, PrometheusText.Value(metrics, "canal_sync_barrier_passed"));
         Assert.Equal(1, PrometheusText.Value(metrics, "canal_dns_writer_up"));
         Assert.Equal(0, PrometheusText.Value(metrics, "canal_watch_restarts_total"));

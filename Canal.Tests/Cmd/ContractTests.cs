@@ -28,6 +28,6 @@ public sealed class ContractTests
     {
         var json = JsonSerializer.Serialize(new HostView("a.b.svc.cluster.local", "skipped", "-> x", null, []), ManagementJson.Options);
 
-        Assert.Equal("""{"host":"a.b.svc.cluster.local","status":"skipped","reason":"-> x","gateway":null,"claimers":[],"dns":null}""", json);
+        Assert.Equal("""{"host":"a.b.svc.cluster.local","status":"skipped","reason":"-> x","gateway":null,"claimers":[],"dns":null,"coverage":null}""", json);
     }
 }

@@ -16,7 +16,7 @@ public sealed class BindingPropertyTests
 
     private sealed record Mesh(IReadOnlyList<VirtualService> VirtualServices, IReadOnlyList<Gateway> Gateways, IReadOnlyList<ClusterService> Services)
     {
-        public override string ToString() => string.Join("\n", VirtualServices.Select(v => $"{v.Key} hosts={string.Join(",", v.Hosts)} gateways={string.Join(",", v.Gateways)} exportTo={string.Join(",", v.ExportTo)} routes={string.Join(" | ", v.Routes.Select(r => $"{r.Kind} [{string.Join(";", r.Matches.Select(m => $"gw={string.Join(",", m.Gateways)} port={m.Port} scoped={m.SourceScoped}"))}] -> {string.Join(",", r.Destinations.Select(d => d.Host))}"))}")
+        public override string ToString() => string.Join("\n", VirtualServices.Select(v => $"{v.Key} hosts={string.Join(",", v.Hosts)} gateways={string.Join(",", v.Gateways)} exportTo={string.Join(",", v.ExportTo)} routes={string.Join(" | ", v.Routes.Select(r => $"{r.Kind} [{string.Join(";", r.Matches.Select(m => $"gw={string.Join(",", m.Gateways)} port={m.Port} scoped={m.SourceScoped} request={m.Request}"))}] -> {r.Answer ?? string.Join(",", r.Destinations.Select(d => $"{d.Host}@{d.Weight}"))}"))}")
             .Concat(Gateways.Select(g => $"{g.Key} selector={string.Join(",", g.Selector)} servers={string.Join(" ", g.Servers.Select(s => $"{s.Port}/{s.Protocol}/{string.Join(",", s.Hosts)}"))}"))
             .Concat(Services.Select(s => $"{s.Key} ports={string.Join(",", s.Ports.Select(p => p.Port))}")));
     }
@@ -27,17 +27,25 @@ public sealed class BindingPropertyTests
         Gen.OneOf<string[]>([], ["mesh"], ["istio-system/canal"], ["canal", "mesh"]),
         Gen.Frequency((3, Gen.Const((int?)null)), (1, Port.Select(p => (int?)p))),
         Gen.Frequency((2, Gen.Const(false)), (1, Gen.Const(true))),
-        (gateways, port, sourceScoped) => new RouteMatch(gateways, port, sourceScoped, []));
+        Gen.Frequency((3, Gen.Const((string?)null)), (1, Gen.OneOf<string?>("uri prefix /a", "header x exact 1"))),
+        (gateways, port, sourceScoped, request) => new RouteMatch(gateways, port, sourceScoped, []) { Request = request });
 
     private static readonly Gen<string> Destination =
         Gen.Frequency((4, Gen.OneOf("ratings.shop.svc.cluster.local", "reviews.shop.svc.cluster.local")), (1, Gen.OneOf("reviews", "reviews.shop", "httpbin.org")));
 
+    private static readonly Gen<int?> Weight = Gen.Frequency((2, Gen.Const((int?)null)), (1, Gen.Const((int?)0)), (2, Gen.Const((int?)50)), (1, Gen.Const((int?)100)));
+
     private static readonly Gen<Route> RouteGen = Gen.Select(
         Gen.Frequency((4, Gen.Const(RouteKind.Http)), (1, Gen.Const(RouteKind.Tcp))),
         Match.Array[0, 2],
-        Destination.Array[1, 2],
+        Gen.Select(Destination, Weight).Array[1, 2],
         Gen.Int[0, 9],
-        (kind, matches, destinations, i) => new Route(kind, $"spec.http[{i}]", matches, [.. destinations.Select((d, j) => new RouteDestination(d, null, $"spec.http[{i}].route[{j}].destination.host"))]));
+        Gen.Frequency((6, Gen.Const((string?)null)), (1, Gen.Const((string?)"answers 503 itself (directResponse)"))),
+        (kind, matches, destinations, i, answer) => new Route(kind, $"spec.http[{i}]", matches,
+            [.. destinations.Select((d, j) => new RouteDestination(d.Item1, null, $"spec.http[{i}].route[{j}].destination.host") { Weight = d.Item2 })])
+        {
+            Answer = kind == RouteKind.Http ? answer : null,
+        });
 
     private static readonly Gen<VirtualService> VirtualServiceGen = Gen.Select(
         Gen.OneOf(Namespaces),
@@ -107,8 +115,58 @@ public sealed class BindingPropertyTests
         }, iter: Iterations, print: t => t.Item1.ToString());
     }
 
+    [Fact]
+    public void A_host_reported_full_has_on_every_port_it_is_served_a_route_taking_every_request_to_it_alone()
+    {
+        MeshGen.Sample(mesh =>
+        {
+            var plan = RedirectPlanner.Plan(mesh.VirtualServices, mesh.Gateways, mesh.Services, Options);
+            foreach (var decision in plan.Decisions.Where(d => d.Coverage?.Kind == CoverageKind.Full))
+            {
+                var gateway = mesh.Gateways.Single(g => g.Key == decision.Gateway);
+                foreach (var port in gateway.Ports.Where(p => Served(mesh, gateway, decision.Host, p)))
+                {
+                    Assert.True(Routes(mesh, gateway, decision.Host, port).Any(r => TakesEveryRequest(r.Route, r.VirtualService, gateway, port) && Effective(r.Route).All(d => Fqdn(d.Host, r.VirtualService.Key.Namespace) == decision.Host)),
+                        $"{decision.Host} is full on gateway {gateway.Key}, but no route on port {port} takes every request to it alone");
+                }
+            }
+        }, iter: Iterations, print: m => m.ToString());
+    }
+
+    [Fact]
+    public void No_host_is_redirected_through_destinations_that_get_no_requests()
+    {
+        MeshGen.Sample(mesh =>
+        {
+            var plan = RedirectPlanner.Plan(mesh.VirtualServices, mesh.Gateways, mesh.Services, Options);
+            foreach (var decision in plan.Decisions.Where(d => d.Status == HostStatus.Redirected && d.Coverage != null))
+            {
+                var gateway = mesh.Gateways.Single(g => g.Key == decision.Gateway);
+                Assert.True(gateway.Ports.Any(port => Routes(mesh, gateway, decision.Host, port).Any(r => r.Route.Answer == null && Effective(r.Route).Any(d => Fqdn(d.Host, r.VirtualService.Key.Namespace) == decision.Host))),
+                    $"{decision.Host} is redirected ({decision.Coverage}), but every route to it gives it weight 0 or is answered by the gateway");
+            }
+        }, iter: Iterations, print: m => m.ToString());
+    }
+
+    /// <summary>The destinations a route's requests go to: a lone one whatever its weight, else those weighing more than 0.</summary>
+    private static IEnumerable<RouteDestination> Effective(Route route) =>
+        route.Destinations.Count == 1 ? route.Destinations : route.Destinations.Where(d => d.Weight > 0);
+
+    private static bool TakesEveryRequest(Route route, VirtualService vs, Gateway gateway, int port) =>
+        route.Answer == null
+        && (route.Matches.Count == 0 || route.Matches.Any(m => m.Request == null && Applies(m, vs, gateway, port)));
+
+    private static bool Applies(RouteMatch m, VirtualService vs, Gateway gateway, int port) =>
+        (m.Gateways.Count > 0 ? Names(m.Gateways, vs.Key.Namespace, gateway) : !m.SourceScoped) && (m.Port == null || m.Port == port);
+
+    /// <summary>The routes of VirtualServices bound to and visible from the gateway, with a host covering the name, that apply on the port.</summary>
+    private static IEnumerable<(VirtualService VirtualService, Route Route)> Routes(Mesh mesh, Gateway gateway, string host, int port) =>
+        mesh.VirtualServices
+            .Where(vs => Names(vs.Gateways, vs.Key.Namespace, gateway) && Visible(vs, gateway) && Covers(vs, host))
+            .SelectMany(vs => vs.Routes.Where(r => r.Matches.Count == 0 || r.Matches.Any(m => Applies(m, vs, gateway, port))).Select(r => (vs, r)));
+
     private static string Describe(RedirectPlan plan) =>
-        string.Join("\n", plan.Redirects.Select(r => $"{r.Host} {r.TargetFqdn}").Concat(plan.Decisions.Select(d => d.ToString())));
+        string.Join("\n", plan.Redirects.Select(r => $"{r.Host} {r.TargetFqdn}").Concat(plan.Decisions.Select(d => $"{d} {d.Coverage}")));
 
     /// <summary>
     /// Written out the long way, from Istio's documentation rather than Canal's code: some VirtualService bound to
@@ -117,23 +175,29 @@ public sealed class BindingPropertyTests
     /// </summary>
     private static bool Served(Mesh mesh, Gateway gateway, string host, int port)
     {
-        string Fqdn(string name, string ns) => name.Contains('.') ? name : $"{name}.{ns}.svc.cluster.local";
-        bool Names(IEnumerable<string> references, string ns) =>
-            references.Any(r => r != "mesh" && (r.Contains('/') ? r.Replace("./", ns + "/") : $"{ns}/{r}") == gateway.Key.ToString());
-
         return mesh.VirtualServices.Any(vs =>
-            Names(vs.Gateways, vs.Key.Namespace)
-            && (vs.ExportTo.Count == 0 || vs.ExportTo.Contains("*") || vs.ExportTo.Contains(gateway.Key.Namespace) || vs.ExportTo.Contains(".") && vs.Key.Namespace == gateway.Key.Namespace)
-            && vs.Hosts.Any(h => h == "*" || Fqdn(h, vs.Key.Namespace) == host || h.StartsWith("*.") && host.EndsWith(h[1..]))
+            Names(vs.Gateways, vs.Key.Namespace, gateway)
+            && Visible(vs, gateway)
+            && Covers(vs, host)
             && vs.Routes.Any(route =>
                 route.Destinations.Any(d => Fqdn(d.Host, vs.Key.Namespace) == host)
-                && (route.Matches.Count == 0 || route.Matches.Any(m =>
-                    (m.Gateways.Count > 0 ? Names(m.Gateways, vs.Key.Namespace) : !m.SourceScoped) && (m.Port == null || m.Port == port)))
+                && (route.Matches.Count == 0 || route.Matches.Any(m => Applies(m, vs, gateway, port)))
                 && gateway.Servers.Any(s =>
                     s.Port == port
                     && (route.Kind == RouteKind.Http ? s.Protocol == "HTTP" : s.Protocol == "TCP")
                     && s.Hosts.Any(h => ServerTakes(h, gateway.Key.Namespace, vs.Key.Namespace, host)))));
     }
+
+    private static string Fqdn(string name, string ns) => name.Contains('.') ? name : $"{name}.{ns}.svc.cluster.local";
+
+    private static bool Names(IEnumerable<string> references, string ns, Gateway gateway) =>
+        references.Any(r => r != "mesh" && (r.Contains('/') ? r.Replace("./", ns + "/") : $"{ns}/{r}") == gateway.Key.ToString());
+
+    private static bool Visible(VirtualService vs, Gateway gateway) =>
+        vs.ExportTo.Count == 0 || vs.ExportTo.Contains("*") || vs.ExportTo.Contains(gateway.Key.Namespace) || vs.ExportTo.Contains(".") && vs.Key.Namespace == gateway.Key.Namespace;
+
+    private static bool Covers(VirtualService vs, string host) =>
+        vs.Hosts.Any(h => h == "*" || Fqdn(h, vs.Key.Namespace) == host || h.StartsWith("*.") && host.EndsWith(h[1..]));
 
     private static bool ServerTakes(string serverHost, string gatewayNamespace, string vsNamespace, string host)
     {

@@ -33,8 +33,9 @@ public sealed class GatewayApiTests
         await cluster.Redirects([Helloworld]);
         Assert.Contains($"rewrite name exact {Helloworld} mesh-canal.istio-system.svc.cluster.local", cluster.Corefile());
         await Eventually.True(() => cluster.Api.List("", "v1", "events", "default").Any(e =>
-                (string?)e["involvedObject"]?["kind"] == "HTTPRoute" && (string?)e["involvedObject"]?["name"] == "helloworld" && (string?)e["reason"] == "Redirected"),
-            () => $"the Redirected Event on HTTPRoute default/helloworld; the Events are:\n{string.Join("\n", cluster.Api.List("", "v1", "events", null).Select(e => e.ToJsonString()))}\ncanal said:\n{canal.Output}");
+                (string?)e["involvedObject"]?["kind"] == "HTTPRoute" && (string?)e["involvedObject"]?["name"] == "helloworld" && (string?)e["reason"] == "PartiallyRouted"
+                && ((string?)e["message"] ?? "").Contains("partial: only uri prefix /hello is routed", StringComparison.Ordinal)),
+            () => $"the PartiallyRouted Event on HTTPRoute default/helloworld (it routes only /hello); the Events are:\n{string.Join("\n", cluster.Api.List("", "v1", "events", null).Select(e => e.ToJsonString()))}\ncanal said:\n{canal.Output}");
         // Istio owns the routes' status: Canal never writes a Gateway API object.
         Assert.DoesNotContain(cluster.Api.RequestLog, r => r.Group == ResourceCatalog.GatewayApiGroup && r.Verb is "update" or "patch" or "create");
 

@@ -26,8 +26,10 @@ public sealed class KubernetesModeTests
         await canal.WaitForLine(l => l.Contains("saved the original kube-system/coredns to canal-coredns-backup"), "the backup before the first change");
         Assert.Equal(KubeCluster.Kubeadm, (string?)cluster.Api.Get("", "v1", "configmaps", "kube-system", "canal-coredns-backup")?["data"]?["Corefile"]);
 
-        await Eventually.True(() => cluster.Kubectl("get", "events", "-n", "default", "-o", "yaml").Result.Output.Contains("reason: Redirected"),
-            "a Redirected event on the helloworld VirtualService");
+        // The walkthrough routes only /hello: redirected, with a warning that the gateway answers other paths with a 404.
+        await Eventually.True(() => cluster.Kubectl("get", "events", "-n", "default", "-o", "json").Result.Output is var events
+                && events.Contains("\"reason\": \"PartiallyRouted\"") && events.Contains("partial: only uri prefix /hello is routed; other requests get 404"),
+            "a PartiallyRouted event on the helloworld VirtualService");
 
         cluster.Api.Apply(KubeCluster.VirtualService("default", "second", "helloworld", "reviews"));
         await cluster.Redirects([Helloworld, Fqdn("reviews")]);

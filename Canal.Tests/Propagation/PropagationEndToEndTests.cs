@@ -48,7 +48,7 @@ public sealed class PropagationEndToEndTests : IDisposable
         var dns = await Cmd(endpoint, "canal", "dns", "show");
         Assert.Contains($"propagation (CoreDNS at {coredns.Endpoint}):", dns);
         Assert.Matches(@"write #1: live on 1/1 replicas after \d+\.\d s", dns);
-        Assert.Matches($@"redirected\s+{Hello}\s+istio-system/canal\s+live\s", await Cmd(endpoint, "canal", "hosts"));
+        Assert.Matches($@"redirected\s+{Hello}\s+istio-system/canal\s+partial\s+live\s", await Cmd(endpoint, "canal", "hosts"));
         using (var http = new HttpClient())
         {
             var metrics = await http.GetStringAsync($"http://{endpoint}/metrics");
