@@ -47,6 +47,21 @@ public sealed class KubernetesModeTests
     }
 
     [Fact]
+    public async Task With_coverage_full_the_walkthroughs_partially_routed_name_gets_a_Blocked_Event_saying_why_and_stays_direct()
+    {
+        await using var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        var canal = cluster.StartCanal("--coverage", "full");
+
+        await Eventually.True(() => cluster.Api.List("", "v1", "events", "default").Any(e => (string?)e["reason"] == "Blocked"
+                && ((string?)e["message"] ?? "").Contains("partial: only uri prefix /hello is routed; other requests get 404", StringComparison.Ordinal)
+                && ((string?)e["message"] ?? "").Contains("--coverage full", StringComparison.Ordinal)),
+            () => $"a Blocked Event on the helloworld VirtualService naming its coverage; the Events are:\n{string.Join("\n", cluster.Api.List("", "v1", "events", null).Select(e => e.ToJsonString()))}\ncanal said:\n{canal.Output}");
+        Assert.DoesNotContain(Helloworld, CorefileUpdate.RedirectedHosts(cluster.Corefile()));
+        await canal.Stop();
+    }
+
+    [Fact]
     public async Task Started_while_the_API_server_restarts_Canal_waits_out_its_429s_and_403s_and_redirects_once_it_is_ready()
     {
         await using var cluster = await KubeCluster.Start();

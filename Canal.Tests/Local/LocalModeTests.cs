@@ -112,6 +112,38 @@ public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<Post
         await Converged([], [Fqdn("helloworld")]);
     }
 
+    [Fact]
+    public async Task With_coverage_full_a_name_routed_only_in_part_stays_direct_and_canal_cmd_says_why_until_a_route_takes_the_rest()
+    {
+        CopySample();
+        var endpoint = $"127.0.0.1:{Ports.Free()}";
+        var canal = CanalProcess.Start(_temp.FullName, "run", "--manifests", ManifestDir, "--corefile", CorefilePath, "--data", Path.Combine(_temp.FullName, "data"),
+            "--coverage", "full", "--management-port", endpoint.Split(':')[1]);
+        _processes.Add(canal);
+
+        string hosts = "";
+        await Eventually.True(() =>
+        {
+            var cmd = CanalProcess.Cmd(null, endpoint, "canal", "host", Fqdn("helloworld"));
+            cmd.WaitForExit().GetAwaiter().GetResult();
+            hosts = cmd.Output;
+            return cmd.ExitCode == 0 && hosts.Contains("status: blocked");
+        }, () => $"canal-cmd canal host to say helloworld is blocked; it said:\n{hosts}\ncanal said:\n{canal.Output}");
+        Assert.Contains("partial: only uri prefix /hello is routed; other requests get 404", hosts);
+        Assert.Contains("--coverage full redirects only names the gateway routes in full to themselves", hosts);
+        Assert.DoesNotContain(Fqdn("helloworld"), Corefile());
+
+        // A last route without a match takes every other request to helloworld too: now the gateway carries all of it.
+        var manifest = Path.Combine(ManifestDir, "helloworld.yaml");
+        File.WriteAllText(manifest, File.ReadAllText(manifest) + """
+                - route:
+                    - destination:
+                        host: helloworld.default.svc.cluster.local
+
+            """);
+        await Eventually.True(() => Corefile().Contains($"exact {Fqdn("helloworld")} "), () => $"helloworld redirected once fully routed; the Corefile is:\n{Corefile()}\ncanal said:\n{canal.Output}");
+    }
+
     [Theory]
     [MemberData(nameof(Journals))]
     public async Task Follows_added_edited_and_deleted_manifest_files_as_canal_render_would(string journal)
