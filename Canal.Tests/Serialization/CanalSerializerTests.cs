@@ -15,13 +15,21 @@ public sealed class CanalSerializerTests() : TestKit(ActorTestConfig.Hocon)
 {
     private static readonly ObjectKey Vs = new("default", "reviews");
     private static readonly ObjectKey Gw = new("istio-system", "canal");
-    private static readonly HostRoutes Routes = new([new RouteBinding(Gw, 5000, RouteKind.Http, "default")]);
+    private static readonly RouteTable Table = new(Vs, null, DateTimeOffset.UnixEpoch, ["reviews.default.svc.cluster.local"], [Gw],
+    [
+        new TableRoute(RouteKind.Http, "spec.http[0]", [new TableMatch([Gw], 5000, "uri prefix /v1", [], new MatchRank(2, 3, false, 0, 0))], [new WeightedHost("reviews.default.svc.cluster.local", 90), new WeightedHost("ratings.default.svc.cluster.local", 10)]),
+        new TableRoute(RouteKind.Http, "spec.http[1]", [], [], "answers 503 itself (directResponse)"),
+        new TableRoute(RouteKind.Http, "spec.http[2]", [], [], Delegate: new ObjectKey("default", "child")),
+    ]) { Port = 5000 };
+    private static readonly HostRoutes Routes = new([new RouteBinding(Gw, 5000, RouteKind.Http, "default")]) { Tables = [Table, Table with { Under = "default/root spec.http[0]" }] };
     private static readonly NamespaceClaim Claim = new(Vs, 42, [Gw], ["reviews.default.svc.cluster.local"], [Routes]);
     private static readonly VirtualService Spec = new(Vs, "7", 3, ["reviews"], ["istio-system/canal"], ["."],
     [
-        new Route(RouteKind.Http, "spec.http[0]", [new RouteMatch(["istio-system/canal"], 5000, false, [])], [new RouteDestination("reviews", 9080, "spec.http[0].route[0].destination.host")]),
+        new Route(RouteKind.Http, "spec.http[0]", [new RouteMatch(["istio-system/canal"], 5000, false, []) { Request = "uri prefix /v1", Rank = new MatchRank(2, 3, false, 0, 0) }],
+            [new RouteDestination("reviews", 9080, "spec.http[0].route[0].destination.host") { Weight = 90 }]),
         new Route(RouteKind.Http, "spec.http[1]", [], [], new ObjectKey("default", "child")),
-    ]);
+        new Route(RouteKind.Http, "spec.http[2]", [], []) { Answer = "answers 301 redirecting to /v2" },
+    ]) { Created = DateTimeOffset.UnixEpoch, Tables = [Table] };
     private static readonly Gateway Gateway = new(Gw, new Dictionary<string, string> { ["app"] = "canal-gateway" }, [new GatewayServer(5000, "HTTP", ["*"])]);
     private static readonly ClusterService Service = new(new ObjectKey("istio-system", "canal"), new Dictionary<string, string> { ["app"] = "canal-gateway" }, [new ServicePort(5000, "http", "TCP")], ["10.96.0.10"]);
 
@@ -60,7 +68,10 @@ public sealed class CanalSerializerTests() : TestKit(ActorTestConfig.Hocon)
         GetDnsWriterStatus.Instance,
         new DnsWriterStatus(SyncPhase.Ready, 1, 2, 3, 4, "v", DateTimeOffset.UnixEpoch, false, null) { Store = "memory", Mode = DnsMode.Hosts, Section = ["hosts {"], Paused = true },
         GetHostDecisions.Instance,
-        new HostDecisions([new HostDecision("reviews.default.svc.cluster.local", HostStatus.Redirected, "-> canal", Gw, [Vs])]),
+        new HostDecisions([new HostDecision("reviews.default.svc.cluster.local", HostStatus.Redirected, "-> canal", Gw, [Vs])
+        {
+            Coverage = new HostCoverage(CoverageKind.Partial, "only uri prefix /v1 is routed; other requests get 404", ["default/reviews spec.http[0]: uri prefix /v1 -> 100 % to reviews.default.svc.cluster.local"]) { Port = 5000 },
+        }]),
         GetCanalGateways.Instance,
         new CanalGatewayList([new CanalGatewayStatus(Gw, new Dictionary<string, string> { ["app"] = "canal-gateway" }, [5000], Service.Key, "canal.istio-system.svc.cluster.local", ["10.96.0.10"], 2, false)]),
         GetNamespaceSummaries.Instance,
@@ -132,6 +143,34 @@ public sealed class CanalSerializerTests() : TestKit(ActorTestConfig.Hocon)
         var recorded = Assert.IsType<ClaimRecorded>(serializer.FromBinary(stored, "ns-claim-recorded"));
 
         Assert.Equal(new HostRoutes([new RouteBinding(Gw, null, RouteKind.Http, "default")]), recorded.Claim.RoutesOf(0));
+    }
+
+    [Fact]
+    public void A_claim_stored_before_route_tables_existed_still_recovers_with_its_coverage_unknown()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(ClaimRecorded));
+        // As the release before coverage wrote it: bindings per host, no route tables.
+        var stored = """{"Claim":{"Claimer":{"Namespace":"default","Name":"reviews"},"Version":42,"Gateways":[{"Namespace":"istio-system","Name":"canal"}],"Hosts":["reviews.default.svc.cluster.local"],"Routes":[{"Bindings":[{"Gateway":{"Namespace":"istio-system","Name":"canal"},"Port":5000,"Kind":"Http","Namespace":"default"}]}],"IsRelease":false},"NamespaceVersion":44}"""u8.ToArray();
+
+        var recorded = Assert.IsType<ClaimRecorded>(serializer.FromBinary(stored, "ns-claim-recorded"));
+
+        Assert.Equal(new HostRoutes([new RouteBinding(Gw, 5000, RouteKind.Http, "default")]), recorded.Claim.RoutesOf(0));
+        Assert.Null(recorded.Claim.RoutesOf(0).Tables);
+    }
+
+    [Fact]
+    public void A_virtual_service_sent_by_the_release_before_coverage_reads_with_no_weights_conditions_or_tables()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(ObserveVirtualService));
+        var sent = """{"Spec":{"Key":{"Namespace":"default","Name":"reviews"},"ResourceVersion":"7","Generation":3,"Hosts":["reviews"],"Gateways":["istio-system/canal"],"ExportTo":["."],"Routes":[{"Kind":"Http","Path":"spec.http[0]","Matches":[{"Gateways":["istio-system/canal"],"Port":5000,"SourceScoped":false,"SniHosts":[]}],"Destinations":[{"Host":"reviews","Port":9080,"Path":"spec.http[0].route[0].destination.host"}]},{"Kind":"Http","Path":"spec.http[1]","Matches":[],"Destinations":[],"Delegate":{"Namespace":"default","Name":"child"}}]},"Roots":[{"Key":{"Namespace":"default","Name":"reviews"},"ResourceVersion":"7","Generation":3,"Hosts":["reviews"],"Gateways":["istio-system/canal"],"ExportTo":["."],"Routes":[{"Kind":"Http","Path":"spec.http[0]","Matches":[{"Gateways":["istio-system/canal"],"Port":5000,"SourceScoped":false,"SniHosts":[]}],"Destinations":[{"Host":"reviews","Port":9080,"Path":"spec.http[0].route[0].destination.host"}]},{"Kind":"Http","Path":"spec.http[1]","Matches":[],"Destinations":[],"Delegate":{"Namespace":"default","Name":"child"}}]}],"Last":{"Version":41,"Namespaces":["default"]},"Key":{"Namespace":"default","Name":"reviews"}}"""u8.ToArray();
+
+        var observed = Assert.IsType<ObserveVirtualService>(serializer.FromBinary(sent, "vs-observe"));
+
+        Assert.Equal(["spec.http[0]", "spec.http[1]"], observed.Spec.Routes.Select(r => r.Path));
+        Assert.Null(observed.Spec.Tables);
+        Assert.Null(observed.Spec.Created);
+        Assert.Null(observed.Spec.Routes[0].Matches[0].Request);
+        Assert.Null(observed.Spec.Routes[0].Destinations[0].Weight);
     }
 
     [Fact]
