@@ -11,7 +11,8 @@ internal sealed record VirtualServiceSpec(string Namespace, string Name, IReadOn
 }
 
 /// <summary>
-/// N VirtualServices over 100 namespaces, each routing to 1-3 Services of its namespace through the canal gateway.
+/// N VirtualServices over 100 namespaces, each routing to 1-3 Services of its namespace through the canal gateway (the
+/// others by path, its own for the rest).
 /// The first destination is the VirtualService's own Service, the others are drawn from the namespace's, so hosts
 /// are shared between some. Services number min(N, 10,000) — Kubernetes' documented limit per cluster — so past
 /// 10,000 VirtualServices several route to each Service, as they do in real clusters of that size.
@@ -82,14 +83,24 @@ internal sealed class Workload
     {
         ["hosts"] = new JsonArray([.. vs.Services.Select(s => JsonValue.Create(s))]),
         ["gateways"] = new JsonArray($"{GatewayNamespace}/canal"),
-        ["http"] = new JsonArray([.. vs.Services.Select(s => new JsonObject
+        // The other Services by path first, the VirtualService's own last and for every other request: a route after
+        // one that takes every request would never be reached, and its Service never redirected.
+        ["http"] = new JsonArray([.. vs.Services.Skip(1).Append(vs.Services[0]).Select(s => Route(s, s == vs.Services[0] ? null : $"/{s}"))]),
+    });
+
+    private static JsonObject Route(string service, string? prefix)
+    {
+        var route = new JsonObject
         {
             ["route"] = new JsonArray(new JsonObject
             {
-                ["destination"] = new JsonObject { ["host"] = s, ["port"] = new JsonObject { ["number"] = ServicePort } },
+                ["destination"] = new JsonObject { ["host"] = service, ["port"] = new JsonObject { ["number"] = ServicePort } },
             }),
-        })]),
-    });
+        };
+        if (prefix != null)
+            route["match"] = new JsonArray(new JsonObject { ["uri"] = new JsonObject { ["prefix"] = prefix } });
+        return route;
+    }
 
     public static JsonObject CoreDnsJson()
     {

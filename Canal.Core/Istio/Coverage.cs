@@ -40,20 +40,45 @@ public sealed record HostCoverage(CoverageKind Kind, string Summary, IReadOnlyLi
 public sealed class Coverage
 {
     private readonly Dictionary<(ObjectKey VirtualService, string? Under, int? Port), RouteTable> _tables;
-    private readonly Dictionary<ObjectKey, List<RouteTable>> _byGateway = [];
+
+    // Virtual hosts by gateway: exact names looked up, wildcards (few) scanned; each a host's cost, whatever the count of tables.
+    private readonly Dictionary<(ObjectKey Gateway, string Host), List<RouteTable>> _exact = [];
+    private readonly Dictionary<ObjectKey, List<(string Host, RouteTable Table)>> _wildcards = [];
+
+    // Tables with tcp or tls routes, by gateway, oldest first: the first route that applies takes the connection.
+    private readonly Dictionary<ObjectKey, List<RouteTable>> _l4 = [];
+
+    // What a virtual host's requests meet, worked out once per plan for every host it answers.
+    private readonly Dictionary<(ObjectKey Gateway, int Port, string Host), List<Taken>> _virtualHosts = [];
 
     private Coverage(Dictionary<(ObjectKey, string?, int?), RouteTable> tables)
     {
         _tables = tables;
-        foreach (var table in tables.Values.Where(t => t.Under == null).OrderBy(t => t, TableOrder.Instance))
+        foreach (var table in tables.Values.Where(t => t.Under == null))
         {
+            var l4 = table.Routes.Any(r => r.Kind != RouteKind.Http);
             foreach (var gateway in table.Gateways)
             {
-                if (!_byGateway.TryGetValue(gateway, out var list))
-                    _byGateway[gateway] = list = [];
-                list.Add(table);
+                foreach (var host in table.Hosts.Distinct(StringComparer.OrdinalIgnoreCase))
+                {
+                    if (host.StartsWith('*'))
+                        Add(_wildcards, gateway, (host, table));
+                    else
+                        Add(_exact, (gateway, host.ToLowerInvariant()), table);
+                }
+                if (l4)
+                    Add(_l4, gateway, table);
             }
         }
+        foreach (var list in _l4.Values)
+            list.Sort(TableOrder.Instance);
+    }
+
+    private static void Add<TKey, TValue>(Dictionary<TKey, List<TValue>> index, TKey key, TValue value) where TKey : notnull
+    {
+        if (!index.TryGetValue(key, out var list))
+            index[key] = list = [];
+        list.Add(value);
     }
 
     public static Coverage Of(IEnumerable<RouteTable> tables)
@@ -74,13 +99,11 @@ public sealed class Coverage
     /// </summary>
     public HostCoverage? Of(string host, ObjectKey gateway, int port, RouteKind kind)
     {
-        if (!_byGateway.TryGetValue(gateway, out var tables))
-            return null;
         var taken = kind switch
         {
-            RouteKind.Http => HttpRoutes(host, gateway, port, tables),
-            RouteKind.Tcp => FirstRoute(tables, RouteKind.Tcp, gateway, port, _ => true),
-            _ => FirstRoute(tables, RouteKind.Tls, gateway, port, m => m.SniHosts.Any(h => HostPattern.Covers(h, host))),
+            RouteKind.Http => HttpRoutes(host, gateway, port),
+            RouteKind.Tcp => FirstRoute(RouteKind.Tcp, gateway, port, _ => true),
+            _ => FirstRoute(RouteKind.Tls, gateway, port, m => m.SniHosts.Any(h => HostPattern.Covers(h, host))),
         };
         return taken == null ? null : Judge(host, taken);
     }
@@ -95,11 +118,13 @@ public sealed class Coverage
             {
                 if (other._tables.TryGetValue(key, out var same) && same.Equals(table))
                     continue;
-                var root = table.Under == null ? table : from._tables.Values.FirstOrDefault(t => t.Under == null && table.Under.StartsWith(t.VirtualService + " ", StringComparison.Ordinal));
+                // A delegate's routes are served under its root's hosts (RouteTable.UnderOf: "namespace/name path").
+                var root = table.Under == null ? table : from._tables.GetValueOrDefault((ObjectKey.Parse(table.Under[..table.Under.IndexOf(' ')], ""), null, null));
                 patterns.UnionWith(root?.Hosts ?? ["*"]);
             }
         }
-        before ??= Of(Array.Empty<RouteTable>());
+        if (before == null)
+            return hosts.ToHashSet(StringComparer.Ordinal);
         Changed(this, before);
         Changed(before, this);
         if (patterns.Count == 0)
@@ -109,24 +134,36 @@ public sealed class Coverage
     }
 
     /// <summary>A route the gateway tries, with the requests it takes there (null: all of them).</summary>
-    private sealed record Taken(RouteTable Table, ObjectKey Owner, TableRoute Route, string? Requests);
+    private sealed record Taken(ObjectKey Owner, TableRoute Route, string? Requests);
 
-    private List<Taken>? HttpRoutes(string host, ObjectKey gateway, int port, List<RouteTable> tables)
+    /// <summary>The routes the virtual host answering <paramref name="host"/> tries, up to the first that takes every request.</summary>
+    private List<Taken>? HttpRoutes(string host, ObjectKey gateway, int port)
     {
-        var covering = tables
-            .Where(t => t.Port == null || t.Port == port)
-            .Select(t => (Table: t, Host: t.Hosts.Where(h => HostPattern.Covers(h, host)).MaxBy(Specificity)))
-            .Where(c => c.Host != null)
-            .ToList();
-        if (covering.Count == 0)
-            return null;
-        var best = covering.MaxBy(c => Specificity(c.Host!)).Host!;
-        var merged = covering.Where(c => string.Equals(c.Host, best, StringComparison.OrdinalIgnoreCase)).Select(c => c.Table).ToList();
+        var name = host.ToLowerInvariant();
+        List<RouteTable> merged;
+        if (_exact.TryGetValue((gateway, name), out var exact) && exact.Any(t => t.Port == null || t.Port == port))
+            merged = [.. exact.Where(t => t.Port == null || t.Port == port)];
+        else
+        {
+            var covering = (_wildcards.GetValueOrDefault(gateway) ?? []).Where(w => (w.Table.Port == null || w.Table.Port == port) && HostPattern.Covers(w.Host, name)).ToList();
+            if (covering.Count == 0)
+                return null;
+            name = covering.MaxBy(w => w.Host.Length)!.Host.ToLowerInvariant();
+            merged = [.. covering.Where(w => string.Equals(w.Host, name, StringComparison.OrdinalIgnoreCase)).Select(w => w.Table).Distinct()];
+        }
+        if (!_virtualHosts.TryGetValue((gateway, port, name), out var taken))
+            _virtualHosts[(gateway, port, name)] = taken = Merge(merged, gateway, port);
+        return taken;
+    }
 
+    private List<Taken> Merge(List<RouteTable> merged, ObjectKey gateway, int port)
+    {
+        merged.Sort(TableOrder.Instance);
         // Gateway API routes: istiod merges the rules of every route on a hostname and orders them by their matches'
         // precedence (ties: the oldest route, then namespace/name, then rule order), and stops at the first catch-all.
         if (merged.All(t => t.Routes.All(r => r.Matches.Count > 0 && r.Matches[0].Rank != null)))
         {
+            // Gateway API ties go to the oldest route, then by namespace/name (the reverse of VirtualServices' name/namespace).
             var ranked = merged.OrderBy(t => t.Created ?? DateTimeOffset.MaxValue).ThenBy(t => t.VirtualService)
                 .SelectMany(t => Taking(t, gateway, port))
                 .OrderBy(t => t.Route.Matches[0].Rank)
@@ -149,7 +186,7 @@ public sealed class Coverage
             if (route.Matches.Count > 0 && applying.Count == 0)
                 continue;
             var requests = route.Matches.Count == 0 || applying.Any(m => m.Request == null) ? null : string.Join(" or ", applying.Select(m => m.Request));
-            taken.Add(new Taken(table, owner, route, requests));
+            taken.Add(new Taken(owner, route, requests));
         }
         return taken;
     }
@@ -161,16 +198,16 @@ public sealed class Coverage
     }
 
     /// <summary>TCP and TLS: the first route that applies takes every connection (by the oldest VirtualService first).</summary>
-    private List<Taken>? FirstRoute(List<RouteTable> tables, RouteKind kind, ObjectKey gateway, int port, Func<TableMatch, bool> takes)
+    private List<Taken>? FirstRoute(RouteKind kind, ObjectKey gateway, int port, Func<TableMatch, bool> takes)
     {
-        foreach (var table in tables)
+        foreach (var table in _l4.GetValueOrDefault(gateway) ?? [])
         {
             if (table.Port != null && table.Port != port)
                 continue;
             foreach (var (owner, route) in Expand(table).Where(r => r.Route.Kind == kind && r.Route.Destinations.Count + (r.Route.Answer == null ? 0 : 1) > 0))
             {
                 if (route.Matches.Count == 0 ? kind == RouteKind.Tcp : route.Matches.Any(m => m.AppliesOn(gateway, port) && takes(m)))
-                    return [new Taken(table, owner, route, null)];
+                    return [new Taken(owner, route, null)];
             }
         }
         return null;
@@ -194,16 +231,21 @@ public sealed class Coverage
         }
     }
 
+    /// <summary>The routes a host's coverage lists, and the other destinations its summary names: a virtual host may hold thousands.</summary>
+    private const int MaxLines = 20, MaxParts = 3;
+
     private static HostCoverage Judge(string host, List<Taken> taken)
     {
-        var lines = taken.Select(t => $"{t.Owner} {t.Route.Path}: {t.Requests ?? "every request"} -> {Where(t.Route)}").ToList();
+        List<string> lines = [.. taken.Take(MaxLines).Select(t => $"{t.Owner} {t.Route.Path}: {t.Requests ?? "every request"} -> {Where(t.Route)}")];
+        if (taken.Count > MaxLines)
+            lines.Add($"… and {taken.Count - MaxLines} more routes");
         var toHost = taken.Where(t => Share(t.Route, host) > 0).ToList();
         var catchAll = taken.Count > 0 && taken[^1].Requests == null;
         if (toHost.Count == 0)
         {
             var why = taken.Count == 0
                 ? "no route of the gateway takes its requests"
-                : $"the gateway sends it none of its requests ({string.Join("; ", taken.Select(t => $"{t.Requests ?? "every request"} -> {Where(t.Route)}"))})";
+                : $"the gateway sends it none of its requests ({Listed(taken.Select(t => $"{t.Requests ?? "every request"} -> {Where(t.Route)}"), "; ")})";
             return new HostCoverage(CoverageKind.None, why, lines);
         }
         var elsewhere = taken.Where(t => Share(t.Route, host) < 1).ToList();
@@ -214,11 +256,17 @@ public sealed class Coverage
             var parts = elsewhere.Select(t => (t.Requests ?? (taken.Count > 1 ? "other requests" : null)) is { } requests
                 ? $"{requests}: {Where(t.Route, except: host)}"
                 : Where(t.Route, except: host));
-            return new HostCoverage(CoverageKind.Shared, string.Join("; ", parts) + rest, lines);
+            return new HostCoverage(CoverageKind.Shared, Listed(parts, "; ") + rest, lines);
         }
         if (!catchAll)
-            return new HostCoverage(CoverageKind.Partial, $"only {string.Join("; ", toHost.Select(t => t.Requests))} {(toHost.Count == 1 ? "is" : "are")} routed{rest}", lines);
+            return new HostCoverage(CoverageKind.Partial, $"only {Listed(toHost.Select(t => t.Requests!), "; ")} {(toHost.Count == 1 ? "is" : "are")} routed{rest}", lines);
         return new HostCoverage(CoverageKind.Full, "every request is routed to it", lines);
+    }
+
+    private static string Listed(IEnumerable<string> parts, string separator)
+    {
+        var all = parts.ToList();
+        return all.Count <= MaxParts ? string.Join(separator, all) : $"{string.Join(separator, all.Take(MaxParts))}{separator}and {all.Count - MaxParts} more";
     }
 
     /// <summary>The share of a route's requests that go to <paramref name="host"/>, from 0 to 1.</summary>
@@ -242,9 +290,6 @@ public sealed class Coverage
             .Select(g => $"{(g.Sum(d => (double)d.Weight) * 100 / total).ToString("0.#", CultureInfo.InvariantCulture)} % to {g.Key}");
         return string.Join(", ", shares);
     }
-
-    /// <summary>Envoy's choice among virtual hosts: an exact name first, then the longest wildcard suffix; <c>*</c> last.</summary>
-    private static int Specificity(string pattern) => pattern.StartsWith('*') ? pattern.Length - 1 : int.MaxValue;
 
     /// <summary>istiod's order of VirtualServices: the oldest first, then by name, then by namespace.</summary>
     private sealed class TableOrder : IComparer<RouteTable>

@@ -41,7 +41,8 @@ public sealed class BindingPropertyTests
         Gen.Select(Destination, Weight).Array[1, 2],
         Gen.Int[0, 9],
         Gen.Frequency((6, Gen.Const((string?)null)), (1, Gen.Const((string?)"answers 503 itself (directResponse)"))),
-        (kind, matches, destinations, i, answer) => new Route(kind, $"spec.http[{i}]", matches,
+        // Request conditions are http's: tcp routes match on gateways and ports only.
+        (kind, matches, destinations, i, answer) => new Route(kind, $"spec.http[{i}]", kind == RouteKind.Http ? matches : [.. matches.Select(m => m with { Request = null })],
             [.. destinations.Select((d, j) => new RouteDestination(d.Item1, null, $"spec.http[{i}].route[{j}].destination.host") { Weight = d.Item2 })])
         {
             Answer = kind == RouteKind.Http ? answer : null,
@@ -116,7 +117,7 @@ public sealed class BindingPropertyTests
     }
 
     [Fact]
-    public void A_host_reported_full_has_on_every_port_it_is_served_a_route_taking_every_request_to_it_alone()
+    public void A_host_reported_full_has_on_every_port_of_its_service_a_route_taking_every_request_to_it_alone()
     {
         MeshGen.Sample(mesh =>
         {
@@ -124,7 +125,10 @@ public sealed class BindingPropertyTests
             foreach (var decision in plan.Decisions.Where(d => d.Coverage?.Kind == CoverageKind.Full))
             {
                 var gateway = mesh.Gateways.Single(g => g.Key == decision.Gateway);
-                foreach (var port in gateway.Ports.Where(p => Served(mesh, gateway, decision.Host, p)))
+                // Clients reach the ports of the host's Service; when it is not known, those the gateway's Service opens and routes it on.
+                var service = mesh.Services.SingleOrDefault(s => HostName.ServiceFqdn(s.Key, Options.ClusterDomain) == decision.Host);
+                var open = mesh.Services.Single(s => s.Key == gateway.Key).Ports.Select(p => p.Port);
+                foreach (var port in service?.Ports.Select(p => p.Port) ?? gateway.Ports.Where(p => open.Contains(p) && Served(mesh, gateway, decision.Host, p)))
                 {
                     Assert.True(Routes(mesh, gateway, decision.Host, port).Any(r => TakesEveryRequest(r.Route, r.VirtualService, gateway, port) && Effective(r.Route).All(d => Fqdn(d.Host, r.VirtualService.Key.Namespace) == decision.Host)),
                         $"{decision.Host} is full on gateway {gateway.Key}, but no route on port {port} takes every request to it alone");
