@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Canal.Dns;
 using Canal.Istio;
 using Canal.Node;
+using Canal.Tests.Support;
 
 namespace Canal.Tests;
 
@@ -330,7 +331,7 @@ public sealed class RenderCommandTests : IDisposable
             }
             """);
 
-        var (exit, stdout, _) = Invoke("render", "--manifests", manifests, "--corefile", corefile, "--cluster-domain", "Corp.Example.");
+        var (exit, stdout, _) = RenderInvocation.Invoke("render", "--manifests", manifests, "--corefile", corefile, "--cluster-domain", "Corp.Example.");
 
         Assert.Equal(RenderCommand.Ok, exit);
         Assert.Contains("rewrite name exact helloworld.default.svc.corp.example canal.istio-system.svc.corp.example", Lines(stdout));
@@ -339,7 +340,7 @@ public sealed class RenderCommandTests : IDisposable
     [Fact]
     public void A_custom_gateway_selector_decides_which_gateway_is_canal()
     {
-        var (exit, stdout, stderr) = Invoke("render", "--manifests", Sample, "--corefile", Path.Combine(Sample, "Corefile"), "--gateway-selector", "app=other");
+        var (exit, stdout, stderr) = RenderInvocation.Invoke("render", "--manifests", Sample, "--corefile", Path.Combine(Sample, "Corefile"), "--gateway-selector", "app=other");
 
         Assert.Equal(RenderCommand.Ok, exit);
         Assert.DoesNotContain("rewrite", stdout);
@@ -349,7 +350,7 @@ public sealed class RenderCommandTests : IDisposable
     [Fact]
     public void A_mesh_wide_default_export_to_the_own_namespace_hides_the_helloworld_virtual_service_from_the_gateway()
     {
-        var (exit, stdout, stderr) = Invoke("render", "--manifests", Sample, "--corefile", Path.Combine(Sample, "Corefile"), "--default-export-to", ".");
+        var (exit, stdout, stderr) = RenderInvocation.Invoke("render", "--manifests", Sample, "--corefile", Path.Combine(Sample, "Corefile"), "--default-export-to", ".");
 
         Assert.Equal(RenderCommand.Ok, exit);
         Assert.DoesNotContain("rewrite", stdout);
@@ -367,7 +368,7 @@ public sealed class RenderCommandTests : IDisposable
     [InlineData("--default-export-to", ",", "--default-export-to \",\" is not *, ., ~ or a namespace")]
     public void A_bad_option_value_exits_2_saying_what_to_write(string option, string value, string message)
     {
-        var (exit, stdout, stderr) = Invoke("render", "--manifests", Sample, "--corefile", Path.Combine(Sample, "Corefile"), option, value);
+        var (exit, stdout, stderr) = RenderInvocation.Invoke("render", "--manifests", Sample, "--corefile", Path.Combine(Sample, "Corefile"), option, value);
 
         Assert.Equal(RenderCommand.UnusableInput, exit);
         Assert.Equal("", stdout);
@@ -381,7 +382,7 @@ public sealed class RenderCommandTests : IDisposable
     [InlineData("Auto")]
     public void Mode_names_are_case_insensitive(string mode)
     {
-        var (exit, stdout, _) = Invoke("render", "--manifests", Sample, "--corefile", Path.Combine(Sample, "Corefile"), "--mode", mode);
+        var (exit, stdout, _) = RenderInvocation.Invoke("render", "--manifests", Sample, "--corefile", Path.Combine(Sample, "Corefile"), "--mode", mode);
 
         Assert.Equal(RenderCommand.Ok, exit);
         Assert.Contains(HelloworldRewrite, Lines(stdout));
@@ -436,17 +437,6 @@ public sealed class RenderCommandTests : IDisposable
     {
         var (stdout, stderr) = (new StringWriter(), new StringWriter());
         var exit = RenderCommand.Run(manifests, corefile, mode, options ?? new RedirectOptions(), stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
-
-    /// <summary>Parses and invokes <c>canal render</c> in-process, as the executable does.</summary>
-    private static (int Exit, string Stdout, string Stderr) Invoke(params string[] args)
-    {
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        var root = new RootCommand { RenderCommand.Create(new CanalOptions(), new KubernetesFlags()) };
-        var result = root.Parse(args);
-        Assert.Empty(result.Errors);
-        var exit = result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
         return (exit, stdout.ToString(), stderr.ToString());
     }
 

@@ -14,7 +14,7 @@ internal sealed class DecisionCache
 {
     private Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private TcpPorts? _tcp;
-    private Coverage? _coverage;
+    private readonly Coverage _coverage = new();
     private HashSet<ObjectKey> _withdrawn = [];
 
     private sealed record Entry(IReadOnlyList<HostClaimant> Claimants, HostDecision Decision, Redirect? Redirect);
@@ -33,16 +33,15 @@ internal sealed class DecisionCache
         if (!tcp.Equals(_tcp) || !_withdrawn.SetEquals(withdrawn))
             Clear();
         // A host's coverage depends on the routes of every VirtualService whose hosts cover it, not only its claimants'.
-        var coverage = Coverage.Of(claims);
-        var covered = coverage.Affected(_coverage, claims.Keys);
-        (_tcp, _withdrawn, _coverage) = (tcp, [.. withdrawn], coverage);
+        var covered = _coverage.Update(claims);
+        (_tcp, _withdrawn) = (tcp, [.. withdrawn]);
         var changed = claims
-            .Where(c => covered.Contains(c.Key) || !(_entries.TryGetValue(c.Key, out var entry) && Same(entry.Claimants, c.Value)))
+            .Where(c => covered.Contains(c.Key) || !(_entries.TryGetValue(c.Key, out var entry) && HostClaimant.Same(entry.Claimants, c.Value)))
             .ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
         var entries = new Dictionary<string, Entry>(claims.Count, StringComparer.Ordinal);
         if (changed.Count > 0)
         {
-            var fresh = RedirectPlanner.Decide(changed, canalGateways, services, options, withdrawn, tcp, coverage);
+            var fresh = RedirectPlanner.Decide(changed, canalGateways, services, options, withdrawn, tcp, _coverage);
             var redirects = fresh.Redirects.ToDictionary(r => r.Host, StringComparer.Ordinal);
             foreach (var decision in fresh.Decisions)
                 entries[decision.Host] = new Entry(changed[decision.Host], decision, redirects.GetValueOrDefault(decision.Host));
@@ -55,6 +54,4 @@ internal sealed class DecisionCache
         return new RedirectPlan([.. ordered.Where(e => e.Redirect != null).Select(e => e.Redirect!)], [.. ordered.Select(e => e.Decision)]);
     }
 
-    private static bool Same(IReadOnlyList<HostClaimant> a, IReadOnlyList<HostClaimant> b) =>
-        a.Count == b.Count && a.Zip(b).All(p => p.First.VirtualService == p.Second.VirtualService && p.First.Routes.Equals(p.Second.Routes));
 }

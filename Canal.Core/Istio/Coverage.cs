@@ -39,7 +39,23 @@ public sealed record HostCoverage(CoverageKind Kind, string Summary, IReadOnlyLi
 /// </summary>
 public sealed class Coverage
 {
-    private readonly Dictionary<(ObjectKey VirtualService, string? Under, int? Port), RouteTable> _tables;
+    private readonly record struct TableKey(ObjectKey VirtualService, string? Under, int? Port)
+    {
+        public static TableKey Of(RouteTable table) => new(table.VirtualService, table.Under, table.Port);
+    }
+
+    /// <summary>A version of a table and how many (host, claimant) pairs carry it.</summary>
+    private sealed class Carried(RouteTable table)
+    {
+        public RouteTable Table { get; } = table;
+        public int Count { get; set; }
+    }
+
+    // The claimants last seen per host, and every table they carry: a VirtualService's tables ride on each of its hosts,
+    // and while its namespaces catch up two versions may be carried at once (the one added last counts).
+    private readonly Dictionary<string, IReadOnlyList<HostClaimant>> _claimants = new(StringComparer.Ordinal);
+    private readonly Dictionary<TableKey, List<Carried>> _carried = [];
+    private readonly Dictionary<TableKey, RouteTable> _tables = [];
 
     // Virtual hosts by gateway: exact names looked up, wildcards (few) scanned; each a host's cost, whatever the count of tables.
     private readonly Dictionary<(ObjectKey Gateway, string Host), List<RouteTable>> _exact = [];
@@ -48,30 +64,131 @@ public sealed class Coverage
     // Tables with tcp or tls routes, by gateway, oldest first: the first route that applies takes the connection.
     private readonly Dictionary<ObjectKey, List<RouteTable>> _l4 = [];
 
-    // What a virtual host's requests meet, worked out once per plan for every host it answers.
+    // What a virtual host's requests meet, worked out once per update for every host it answers.
     private readonly Dictionary<(ObjectKey Gateway, int Port, string Host), List<Taken>> _virtualHosts = [];
 
-    private Coverage(Dictionary<(ObjectKey, string?, int?), RouteTable> tables)
+    /// <summary>The tables <paramref name="claims"/> carry.</summary>
+    public static Coverage Of(IReadOnlyDictionary<string, IReadOnlyList<HostClaimant>> claims)
     {
-        _tables = tables;
-        foreach (var table in tables.Values.Where(t => t.Under == null))
+        var coverage = new Coverage();
+        coverage.Update(claims);
+        return coverage;
+    }
+
+    /// <summary>
+    /// Takes in the tables <paramref name="claims"/> carry, looking only at hosts whose claimants changed since the last
+    /// update (work in proportion to the change), and answers the hosts whose coverage may have changed: those covered by
+    /// a host of a table that changed, whether or not they claim it (a more specific host routing elsewhere, a merge).
+    /// </summary>
+    public IReadOnlySet<string> Update(IReadOnlyDictionary<string, IReadOnlyList<HostClaimant>> claims)
+    {
+        _virtualHosts.Clear();
+        var patterns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (host, claimants) in claims)
         {
-            var l4 = table.Routes.Any(r => r.Kind != RouteKind.Http);
-            foreach (var gateway in table.Gateways)
+            var before = _claimants.GetValueOrDefault(host);
+            if (before != null && HostClaimant.Same(before, claimants))
+                continue;
+            // What is carried again is counted before what is let go, so an unchanged table is never dropped in between.
+            Carry(claimants, +1, patterns);
+            Carry(before, -1, patterns);
+            _claimants[host] = claimants;
+        }
+        // Every host of the claims is known now: any more are hosts no longer claimed.
+        if (_claimants.Count > claims.Count)
+        {
+            foreach (var gone in _claimants.Keys.Where(h => !claims.ContainsKey(h)).ToList())
             {
-                foreach (var host in table.Hosts.Distinct(StringComparer.OrdinalIgnoreCase))
-                {
-                    if (host.StartsWith('*'))
-                        Add(_wildcards, gateway, (host, table));
-                    else
-                        Add(_exact, (gateway, host.ToLowerInvariant()), table);
-                }
-                if (l4)
-                    Add(_l4, gateway, table);
+                Carry(_claimants[gone], -1, patterns);
+                _claimants.Remove(gone);
             }
         }
-        foreach (var list in _l4.Values)
-            list.Sort(TableOrder.Instance);
+        if (patterns.Count == 0)
+            return new HashSet<string>();
+        var wildcards = patterns.Where(p => p.StartsWith('*')).ToList();
+        return wildcards.Count == 0
+            ? patterns.Where(claims.ContainsKey).ToHashSet(StringComparer.Ordinal)
+            : claims.Keys.Where(h => patterns.Contains(h) || wildcards.Any(w => HostPattern.Covers(w, h))).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private void Carry(IReadOnlyList<HostClaimant>? claimants, int delta, HashSet<string> patterns)
+    {
+        foreach (var table in claimants?.SelectMany(c => c.Routes.Tables ?? []) ?? [])
+        {
+            var key = TableKey.Of(table);
+            if (!_carried.TryGetValue(key, out var versions))
+                _carried[key] = versions = [];
+            var version = versions.FirstOrDefault(v => v.Table.Equals(table));
+            if (version == null)
+                versions.Add(version = new Carried(table));
+            version.Count += delta;
+            if (version.Count <= 0)
+                versions.Remove(version);
+            if (versions.Count == 0)
+                _carried.Remove(key);
+            var now = versions.Count > 0 ? versions[^1].Table : null;
+            var was = _tables.GetValueOrDefault(key);
+            if (ReferenceEquals(now, was) || now != null && now.Equals(was))
+                continue;
+            if (was != null)
+            {
+                Unindex(was);
+                patterns.UnionWith(HostsOf(was));
+            }
+            if (now != null)
+            {
+                _tables[key] = now;
+                Index(now);
+                patterns.UnionWith(HostsOf(now));
+            }
+            else
+                _tables.Remove(key);
+        }
+    }
+
+    /// <summary>The hosts a table serves: its own, or for a delegate's, its root's (<see cref="RouteTable.UnderOf"/>: <c>namespace/name path</c>).</summary>
+    private IEnumerable<string> HostsOf(RouteTable table) =>
+        table.Under == null
+            ? table.Hosts
+            : _tables.GetValueOrDefault(new TableKey(ObjectKey.Parse(table.Under[..table.Under.IndexOf(' ')], ""), null, null))?.Hosts ?? ["*"];
+
+    private void Index(RouteTable table)
+    {
+        if (table.Under != null)
+            return;
+        var l4 = table.Routes.Any(r => r.Kind != RouteKind.Http);
+        foreach (var gateway in table.Gateways)
+        {
+            foreach (var host in table.Hosts.Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                if (host.StartsWith('*'))
+                    Add(_wildcards, gateway, (host, table));
+                else
+                    Add(_exact, (gateway, host.ToLowerInvariant()), table);
+            }
+            if (l4)
+            {
+                Add(_l4, gateway, table);
+                _l4[gateway].Sort(TableOrder.Instance);
+            }
+        }
+    }
+
+    private void Unindex(RouteTable table)
+    {
+        if (table.Under != null)
+            return;
+        foreach (var gateway in table.Gateways)
+        {
+            foreach (var host in table.Hosts.Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                if (host.StartsWith('*'))
+                    Remove(_wildcards, gateway, w => ReferenceEquals(w.Table, table));
+                else
+                    Remove(_exact, (gateway, host.ToLowerInvariant()), t => ReferenceEquals(t, table));
+            }
+            Remove(_l4, gateway, t => ReferenceEquals(t, table));
+        }
     }
 
     private static void Add<TKey, TValue>(Dictionary<TKey, List<TValue>> index, TKey key, TValue value) where TKey : notnull
@@ -81,17 +198,11 @@ public sealed class Coverage
         list.Add(value);
     }
 
-    public static Coverage Of(IEnumerable<RouteTable> tables)
+    private static void Remove<TKey, TValue>(Dictionary<TKey, List<TValue>> index, TKey key, Predicate<TValue> match) where TKey : notnull
     {
-        var byKey = new Dictionary<(ObjectKey, string?, int?), RouteTable>();
-        foreach (var table in tables)
-            byKey[(table.VirtualService, table.Under, table.Port)] = table;
-        return new Coverage(byKey);
+        if (index.TryGetValue(key, out var list) && list.RemoveAll(match) > 0 && list.Count == 0)
+            index.Remove(key);
     }
-
-    /// <summary>The tables the claims carry (each VirtualService's once, whichever of its hosts carries it).</summary>
-    public static Coverage Of(IEnumerable<KeyValuePair<string, IReadOnlyList<HostClaimant>>> claims) =>
-        Of(claims.SelectMany(c => c.Value).SelectMany(c => c.Routes.Tables ?? []));
 
     /// <summary>
     /// What <paramref name="gateway"/> does on <paramref name="port"/> with the requests for <paramref name="host"/>, by
@@ -106,31 +217,6 @@ public sealed class Coverage
             _ => FirstRoute(RouteKind.Tls, gateway, port, m => m.SniHosts.Any(h => HostPattern.Covers(h, host))),
         };
         return taken == null ? null : Judge(host, taken);
-    }
-
-    /// <summary>Of <paramref name="hosts"/>, those whose coverage may differ between <paramref name="before"/> and this.</summary>
-    public IReadOnlySet<string> Affected(Coverage? before, IEnumerable<string> hosts)
-    {
-        var patterns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        void Changed(Coverage from, Coverage other)
-        {
-            foreach (var (key, table) in from._tables)
-            {
-                if (other._tables.TryGetValue(key, out var same) && same.Equals(table))
-                    continue;
-                // A delegate's routes are served under its root's hosts (RouteTable.UnderOf: "namespace/name path").
-                var root = table.Under == null ? table : from._tables.GetValueOrDefault((ObjectKey.Parse(table.Under[..table.Under.IndexOf(' ')], ""), null, null));
-                patterns.UnionWith(root?.Hosts ?? ["*"]);
-            }
-        }
-        if (before == null)
-            return hosts.ToHashSet(StringComparer.Ordinal);
-        Changed(this, before);
-        Changed(before, this);
-        if (patterns.Count == 0)
-            return new HashSet<string>();
-        var wildcards = patterns.Where(p => p.StartsWith('*')).ToList();
-        return hosts.Where(h => patterns.Contains(h) || wildcards.Any(w => HostPattern.Covers(w, h))).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>A route the gateway tries, with the requests it takes there (null: all of them).</summary>
@@ -223,7 +309,7 @@ public sealed class Coverage
                 yield return (table.VirtualService, route);
                 continue;
             }
-            if (_tables.TryGetValue((target, RouteTable.UnderOf(table.VirtualService, route.Path), null), out var delegated))
+            if (_tables.TryGetValue(new TableKey(target, RouteTable.UnderOf(table.VirtualService, route.Path), null), out var delegated))
             {
                 foreach (var inner in delegated.Routes.Where(r => r.Delegate == null))
                     yield return (target, inner);

@@ -14,10 +14,17 @@ public static class RedirectPlanner
         IEnumerable<ClusterService> services,
         RedirectOptions options)
     {
-        var all = virtualServices.GroupBy(v => v.Key).Select(g => g.Last()).OrderBy(v => v.Key).ToList();
         var serviceList = services.GroupBy(s => s.Key).Select(g => g.Last()).ToList();
-        var roots = Delegation.Roots(all);
+        var (claims, skipped) = Claims(virtualServices, options);
+        var plan = Decide(claims, CanalGateway.Find(gateways, serviceList, options), serviceList, options);
+        return plan with { Decisions = [.. plan.Decisions.Concat(skipped).OrderBy(d => d.Host, StringComparer.Ordinal)] };
+    }
 
+    /// <summary>What whole VirtualServices claim, host by host (as the DnsWriter gathers it from the namespaces), and the destinations skipped.</summary>
+    public static (IReadOnlyDictionary<string, IReadOnlyList<HostClaimant>> Claims, IReadOnlyList<HostDecision> Skipped) Claims(IEnumerable<VirtualService> virtualServices, RedirectOptions options)
+    {
+        var all = virtualServices.GroupBy(v => v.Key).Select(g => g.Last()).OrderBy(v => v.Key).ToList();
+        var roots = Delegation.Roots(all);
         var claims = new Dictionary<string, List<HostClaimant>>(StringComparer.Ordinal);
         var skipped = new List<HostDecision>();
         foreach (var vs in all)
@@ -32,9 +39,7 @@ public static class RedirectPlanner
             skipped.AddRange(extracted.Skipped.Select(s =>
                 new HostDecision(s.Host, HostStatus.Skipped, $"{s.Reason} (at {s.Path})", null, [vs.Key])));
         }
-
-        var plan = Decide(claims.ToDictionary(c => c.Key, c => (IReadOnlyList<HostClaimant>)c.Value), CanalGateway.Find(gateways, serviceList, options), serviceList, options);
-        return plan with { Decisions = [.. plan.Decisions.Concat(skipped).OrderBy(d => d.Host, StringComparer.Ordinal)] };
+        return (claims.ToDictionary(c => c.Key, c => (IReadOnlyList<HostClaimant>)c.Value, StringComparer.Ordinal), skipped);
     }
 
     /// <summary>
@@ -224,4 +229,9 @@ public static class RedirectPlanner
 }
 
 /// <summary>One VirtualService routing to a host, with where its routes apply.</summary>
-public sealed record HostClaimant(ObjectKey VirtualService, HostRoutes Routes);
+public sealed record HostClaimant(ObjectKey VirtualService, HostRoutes Routes)
+{
+    /// <summary>True when both lists name the same VirtualServices routing the same way, in the same order.</summary>
+    public static bool Same(IReadOnlyList<HostClaimant> a, IReadOnlyList<HostClaimant> b) =>
+        ReferenceEquals(a, b) || a.Count == b.Count && a.Zip(b).All(p => p.First.VirtualService == p.Second.VirtualService && p.First.Routes.Equals(p.Second.Routes));
+}

@@ -1,8 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace Canal.Istio;
 
 /// <summary>
@@ -21,18 +16,16 @@ public sealed record RouteTable(
     IReadOnlyList<ObjectKey> Gateways,
     IReadOnlyList<TableRoute> Routes)
 {
-    private string? _fingerprint;
-
     /// <summary>The one gateway port it is served on (a Gateway API listener's); null: wherever its matches apply.</summary>
     public int? Port { get; init; }
 
-    /// <summary>Tables are compared by content: claims read back from a journal hold equal tables as new instances.</summary>
-    [JsonIgnore]
-    public string Fingerprint => _fingerprint ??= Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this))), 0, 16);
+    /// <summary>By content: claims read back from a journal, or derived again, hold equal tables as new instances.</summary>
+    public bool Equals(RouteTable? other) =>
+        other is not null && (ReferenceEquals(this, other)
+            || VirtualService == other.VirtualService && Under == other.Under && Created == other.Created && Port == other.Port
+            && Hosts.SequenceEqual(other.Hosts) && Gateways.SequenceEqual(other.Gateways) && Routes.SequenceEqual(other.Routes));
 
-    public bool Equals(RouteTable? other) => other is not null && (ReferenceEquals(this, other) || Fingerprint == other.Fingerprint);
-
-    public override int GetHashCode() => Fingerprint.GetHashCode(StringComparison.Ordinal);
+    public override int GetHashCode() => HashCode.Combine(VirtualService, Under, Port, Routes.Count);
 
     /// <summary>Where a delegate's table is served: under route <paramref name="path"/> of <paramref name="root"/>.</summary>
     public static string UnderOf(ObjectKey root, string path) => $"{root} {path}";
@@ -49,7 +42,14 @@ public sealed record TableRoute(
     IReadOnlyList<TableMatch> Matches,
     IReadOnlyList<WeightedHost> Destinations,
     string? Answer = null,
-    ObjectKey? Delegate = null);
+    ObjectKey? Delegate = null)
+{
+    public bool Equals(TableRoute? other) =>
+        other is not null && Kind == other.Kind && Path == other.Path && Answer == other.Answer && Delegate == other.Delegate
+        && Matches.SequenceEqual(other.Matches) && Destinations.SequenceEqual(other.Destinations);
+
+    public override int GetHashCode() => HashCode.Combine(Kind, Path, Matches.Count, Destinations.Count);
+}
 
 /// <summary>
 /// A match that applies at gateways: <paramref name="Gateways"/> (empty: every gateway of the table), <paramref name="Port"/>
@@ -58,6 +58,12 @@ public sealed record TableRoute(
 public sealed record TableMatch(IReadOnlyList<ObjectKey> Gateways, int? Port, string? Request, IReadOnlyList<string> SniHosts, MatchRank? Rank = null)
 {
     public bool AppliesOn(ObjectKey gateway, int port) => (Gateways.Count == 0 || Gateways.Contains(gateway)) && (Port == null || Port == port);
+
+    public bool Equals(TableMatch? other) =>
+        other is not null && Port == other.Port && Request == other.Request && Rank == other.Rank
+        && Gateways.SequenceEqual(other.Gateways) && SniHosts.SequenceEqual(other.SniHosts);
+
+    public override int GetHashCode() => HashCode.Combine(Port, Request, Gateways.Count, SniHosts.Count);
 }
 
 /// <summary>A destination and the share of the route's requests it gets, as a weight relative to the route's other destinations.</summary>

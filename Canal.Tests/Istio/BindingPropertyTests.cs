@@ -152,6 +152,27 @@ public sealed class BindingPropertyTests
         }, iter: Iterations, print: m => m.ToString());
     }
 
+    [Fact]
+    public void Coverage_kept_across_a_change_decides_as_coverage_worked_out_afresh_and_names_every_host_whose_verdict_moved()
+    {
+        Gen.Select(MeshGen, VirtualServiceGen.Array[1, 6]).Sample((mesh, next) =>
+        {
+            var gateways = CanalGateway.Find(mesh.Gateways, mesh.Services, Options);
+            var before = RedirectPlanner.Claims(mesh.VirtualServices, Options).Claims;
+            var after = RedirectPlanner.Claims(next.DistinctBy(v => v.Key), Options).Claims;
+            var kept = Coverage.Of(before);
+            var affected = kept.Update(after);
+
+            var incremental = RedirectPlanner.Decide(after, gateways, mesh.Services, Options, coverage: kept);
+            Assert.Equal(Describe(RedirectPlanner.Decide(after, gateways, mesh.Services, Options)), Describe(incremental));
+            // The DnsWriter decides again only hosts whose claimants changed, or whose coverage Update names.
+            var earlier = RedirectPlanner.Decide(before, gateways, mesh.Services, Options).Decisions.ToDictionary(d => d.Host);
+            foreach (var decision in incremental.Decisions.Where(d => earlier.ContainsKey(d.Host) && HostClaimant.Same(before[d.Host], after[d.Host])))
+                Assert.True(affected.Contains(decision.Host) || $"{decision} {decision.Coverage}" == $"{earlier[decision.Host]} {earlier[decision.Host].Coverage}",
+                    $"{decision.Host} moved from {earlier[decision.Host]} {earlier[decision.Host].Coverage} to {decision} {decision.Coverage}, but the update did not name it");
+        }, iter: Iterations, print: t => $"{t.Item1}\nthen:\n{string.Join("\n", t.Item2.Select(v => v.Key))}");
+    }
+
     /// <summary>The destinations a route's requests go to: a lone one whatever its weight, else those weighing more than 0.</summary>
     private static IEnumerable<RouteDestination> Effective(Route route) =>
         route.Destinations.Count == 1 ? route.Destinations : route.Destinations.Where(d => d.Weight > 0);

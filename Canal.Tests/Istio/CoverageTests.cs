@@ -10,28 +10,33 @@ namespace Canal.Tests.Istio;
 /// </summary>
 public sealed class CoverageTests
 {
-    private const string Gateway = """
+    private const string HttpServer = """{ port: { number: 80, name: http, protocol: HTTP }, hosts: ["*"] }""";
+
+    /// <summary>The canal Gateway with <paramref name="server"/>, and its Service on <paramref name="port"/>.</summary>
+    private static string Gateway(string server = HttpServer, int port = 80) => $$"""
         apiVersion: networking.istio.io/v1
         kind: Gateway
         metadata: { name: canal, namespace: istio-system }
         spec:
           selector: { app: canal-gateway }
-          servers: [ { port: { number: 80, name: http, protocol: HTTP }, hosts: ["*"] } ]
+          servers: [ {{server}} ]
         ---
         apiVersion: v1
         kind: Service
         metadata: { name: canal, namespace: istio-system }
-        spec: { selector: { app: canal-gateway }, ports: [ { port: 80 } ], clusterIP: 10.96.0.50 }
+        spec: { selector: { app: canal-gateway }, ports: [ { port: {{port}} } ], clusterIP: 10.96.0.50 }
         """;
 
-    private static string Services(params string[] names) => string.Concat(names.Select(n => $"""
+    private static string Services(params string[] names) => ServicesOn(80, names);
+
+    private static string ServicesOn(int port, params string[] names) => string.Concat(names.Select(n => $$"""
 
 
         ---
         apiVersion: v1
         kind: Service
-        metadata: {"{"} name: {n}, namespace: default {"}"}
-        spec: {"{"} ports: [ {"{"} port: 80 {"}"} ] {"}"}
+        metadata: { name: {{n}}, namespace: default }
+        spec: { ports: [ { port: {{port}} } ] }
         """));
 
     private static HostDecision Decision(RedirectPlan plan, string service) =>
@@ -63,7 +68,7 @@ public sealed class CoverageTests
     [Fact]
     public void A_route_without_matches_to_one_service_carries_its_traffic_in_full()
     {
-        var plan = Plan(Gateway + Services("helloworld") + Vs("helloworld", "helloworld", "    - route: [ { destination: { host: helloworld } } ]"));
+        var plan = Plan(Gateway() + Services("helloworld") + Vs("helloworld", "helloworld", "    - route: [ { destination: { host: helloworld } } ]"));
 
         var decision = Decision(plan, "helloworld");
         Assert.Equal(HostStatus.Redirected, decision.Status);
@@ -76,17 +81,17 @@ public sealed class CoverageTests
     {
         foreach (var uri in new[] { "{ prefix: / }", "{ regex: \".*\" }" })
         {
-            var plan = Plan(Gateway + Services("helloworld") + Vs("helloworld", "helloworld", $"    - match: [ {{ uri: {uri} }} ]\n      route: [ {{ destination: {{ host: helloworld }} }} ]"));
+            var plan = Plan(Gateway() + Services("helloworld") + Vs("helloworld", "helloworld", $"    - match: [ {{ uri: {uri} }} ]\n      route: [ {{ destination: {{ host: helloworld }} }} ]"));
             Assert.Equal(CoverageKind.Full, Decision(plan, "helloworld").Coverage!.Kind);
         }
-        var exact = Plan(Gateway + Services("helloworld") + Vs("helloworld", "helloworld", "    - match: [ { uri: { exact: / } } ]\n      route: [ { destination: { host: helloworld } } ]"));
+        var exact = Plan(Gateway() + Services("helloworld") + Vs("helloworld", "helloworld", "    - match: [ { uri: { exact: / } } ]\n      route: [ { destination: { host: helloworld } } ]"));
         Assert.Equal(CoverageKind.Partial, Decision(exact, "helloworld").Coverage!.Kind);
     }
 
     [Fact]
     public void Only_some_paths_routed_is_partial_and_says_which_and_full_coverage_refuses_it()
     {
-        var yaml = Gateway + Services("helloworld") + Vs("helloworld", "helloworld", "    - match: [ { uri: { exact: /hello } } ]\n      route: [ { destination: { host: helloworld, port: { number: 5000 } } } ]");
+        var yaml = Gateway() + Services("helloworld") + Vs("helloworld", "helloworld", "    - match: [ { uri: { exact: /hello } } ]\n      route: [ { destination: { host: helloworld, port: { number: 5000 } } } ]");
 
         var decision = Decision(Plan(yaml), "helloworld");
         Assert.Equal(HostStatus.Redirected, decision.Status);
@@ -101,7 +106,7 @@ public sealed class CoverageTests
     [Fact]
     public void A_destination_of_weight_zero_is_never_redirected_and_its_sibling_is_full()
     {
-        var plan = Plan(Gateway + Services("helloworld", "helloworld-canary") + Vs("helloworld", "helloworld, helloworld-canary",
+        var plan = Plan(Gateway() + Services("helloworld", "helloworld-canary") + Vs("helloworld", "helloworld, helloworld-canary",
             "    - route: [ { destination: { host: helloworld }, weight: 100 }, { destination: { host: helloworld-canary }, weight: 0 } ]"));
 
         var canary = Decision(plan, "helloworld-canary");
@@ -115,14 +120,14 @@ public sealed class CoverageTests
     [Fact]
     public void A_lone_destination_takes_every_request_whatever_its_weight()
     {
-        var plan = Plan(Gateway + Services("helloworld") + Vs("helloworld", "helloworld", "    - route: [ { destination: { host: helloworld }, weight: 0 } ]"));
+        var plan = Plan(Gateway() + Services("helloworld") + Vs("helloworld", "helloworld", "    - route: [ { destination: { host: helloworld }, weight: 0 } ]"));
         Assert.Equal(CoverageKind.Full, Decision(plan, "helloworld").Coverage!.Kind);
     }
 
     [Fact]
     public void A_split_between_two_services_is_shared_with_the_other_weights()
     {
-        var plan = Plan(Gateway + Services("reviews-v1", "reviews-v2") + Vs("reviews", "\"*\"",
+        var plan = Plan(Gateway() + Services("reviews-v1", "reviews-v2") + Vs("reviews", "\"*\"",
             "    - route: [ { destination: { host: reviews-v1 }, weight: 50 }, { destination: { host: reviews-v2 }, weight: 50 } ]"));
 
         var v1 = Decision(plan, "reviews-v1");
@@ -136,12 +141,12 @@ public sealed class CoverageTests
     {
         var split = Vs("split", "\"*\"", "    - route: [ { destination: { host: reviews-v1 }, weight: 50 }, { destination: { host: reviews-v2 }, weight: 50 } ]");
 
-        var pinned = Plan(Gateway + Services("reviews-v1", "reviews-v2") + split + Vs("pinned", "reviews-v1", "    - route: [ { destination: { host: reviews-v1 } } ]", "2026-06-01T00:00:00Z"));
+        var pinned = Plan(Gateway() + Services("reviews-v1", "reviews-v2") + split + Vs("pinned", "reviews-v1", "    - route: [ { destination: { host: reviews-v1 } } ]", "2026-06-01T00:00:00Z"));
         Assert.Equal(CoverageKind.Full, Decision(pinned, "reviews-v1").Coverage!.Kind);
         Assert.Equal(CoverageKind.Shared, Decision(pinned, "reviews-v2").Coverage!.Kind);
 
         // The exact host's VirtualService routes it elsewhere: none of reviews-v1's requests reach it through the gateway.
-        var elsewhere = Plan(Gateway + Services("reviews-v1", "reviews-v2", "ratings") + split + Vs("moved", "reviews-v1", "    - route: [ { destination: { host: ratings } } ]"));
+        var elsewhere = Plan(Gateway() + Services("reviews-v1", "reviews-v2", "ratings") + split + Vs("moved", "reviews-v1", "    - route: [ { destination: { host: ratings } } ]"));
         var v1 = Decision(elsewhere, "reviews-v1");
         Assert.Equal(HostStatus.Blocked, v1.Status);
         Assert.Equal(CoverageKind.None, v1.Coverage!.Kind);
@@ -151,7 +156,7 @@ public sealed class CoverageTests
     [Fact]
     public void A_longer_wildcard_wins_over_a_shorter_one()
     {
-        var plan = Plan(Gateway + Services("a", "b")
+        var plan = Plan(Gateway() + Services("a", "b")
             + Vs("all", "\"*\"", "    - route: [ { destination: { host: a } } ]")
             + Vs("svc", "\"*.default.svc.cluster.local\"", "    - route: [ { destination: { host: b } } ]"));
 
@@ -162,7 +167,7 @@ public sealed class CoverageTests
     [Fact]
     public void The_first_matching_route_wins_and_routes_after_a_catch_all_are_never_reached()
     {
-        var plan = Plan(Gateway + Services("front", "api", "legacy") + Vs("front", "\"*\"", """
+        var plan = Plan(Gateway() + Services("front", "api", "legacy") + Vs("front", "\"*\"", """
                 - match: [ { uri: { prefix: /api } }, { headers: { x-api: { exact: "1" } } } ]
                   route: [ { destination: { host: api } } ]
                 - route: [ { destination: { host: front } } ]
@@ -179,7 +184,7 @@ public sealed class CoverageTests
     [Fact]
     public void Routes_of_virtual_services_for_one_host_merge_oldest_first_with_catch_alls_last()
     {
-        var plan = Plan(Gateway + Services("shop", "api")
+        var plan = Plan(Gateway() + Services("shop", "api")
             + Vs("newer", "shop", "    - match: [ { uri: { prefix: /api } } ]\n      route: [ { destination: { host: api } } ]", "2026-03-01T00:00:00Z")
             + Vs("older", "shop", "    - route: [ { destination: { host: shop } } ]", "2026-01-01T00:00:00Z"));
 
@@ -191,7 +196,7 @@ public sealed class CoverageTests
     [Fact]
     public void Redirects_and_direct_responses_are_answered_by_the_gateway_and_mirrors_do_not_count()
     {
-        var plan = Plan(Gateway + Services("shop", "shadow", "gone") + Vs("shop", "shop", """
+        var plan = Plan(Gateway() + Services("shop", "shadow", "gone") + Vs("shop", "shop", """
                 - match: [ { uri: { prefix: /old } } ]
                   redirect: { uri: /new }
                 - route: [ { destination: { host: shop } } ]
@@ -208,7 +213,7 @@ public sealed class CoverageTests
     [Fact]
     public void A_delegate_routes_in_place_of_the_root_route_that_delegates_to_it()
     {
-        var plan = Plan(Gateway + Services("shop", "reviews") + Vs("root", "shop, reviews", """
+        var plan = Plan(Gateway() + Services("shop", "reviews") + Vs("root", "shop, reviews", """
                 - match: [ { uri: { prefix: /reviews } } ]
                   delegate: { name: reviews-routes }
                 - route: [ { destination: { host: shop } } ]
@@ -236,7 +241,7 @@ public sealed class CoverageTests
     [Fact]
     public void A_route_whose_matches_name_another_gateway_or_port_is_not_on_this_one()
     {
-        var plan = Plan(Gateway + Services("shop", "beta") + Vs("shop", "shop", """
+        var plan = Plan(Gateway() + Services("shop", "beta") + Vs("shop", "shop", """
                 - match: [ { gateways: [istio-system/other], uri: { prefix: /beta } }, { port: 8080 } ]
                   route: [ { destination: { host: beta } } ]
                 - route: [ { destination: { host: shop } } ]
@@ -248,23 +253,8 @@ public sealed class CoverageTests
     [Fact]
     public void Tcp_traffic_goes_by_the_first_route_and_its_weights()
     {
-        var plan = Plan("""
-            apiVersion: networking.istio.io/v1
-            kind: Gateway
-            metadata: { name: canal, namespace: istio-system }
-            spec:
-              selector: { app: canal-gateway }
-              servers: [ { port: { number: 5432, name: pg, protocol: TCP }, hosts: ["*"] } ]
-            ---
-            apiVersion: v1
-            kind: Service
-            metadata: { name: canal, namespace: istio-system }
-            spec: { selector: { app: canal-gateway }, ports: [ { port: 5432 } ] }
-            ---
-            apiVersion: v1
-            kind: Service
-            metadata: { name: db, namespace: default }
-            spec: { ports: [ { port: 5432 } ] }
+        var plan = Plan(Gateway("""{ port: { number: 5432, name: pg, protocol: TCP }, hosts: ["*"] }""", 5432) + ServicesOn(5432, "db") + """
+
             ---
             apiVersion: networking.istio.io/v1
             kind: VirtualService
@@ -282,23 +272,8 @@ public sealed class CoverageTests
     [Fact]
     public void A_tls_server_without_a_mode_passes_connections_through_as_istio_defaults_it()
     {
-        var plan = Plan("""
-            apiVersion: networking.istio.io/v1
-            kind: Gateway
-            metadata: { name: canal, namespace: istio-system }
-            spec:
-              selector: { app: canal-gateway }
-              servers: [ { port: { number: 443, name: tls, protocol: TLS }, hosts: ["*"], tls: {} } ]
-            ---
-            apiVersion: v1
-            kind: Service
-            metadata: { name: canal, namespace: istio-system }
-            spec: { selector: { app: canal-gateway }, ports: [ { port: 443 } ] }
-            ---
-            apiVersion: v1
-            kind: Service
-            metadata: { name: secure, namespace: default }
-            spec: { ports: [ { port: 443 } ] }
+        var plan = Plan(Gateway("""{ port: { number: 443, name: tls, protocol: TLS }, hosts: ["*"], tls: {} }""", 443) + ServicesOn(443, "secure") + """
+
             ---
             apiVersion: networking.istio.io/v1
             kind: VirtualService

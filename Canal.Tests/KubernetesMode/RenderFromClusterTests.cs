@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Canal.Node;
 using Canal.Tests.KubeApi;
+using Canal.Tests.Support;
 
 namespace Canal.Tests.KubernetesMode;
 
@@ -43,8 +44,8 @@ public sealed class RenderFromClusterTests : IDisposable
         var corefile = Path.Combine(_temp.FullName, "Corefile");
         File.WriteAllText(corefile, cluster.Corefile());
 
-        var fromCluster = Invoke("render", "--kubeconfig", cluster.Kubeconfig);
-        var fromFiles = Invoke("render", "--manifests", directory, "--corefile", corefile);
+        var fromCluster = RenderInvocation.Invoke("render", "--kubeconfig", cluster.Kubeconfig);
+        var fromFiles = RenderInvocation.Invoke("render", "--manifests", directory, "--corefile", corefile);
 
         Assert.Equal(0, fromCluster.Exit);
         Assert.Equal(fromFiles.Stdout, fromCluster.Stdout);
@@ -60,7 +61,7 @@ public sealed class RenderFromClusterTests : IDisposable
         await using var cluster = await KubeCluster.Start();
         cluster.ApplySample();
 
-        var (exit, stdout, stderr) = Invoke("render", "--kubeconfig", cluster.Kubeconfig, "--coverage", "full");
+        var (exit, stdout, stderr) = RenderInvocation.Invoke("render", "--kubeconfig", cluster.Kubeconfig, "--coverage", "full");
 
         Assert.Equal(0, exit);
         Assert.DoesNotContain("helloworld.default.svc.cluster.local", stdout);
@@ -77,7 +78,7 @@ public sealed class RenderFromClusterTests : IDisposable
         cluster.ApplySample();
         cluster.Api.Faults.FailRequests(1.0, 403, verb: "list", resource: "virtualservices");
 
-        var (exit, stdout, stderr) = Invoke("render", "--kubeconfig", cluster.Kubeconfig);
+        var (exit, stdout, stderr) = RenderInvocation.Invoke("render", "--kubeconfig", cluster.Kubeconfig);
 
         Assert.Equal(RenderCommand.RenderedWithErrors, exit);
         Assert.Empty(stdout);
@@ -92,7 +93,7 @@ public sealed class RenderFromClusterTests : IDisposable
     {
         await using (var noIstio = await KubeCluster.Start(options: new KubeApiOptions { IstioVersions = [] }))
         {
-            var (exit, stdout, stderr) = Invoke("render", "--kubeconfig", noIstio.Kubeconfig);
+            var (exit, stdout, stderr) = RenderInvocation.Invoke("render", "--kubeconfig", noIstio.Kubeconfig);
             Assert.Equal((RenderCommand.RenderedWithErrors, ""), (exit, stdout));
             Assert.Equal("error: the API server does not serve networking.istio.io: Istio's CRDs are not installed (install Istio, then render again)", stderr.Trim());
             NothingWritten(noIstio.Api);
@@ -100,7 +101,7 @@ public sealed class RenderFromClusterTests : IDisposable
 
         await using var noGatewayApi = await KubeCluster.Start(options: new KubeApiOptions { GatewayApi = false });
         noGatewayApi.ApplySample();
-        var rendered = Invoke("render", "--kubeconfig", noGatewayApi.Kubeconfig);
+        var rendered = RenderInvocation.Invoke("render", "--kubeconfig", noGatewayApi.Kubeconfig);
         Assert.Equal(0, rendered.Exit);
         Assert.Contains("helloworld.default.svc.cluster.local", rendered.Stdout);
         Assert.StartsWith("note: the API server does not serve Gateway", rendered.Stderr);
@@ -117,7 +118,7 @@ public sealed class RenderFromClusterTests : IDisposable
             File.Copy(cluster.Kubeconfig, kubeconfig);
         }
 
-        var (exit, stdout, stderr) = Invoke("render", "--kubeconfig", kubeconfig);
+        var (exit, stdout, stderr) = RenderInvocation.Invoke("render", "--kubeconfig", kubeconfig);
 
         Assert.Equal((RenderCommand.RenderedWithErrors, ""), (exit, stdout));
         var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -139,14 +140,4 @@ public sealed class RenderFromClusterTests : IDisposable
         Assert.DoesNotContain(api.RequestLog, r => r.Verb is not ("list" or "get" or "watch"));
 
     private static List<string> Decisions(string stderr) => [.. stderr.Split('\n').Where(l => !l.StartsWith("note:", StringComparison.Ordinal))];
-
-    private static (int Exit, string Stdout, string Stderr) Invoke(params string[] args)
-    {
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        var root = new RootCommand { RenderCommand.Create(new CanalOptions(), new KubernetesFlags()) };
-        var result = root.Parse(args);
-        Assert.Empty(result.Errors);
-        var exit = result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
 }
