@@ -65,7 +65,7 @@ public sealed class Coverage
     private readonly Dictionary<ObjectKey, List<RouteTable>> _l4 = [];
 
     // What a virtual host's requests meet, worked out once per update for every host it answers.
-    private readonly Dictionary<(ObjectKey Gateway, int Port, string Host), List<Taken>> _virtualHosts = [];
+    private readonly Dictionary<(ObjectKey Gateway, int Port, string Host), Tried> _virtualHosts = [];
 
     /// <summary>The tables <paramref name="claims"/> carry.</summary>
     public static Coverage Of(IReadOnlyDictionary<string, IReadOnlyList<HostClaimant>> claims)
@@ -223,7 +223,7 @@ public sealed class Coverage
     private sealed record Taken(ObjectKey Owner, TableRoute Route, string? Requests);
 
     /// <summary>The routes the virtual host answering <paramref name="host"/> tries, up to the first that takes every request.</summary>
-    private List<Taken>? HttpRoutes(string host, ObjectKey gateway, int port)
+    private Tried? HttpRoutes(string host, ObjectKey gateway, int port)
     {
         var name = host.ToLowerInvariant();
         List<RouteTable> merged;
@@ -238,7 +238,7 @@ public sealed class Coverage
             merged = [.. covering.Where(w => string.Equals(w.Host, name, StringComparison.OrdinalIgnoreCase)).Select(w => w.Table).Distinct()];
         }
         if (!_virtualHosts.TryGetValue((gateway, port, name), out var taken))
-            _virtualHosts[(gateway, port, name)] = taken = Merge(merged, gateway, port);
+            _virtualHosts[(gateway, port, name)] = taken = new Tried(Merge(merged, gateway, port));
         return taken;
     }
 
@@ -284,7 +284,7 @@ public sealed class Coverage
     }
 
     /// <summary>TCP and TLS: the first route that applies takes every connection (by the oldest VirtualService first).</summary>
-    private List<Taken>? FirstRoute(RouteKind kind, ObjectKey gateway, int port, Func<TableMatch, bool> takes)
+    private Tried? FirstRoute(RouteKind kind, ObjectKey gateway, int port, Func<TableMatch, bool> takes)
     {
         foreach (var table in _l4.GetValueOrDefault(gateway) ?? [])
         {
@@ -293,7 +293,7 @@ public sealed class Coverage
             foreach (var (owner, route) in Expand(table).Where(r => r.Route.Kind == kind && r.Route.Destinations.Count + (r.Route.Answer == null ? 0 : 1) > 0))
             {
                 if (route.Matches.Count == 0 ? kind == RouteKind.Tcp : route.Matches.Any(m => m.AppliesOn(gateway, port) && takes(m)))
-                    return [new Taken(owner, route, null)];
+                    return new Tried([new Taken(owner, route, null)]);
             }
         }
         return null;
@@ -320,11 +320,27 @@ public sealed class Coverage
     /// <summary>The routes a host's coverage lists, and the other destinations its summary names: a virtual host may hold thousands.</summary>
     private const int MaxLines = 20, MaxParts = 3;
 
-    private static HostCoverage Judge(string host, List<Taken> taken)
+    /// <summary>The routes a virtual host (or a TCP or TLS server) tries, and how they read: one list for every host it answers.</summary>
+    private sealed class Tried(List<Taken> taken)
     {
-        List<string> lines = [.. taken.Take(MaxLines).Select(t => $"{t.Owner} {t.Route.Path}: {t.Requests ?? "every request"} -> {Where(t.Route)}")];
-        if (taken.Count > MaxLines)
-            lines.Add($"… and {taken.Count - MaxLines} more routes");
+        private IReadOnlyList<string>? _lines;
+
+        public List<Taken> Taken { get; } = taken;
+
+        public IReadOnlyList<string> Lines => _lines ??= Describe();
+
+        private List<string> Describe()
+        {
+            List<string> lines = [.. Taken.Take(MaxLines).Select(t => $"{t.Owner} {t.Route.Path}: {t.Requests ?? "every request"} -> {Where(t.Route)}")];
+            if (Taken.Count > MaxLines)
+                lines.Add($"… and {Taken.Count - MaxLines} more routes");
+            return lines;
+        }
+    }
+
+    private static HostCoverage Judge(string host, Tried tried)
+    {
+        var (taken, lines) = (tried.Taken, tried.Lines);
         var toHost = taken.Where(t => Share(t.Route, host) > 0).ToList();
         var catchAll = taken.Count > 0 && taken[^1].Requests == null;
         if (toHost.Count == 0)
