@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Canal.DnsWriter;
+using Canal.Istio;
 using Canal.Propagation;
 using Microsoft.Extensions.Logging;
 
@@ -30,8 +31,29 @@ internal sealed class ChangeLog : ReceiveActor
             if (!n.Repeat)
                 logger.LogWarning("write #{Write} is {Propagation}", n.Propagation.Write, n.Propagation.Describe());
         });
-        // Plans are for the Events and metrics, not for the log.
-        Receive<PlanApplied>(_ => { });
+        // Plans are for the Events and metrics; the log says only which names became partially or shared routed.
+        Receive<PlanApplied>(applied => WarnOfCoverage(applied.Plan, logger));
+    }
+
+    /// <summary>The redirected hosts the gateway carries only part of, with what it does with them, as last said.</summary>
+    private Dictionary<string, HostDecision> _partial = new(StringComparer.Ordinal);
+
+    private void WarnOfCoverage(RedirectPlan plan, ILogger logger)
+    {
+        var partial = new Dictionary<string, HostDecision>(StringComparer.Ordinal);
+        var news = new List<string>();
+        foreach (var decision in plan.Decisions.Where(d => d.Status == HostStatus.Redirected && d.Coverage?.Kind is CoverageKind.Partial or CoverageKind.Shared))
+        {
+            partial[decision.Host] = decision;
+            if (!(_partial.TryGetValue(decision.Host, out var said) && (ReferenceEquals(said, decision) || $"{said.Coverage}" == $"{decision.Coverage}")))
+                news.Add($"{decision.Host} {decision.Coverage}");
+        }
+        _partial = partial;
+        if (news.Count > 0)
+        {
+            logger.LogWarning("redirected though the gateway routes only some of their requests to them (canal-cmd canal host NAME explains one): {Hosts}",
+                string.Join("; ", news.Take(3)) + (news.Count > 3 ? $"; and {news.Count - 3} more" : ""));
+        }
     }
 
     private static string Names(string label, IReadOnlyList<string> hosts) =>

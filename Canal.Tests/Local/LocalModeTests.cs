@@ -152,6 +152,8 @@ public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<Post
         var canal = await Start(journal);
         await Converged([Fqdn("helloworld")]);
         await canal.WaitForLine(l => l.Contains("write #1 ") && l.Contains("added helloworld.default.svc.cluster.local"), "the first write's log line");
+        await canal.WaitForLine(l => l.Contains("warn:") && l.Contains("helloworld.default.svc.cluster.local partial: only uri prefix /hello is routed; other requests get 404"),
+            "a warning that the walkthrough's route takes only /hello");
 
         WriteVirtualService("reviews", "reviews", "ratings.default.svc.cluster.local");
         await Converged([Fqdn("helloworld"), Fqdn("reviews"), Fqdn("ratings")]);
