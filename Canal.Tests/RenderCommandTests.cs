@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Diagnostics;
 using Canal.Dns;
 using Canal.Istio;

@@ -185,20 +185,22 @@ public static class GatewayApiTranslation
                 var answer = rule.Redirect ?? (destinations.Count > 0 ? null
                     : kind == RouteKind.Http ? "answers 500 itself: no backend of the rule has a weight above 0"
                     : "refuses the connections: no backend of the rule has a weight above 0");
-                IReadOnlyList<TableMatch> matches = kind switch
+                IReadOnlyList<WeightedHost> sent = answer != null ? [] : destinations;
+                switch (kind)
                 {
-                    RouteKind.Tcp => [],
-                    RouteKind.Tls => [new TableMatch([], null, null, hosts)],
-                    _ when rule.Matches.Count == 0 => [new TableMatch([], null, null, [], MatchRank.NoMatch)],
-                    _ => [],
-                };
-                if (kind == RouteKind.Http && rule.Matches.Count > 0)
-                {
-                    // istiod splits a rule into one route per match, so that each is ordered by its own precedence.
-                    routes.AddRange(rule.Matches.Select(m => new TableRoute(kind, rule.Path, [new TableMatch([], null, m.Request, [], m.Rank)], answer != null ? [] : destinations, answer)));
-                    continue;
+                    case RouteKind.Tcp:
+                        routes.Add(new TableRoute(kind, rule.Path, [], sent, answer));
+                        break;
+                    case RouteKind.Tls:
+                        routes.Add(new TableRoute(kind, rule.Path, [new TableMatch([], null, null, hosts)], sent, answer));
+                        break;
+                    default:
+                        // istiod splits a rule into one route per match, each ordered by its own precedence; one without
+                        // matches (a GRPCRoute's; an HTTPRoute's has the CRD's default) goes last.
+                        IReadOnlyList<ApiMatch> each = rule.Matches.Count > 0 ? rule.Matches : [new ApiMatch(null, MatchRank.NoMatch)];
+                        routes.AddRange(each.Select(m => new TableRoute(kind, rule.Path, [new TableMatch([], null, m.Request, [], m.Rank)], sent, answer)));
+                        break;
                 }
-                routes.Add(new TableRoute(kind, rule.Path, matches, answer != null ? [] : destinations, answer));
             }
             tables.Add(new RouteTable(KeyOf(route.Kind, route.Key), null, route.Created, hosts, [.. port.Select(a => KeyOf(a.Gateway.Key)).Distinct().Order()], routes) { Port = port.Key });
         }
