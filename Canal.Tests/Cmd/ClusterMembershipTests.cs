@@ -6,13 +6,16 @@ namespace Canal.Tests.Cmd;
 
 /// <summary><c>canal-cmd cluster leave|down</c> against real nodes sharing a PostgreSQL journal.</summary>
 [Collection(ClusterTimingCollection.Name)]
-public sealed class ClusterMembershipTests(PostgresServer postgres) : IClassFixture<PostgresServer>, IAsyncDisposable
+public sealed class ClusterMembershipTests(PostgresServer postgres) : IClassFixture<PostgresServer>, IAsyncLifetime
 {
     private static readonly string Sample = Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld");
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("canal-members-");
     private readonly List<CanalProcess> _nodes = [];
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // xUnit 2 ends a test class through IAsyncLifetime; an IAsyncDisposable one is never disposed (its processes outlived the suite).
+    public async Task DisposeAsync()
     {
         foreach (var node in _nodes)
             await node.DisposeAsync();

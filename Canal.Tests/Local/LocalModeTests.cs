@@ -8,7 +8,7 @@ namespace Canal.Tests.Local;
 /// The real <c>canal run</c> process in local mode, on SQLite and on a real PostgreSQL: it follows manifest
 /// files, agrees with <c>canal render</c>, and comes back after a restart or a kill -9 without losing anything.
 /// </summary>
-public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<PostgresServer>, IAsyncDisposable
+public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<PostgresServer>, IAsyncLifetime
 {
     private static readonly string Sample = Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld");
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("canal-local-");
@@ -19,7 +19,10 @@ public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<Post
 
     public static TheoryData<string> Journals => ["sqlite", "postgres"];
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // xUnit 2 ends a test class through IAsyncLifetime; an IAsyncDisposable one is never disposed (its processes outlived the suite).
+    public async Task DisposeAsync()
     {
         foreach (var process in _processes)
             await process.DisposeAsync();
