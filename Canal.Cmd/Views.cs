@@ -70,7 +70,7 @@ internal static class Views
         + (host.Coverage is not { } coverage ? ""
             : "routes, in the order the gateway tries them:\n"
               + (coverage.Routes.Count == 0 ? "  none\n" : string.Concat(coverage.Routes.Select((r, i) => $"  {i + 1}. {r}\n")))
-              + (coverage.Summary.Contains("other requests get 404", StringComparison.Ordinal) ? "  requests no route takes: 404 from the gateway\n" : ""));
+              + (coverage.FallsThrough ? "  requests no route takes: 404 from the gateway\n" : ""));
 
     /// <summary>The reason, with the coverage of a name redirected although the gateway does not carry all of its requests to it.</summary>
     private static string Reason(HostView host) =>

@@ -107,13 +107,14 @@ public sealed record HostView(
 
 /// <summary>
 /// A host's coverage: <paramref name="Kind"/> full, partial, shared or none; the gateway port it was judged on (the worst, when
-/// ports differ); and the routes that take its requests, in the order the gateway tries them.
+/// ports differ); the routes that take its requests, in the order the gateway tries them; and whether some match none (404).
 /// </summary>
 public sealed record CoverageView(
     [property: JsonPropertyName("kind")] string Kind,
     [property: JsonPropertyName("summary")] string Summary,
     [property: JsonPropertyName("port")] int? Port,
-    [property: JsonPropertyName("routes")] IReadOnlyList<string> Routes);
+    [property: JsonPropertyName("routes")] IReadOnlyList<string> Routes,
+    [property: JsonPropertyName("fallsThrough")] bool FallsThrough);
 
 public sealed record GatewayView(
     [property: JsonPropertyName("gateway")] string Gateway,

@@ -27,6 +27,9 @@ public sealed record HostCoverage(CoverageKind Kind, string Summary, IReadOnlyLi
     /// <summary>The gateway port it was judged on: of several, the one whose coverage is worst.</summary>
     public int? Port { get; init; }
 
+    /// <summary>True when some requests for the name match no route: the gateway answers them 404.</summary>
+    public bool FallsThrough { get; init; }
+
     public override string ToString() => $"{Kind.ToString().ToLowerInvariant()}: {Summary}";
 }
 
@@ -152,7 +155,12 @@ public sealed class Coverage
             ? table.Hosts
             : _tables.GetValueOrDefault(new TableKey(ObjectKey.Parse(table.Under[..table.Under.IndexOf(' ')], ""), null, null))?.Hosts ?? ["*"];
 
-    private void Index(RouteTable table)
+    private void Index(RouteTable table) => Reindex(table, adding: true);
+
+    private void Unindex(RouteTable table) => Reindex(table, adding: false);
+
+    /// <summary>Adds a root table to, or removes it from, the virtual hosts of its gateways (a delegate's is reached through its root).</summary>
+    private void Reindex(RouteTable table, bool adding)
     {
         if (table.Under != null)
             return;
@@ -161,46 +169,28 @@ public sealed class Coverage
         {
             foreach (var host in table.Hosts.Distinct(StringComparer.OrdinalIgnoreCase))
             {
-                if (host.StartsWith('*'))
-                    Add(_wildcards, gateway, (host, table));
+                if (!host.StartsWith('*'))
+                    Change(_exact, (gateway, host.ToLowerInvariant()), table, t => t, adding);
                 else
-                    Add(_exact, (gateway, host.ToLowerInvariant()), table);
+                    Change(_wildcards, gateway, (Host: host, Table: table), w => w.Table, adding);
             }
             if (l4)
             {
-                Add(_l4, gateway, table);
-                _l4[gateway].Sort(TableOrder.Instance);
+                Change(_l4, gateway, table, t => t, adding);
+                _l4.GetValueOrDefault(gateway)?.Sort(TableOrder.Instance);
             }
         }
     }
 
-    private void Unindex(RouteTable table)
-    {
-        if (table.Under != null)
-            return;
-        foreach (var gateway in table.Gateways)
-        {
-            foreach (var host in table.Hosts.Distinct(StringComparer.OrdinalIgnoreCase))
-            {
-                if (host.StartsWith('*'))
-                    Remove(_wildcards, gateway, w => ReferenceEquals(w.Table, table));
-                else
-                    Remove(_exact, (gateway, host.ToLowerInvariant()), t => ReferenceEquals(t, table));
-            }
-            Remove(_l4, gateway, t => ReferenceEquals(t, table));
-        }
-    }
-
-    private static void Add<TKey, TValue>(Dictionary<TKey, List<TValue>> index, TKey key, TValue value) where TKey : notnull
+    private static void Change<TKey, TValue>(Dictionary<TKey, List<TValue>> index, TKey key, TValue value, Func<TValue, RouteTable> tableOf, bool adding) where TKey : notnull
     {
         if (!index.TryGetValue(key, out var list))
             index[key] = list = [];
-        list.Add(value);
-    }
-
-    private static void Remove<TKey, TValue>(Dictionary<TKey, List<TValue>> index, TKey key, Predicate<TValue> match) where TKey : notnull
-    {
-        if (index.TryGetValue(key, out var list) && list.RemoveAll(match) > 0 && list.Count == 0)
+        if (adding)
+            list.Add(value);
+        else
+            list.RemoveAll(v => ReferenceEquals(tableOf(v), tableOf(value)));
+        if (list.Count == 0)
             index.Remove(key);
     }
 
@@ -227,11 +217,11 @@ public sealed class Coverage
     {
         var name = host.ToLowerInvariant();
         List<RouteTable> merged;
-        if (_exact.TryGetValue((gateway, name), out var exact) && exact.Any(t => t.Port == null || t.Port == port))
-            merged = [.. exact.Where(t => t.Port == null || t.Port == port)];
+        if (_exact.TryGetValue((gateway, name), out var exact) && exact.Any(t => t.ServedOn(port)))
+            merged = [.. exact.Where(t => t.ServedOn(port))];
         else
         {
-            var covering = (_wildcards.GetValueOrDefault(gateway) ?? []).Where(w => (w.Table.Port == null || w.Table.Port == port) && HostPattern.Covers(w.Host, name)).ToList();
+            var covering = (_wildcards.GetValueOrDefault(gateway) ?? []).Where(w => w.Table.ServedOn(port) && HostPattern.Covers(w.Host, name)).ToList();
             if (covering.Count == 0)
                 return null;
             name = covering.MaxBy(w => w.Host.Length)!.Host.ToLowerInvariant();
@@ -244,18 +234,18 @@ public sealed class Coverage
 
     private List<Taken> Merge(List<RouteTable> merged, ObjectKey gateway, int port)
     {
-        merged.Sort(TableOrder.Instance);
         // Gateway API routes: istiod merges the rules of every route on a hostname and orders them by their matches'
-        // precedence (ties: the oldest route, then namespace/name, then rule order), and stops at the first catch-all.
+        // precedence (ties: the oldest route, then namespace/name, the reverse of VirtualServices' name/namespace, then
+        // rule order), and stops at the first catch-all.
         if (merged.All(t => t.Routes.All(r => r.Matches.Count > 0 && r.Matches[0].Rank != null)))
         {
-            // Gateway API ties go to the oldest route, then by namespace/name (the reverse of VirtualServices' name/namespace).
             var ranked = merged.OrderBy(t => t.Created ?? DateTimeOffset.MaxValue).ThenBy(t => t.VirtualService)
                 .SelectMany(t => Taking(t, gateway, port))
                 .OrderBy(t => t.Route.Matches[0].Rank)
                 .ToList();
             return UpToCatchAll(ranked);
         }
+        merged.Sort(TableOrder.Instance);
         // VirtualServices: each one's routes up to its first catch-all, oldest first; Envoy then gets every catch-all
         // moved behind the other routes (SortVHostRoutes), so an older catch-all does not hide a newer exact route.
         var taken = merged.SelectMany(t => UpToCatchAll(Taking(t, gateway, port))).ToList();
@@ -288,7 +278,7 @@ public sealed class Coverage
     {
         foreach (var table in _l4.GetValueOrDefault(gateway) ?? [])
         {
-            if (table.Port != null && table.Port != port)
+            if (!table.ServedOn(port))
                 continue;
             foreach (var (owner, route) in Expand(table).Where(r => r.Route.Kind == kind && r.Route.Destinations.Count + (r.Route.Answer == null ? 0 : 1) > 0))
             {
@@ -343,12 +333,13 @@ public sealed class Coverage
         var (taken, lines) = (tried.Taken, tried.Lines);
         var toHost = taken.Where(t => Share(t.Route, host) > 0).ToList();
         var catchAll = taken.Count > 0 && taken[^1].Requests == null;
+        HostCoverage Covered(CoverageKind kind, string summary) => new(kind, summary, lines) { FallsThrough = !catchAll };
         if (toHost.Count == 0)
         {
             var why = taken.Count == 0
                 ? "no route of the gateway takes its requests"
                 : $"the gateway sends it none of its requests ({Listed(taken.Select(t => $"{t.Requests ?? "every request"} -> {Where(t.Route)}"), "; ")})";
-            return new HostCoverage(CoverageKind.None, why, lines);
+            return Covered(CoverageKind.None, why);
         }
         var elsewhere = taken.Where(t => Share(t.Route, host) < 1).ToList();
         var rest = catchAll ? "" : "; other requests get 404";
@@ -358,11 +349,11 @@ public sealed class Coverage
             var parts = elsewhere.Select(t => (t.Requests ?? (taken.Count > 1 ? "other requests" : null)) is { } requests
                 ? $"{requests}: {Where(t.Route, except: host)}"
                 : Where(t.Route, except: host));
-            return new HostCoverage(CoverageKind.Shared, Listed(parts, "; ") + rest, lines);
+            return Covered(CoverageKind.Shared, Listed(parts, "; ") + rest);
         }
         if (!catchAll)
-            return new HostCoverage(CoverageKind.Partial, $"only {Listed(toHost.Select(t => t.Requests!), "; ")} {(toHost.Count == 1 ? "is" : "are")} routed{rest}", lines);
-        return new HostCoverage(CoverageKind.Full, "every request is routed to it", lines);
+            return Covered(CoverageKind.Partial, $"only {Listed(toHost.Select(t => t.Requests!), "; ")} {(toHost.Count == 1 ? "is" : "are")} routed{rest}");
+        return Covered(CoverageKind.Full, "every request is routed to it");
     }
 
     private static string Listed(IEnumerable<string> parts, string separator)

@@ -19,6 +19,8 @@ public sealed record RouteTable(
     /// <summary>The one gateway port it is served on (a Gateway API listener's); null: wherever its matches apply.</summary>
     public int? Port { get; init; }
 
+    public bool ServedOn(int port) => Port == null || Port == port;
+
     /// <summary>By content: claims read back from a journal, or derived again, hold equal tables as new instances.</summary>
     public bool Equals(RouteTable? other) =>
         other is not null && (ReferenceEquals(this, other)

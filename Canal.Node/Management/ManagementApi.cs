@@ -191,7 +191,7 @@ internal static class ManagementApi
         new(decision.Host, decision.Status.ToString().ToLowerInvariant(), decision.Reason, decision.Gateway?.ToString(), [.. decision.Claimers.Select(c => c.ToString())])
         {
             Dns = hosts.DnsOf(decision),
-            Coverage = decision.Coverage is { } c ? new CoverageView(c.Kind.ToString().ToLowerInvariant(), c.Summary, c.Port, c.Routes) : null,
+            Coverage = decision.Coverage is { } c ? new CoverageView(c.Kind.ToString().ToLowerInvariant(), c.Summary, c.Port, c.Routes, c.FallsThrough) : null,
         };
 
     private static ActorNodeView View(ActorNode node) => new(node.Path, node.Name, [.. node.Children.Select(View)]);

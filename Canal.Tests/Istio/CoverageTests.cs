@@ -52,7 +52,7 @@ public sealed class CoverageTests
         return RedirectPlanner.Plan(plannable.VirtualServices, plannable.Gateways, manifests.Services, options);
     }
 
-    private static string Vs(string name, string hosts, string http, string created = "2026-01-01T00:00:00Z") => $"""
+    private static string Vs(string name, string hosts, string routes, string created = "2026-01-01T00:00:00Z", string kind = "http") => $"""
 
         ---
         apiVersion: networking.istio.io/v1
@@ -61,8 +61,8 @@ public sealed class CoverageTests
         spec:
           hosts: [{hosts}]
           gateways: [istio-system/canal]
-          http:
-        {http}
+          {kind}:
+        {routes}
         """;
 
     [Fact]
@@ -253,18 +253,8 @@ public sealed class CoverageTests
     [Fact]
     public void Tcp_traffic_goes_by_the_first_route_and_its_weights()
     {
-        var plan = Plan(Gateway("""{ port: { number: 5432, name: pg, protocol: TCP }, hosts: ["*"] }""", 5432) + ServicesOn(5432, "db") + """
-
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: { name: db, namespace: default }
-            spec:
-              hosts: [db]
-              gateways: [istio-system/canal]
-              tcp:
-                - route: [ { destination: { host: db }, weight: 80 }, { destination: { host: db-replica.other.svc.cluster.local }, weight: 20 } ]
-            """);
+        var plan = Plan(Gateway("""{ port: { number: 5432, name: pg, protocol: TCP }, hosts: ["*"] }""", 5432) + ServicesOn(5432, "db") + Vs("db", "db",
+            "    - route: [ { destination: { host: db }, weight: 80 }, { destination: { host: db-replica.other.svc.cluster.local }, weight: 20 } ]", kind: "tcp"));
 
         Assert.Equal("shared: 20 % to db-replica.other.svc.cluster.local", Decision(plan, "db").Coverage!.ToString());
     }
@@ -272,19 +262,10 @@ public sealed class CoverageTests
     [Fact]
     public void A_tls_server_without_a_mode_passes_connections_through_as_istio_defaults_it()
     {
-        var plan = Plan(Gateway("""{ port: { number: 443, name: tls, protocol: TLS }, hosts: ["*"], tls: {} }""", 443) + ServicesOn(443, "secure") + """
-
-            ---
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: { name: secure, namespace: default }
-            spec:
-              hosts: [secure]
-              gateways: [istio-system/canal]
-              tls:
+        var plan = Plan(Gateway("""{ port: { number: 443, name: tls, protocol: TLS }, hosts: ["*"], tls: {} }""", 443) + ServicesOn(443, "secure") + Vs("secure", "secure", """
                 - match: [ { sniHosts: [secure.default.svc.cluster.local] } ]
                   route: [ { destination: { host: secure } } ]
-            """);
+            """, kind: "tls"));
 
         var secure = Decision(plan, "secure");
         Assert.Equal(HostStatus.Redirected, secure.Status);

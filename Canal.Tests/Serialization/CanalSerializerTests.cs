@@ -70,7 +70,7 @@ public sealed class CanalSerializerTests() : TestKit(ActorTestConfig.Hocon)
         GetHostDecisions.Instance,
         new HostDecisions([new HostDecision("reviews.default.svc.cluster.local", HostStatus.Redirected, "-> canal", Gw, [Vs])
         {
-            Coverage = new HostCoverage(CoverageKind.Partial, "only uri prefix /v1 is routed; other requests get 404", ["default/reviews spec.http[0]: uri prefix /v1 -> 100 % to reviews.default.svc.cluster.local"]) { Port = 5000 },
+            Coverage = new HostCoverage(CoverageKind.Partial, "only uri prefix /v1 is routed; other requests get 404", ["default/reviews spec.http[0]: uri prefix /v1 -> 100 % to reviews.default.svc.cluster.local"]) { Port = 5000, FallsThrough = true },
         }]),
         GetCanalGateways.Instance,
         new CanalGatewayList([new CanalGatewayStatus(Gw, new Dictionary<string, string> { ["app"] = "canal-gateway" }, [5000], Service.Key, "canal.istio-system.svc.cluster.local", ["10.96.0.10"], 2, false)]),
