@@ -183,7 +183,7 @@ public static class RedirectPlanner
         foreach (var port in ports)
         {
             var servers = gateway.Gateway.Servers.Where(s => s.Port == port).ToList();
-            var kinds = bindings.Where(b => b.Port == null || b.Port == port).Select(b => b.Kind).Where(k => servers.Any(s => s.Carries(k))).Distinct().Order().ToList();
+            var kinds = bindings.Where(b => b.AppliesOn(port)).Select(b => b.Kind).Where(k => servers.Any(s => s.Carries(k))).Distinct().Order().ToList();
             if (kinds.Count > 0 && coverage.Of(host, gateway.Key, port, kinds[0]) is { } covered)
                 found.Add((port, covered));
         }
@@ -201,7 +201,7 @@ public static class RedirectPlanner
     {
         if (!gateway.Serves(port))
             return NotOpen;
-        var applying = bindings.Where(b => b.Port == null || b.Port == port).ToList();
+        var applying = bindings.Where(b => b.AppliesOn(port)).ToList();
         if (applying.Count == 0)
             return $"the routes to it apply on gateway {gateway.Key} only on port{(bindings.Count > 1 ? "s" : "")} {string.Join(", ", bindings.Select(b => b.Port).Distinct().Order())}";
         var servers = gateway.Gateway.Servers.Where(s => s.Port == port).ToList();

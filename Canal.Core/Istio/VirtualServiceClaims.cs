@@ -238,6 +238,8 @@ public sealed record VirtualServiceClaims(
 /// </summary>
 public sealed record RouteBinding(ObjectKey Gateway, int? Port, RouteKind Kind, string Namespace) : IComparable<RouteBinding>
 {
+    public bool AppliesOn(int port) => Port == null || Port == port;
+
     public int CompareTo(RouteBinding? other)
     {
         if (other is null)

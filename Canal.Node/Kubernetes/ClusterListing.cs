@@ -25,8 +25,7 @@ internal static class ClusterListing
     public static async Task<(Manifests Objects, IReadOnlyList<string> Notes)> ReadAsync(IKubernetes client, KubernetesSettings settings, CancellationToken cancellationToken)
     {
         var groups = await Call("API discovery (/apis)", ct => client.Apis.GetAPIVersionsAsync(ct), cancellationToken);
-        var istio = groups.Groups.FirstOrDefault(g => g.Name == ManifestDecoder.IstioGroup)?.Versions.Select(v => v.Version).ToHashSet() ?? [];
-        var version = ManifestDecoder.IstioVersions.FirstOrDefault(istio.Contains)
+        var version = KubernetesSource.IstioVersionOf(groups)
             ?? throw new ClusterUnreadableException($"the API server does not serve {ManifestDecoder.IstioGroup}: Istio's CRDs are not installed (install Istio, then render again)");
 
         var errors = new List<ManifestError>();

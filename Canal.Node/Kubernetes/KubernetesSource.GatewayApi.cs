@@ -58,7 +58,7 @@ internal sealed partial class KubernetesSource
     /// <summary>Of the Gateway API kinds Canal reads, the newest version of each that <paramref name="groups"/> has and Canal may list.</summary>
     public static async Task<Dictionary<string, string>> ServedVersions(IKubernetes client, V1APIGroupList groups, CancellationToken cancellationToken)
     {
-        var served = groups.Groups.FirstOrDefault(g => g.Name == GatewayApiGroup.Name)?.Versions.Select(v => v.Version).ToHashSet() ?? [];
+        var served = Versions(groups, GatewayApiGroup.Name);
         var found = new Dictionary<string, string>();
         foreach (var (kind, versions) in GatewayApiDecoder.Versions)
         {

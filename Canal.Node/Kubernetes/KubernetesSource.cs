@@ -84,8 +84,7 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
             try
             {
                 var groups = await client.Apis.GetAPIVersionsAsync(cancellationToken);
-                var served = groups.Groups.FirstOrDefault(g => g.Name == ManifestDecoder.IstioGroup)?.Versions.Select(v => v.Version).ToHashSet() ?? [];
-                if (ManifestDecoder.IstioVersions.FirstOrDefault(served.Contains) is { } version)
+                if (IstioVersionOf(groups) is { } version)
                 {
                     logger.LogInformation("watching {Group}/{Version}", ManifestDecoder.IstioGroup, version);
                     return version;
@@ -99,6 +98,13 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
             await Task.Delay(backoff.Next(), cancellationToken);
         }
     }
+
+    /// <summary>The newest networking.istio.io version Canal reads that <paramref name="groups"/> has; null when none.</summary>
+    public static string? IstioVersionOf(V1APIGroupList groups) => ManifestDecoder.IstioVersions.FirstOrDefault(Versions(groups, ManifestDecoder.IstioGroup).Contains);
+
+    /// <summary>The versions <paramref name="groups"/> serves of <paramref name="group"/>.</summary>
+    private static HashSet<string> Versions(V1APIGroupList groups, string group) =>
+        groups.Groups.FirstOrDefault(g => g.Name == group)?.Versions.Select(v => v.Version).ToHashSet() ?? [];
 
     /// <summary>A custom kind: an object that stops decoding keeps its last good version (and is reported).</summary>
     /// <param name="what">How messages name the kind (<c>httproutes.gateway.networking.k8s.io</c>), also the key of its undecodable objects.</param>
