@@ -86,7 +86,7 @@ internal static class Views
     public static string Dns(DnsView dns) =>
         Fields(("store", dns.Store), ("phase", dns.Phase), ("mode", dns.Mode), ("appliedVersion", dns.AppliedVersion), ("lastWrite", dns.LastWrite?.ToString("O")),
             ("writes", $"{dns.Writes}"), ("conflicts", $"{dns.Conflicts}"), ("redirected", $"{dns.Redirected}"), ("changesPending", dns.ChangesPending ? "true" : "false"),
-            ("paused", dns.Paused ? "true" : "false"), ("lastError", dns.LastError))
+            ("paused", dns.Paused ? "true" : "false"), ("lastError", dns.LastError), ("reload", dns.Reload))
         + "section:\n" + string.Concat(dns.Section.Select(l => $"  {l}\n"))
         + (dns.DnsProbe == null
             ? "propagation: not checked (no CoreDNS replicas to ask: --dns-probe in local mode, --dns-service in a cluster)\n"

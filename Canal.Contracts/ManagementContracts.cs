@@ -145,6 +145,10 @@ public sealed record DnsView(
     [JsonPropertyName("dnsProbe")]
     public string? DnsProbe { get; init; }
 
+    /// <summary>How often CoreDNS looks at the Corefile, and what that means for a write; null before the store was read.</summary>
+    [JsonPropertyName("reload")]
+    public string? Reload { get; init; }
+
     /// <summary>The last writes in CoreDNS, newest first.</summary>
     [JsonPropertyName("propagation")]
     public IReadOnlyList<PropagationView> Propagation { get; init; } = [];

@@ -13,12 +13,20 @@ internal abstract record CorefileCheck
     /// <param name="UpToDate">The store already holds it: nothing to write.</param>
     public sealed record Rendered(CorefileUpdate Update, bool UpToDate) : CorefileCheck;
 
-    public static CorefileCheck Of(DnsConfig config, RedirectPlan plan, DnsMode mode, string clusterDomain)
+    /// <summary>
+    /// The plan rendered into what the store holds. Up to date when only the write marker would differ; otherwise the
+    /// update carries <paramref name="marker"/>, the next write's.
+    /// </summary>
+    public static CorefileCheck Of(DnsConfig config, RedirectPlan plan, DnsMode mode, string clusterDomain, string marker)
     {
         CorefileUpdate update;
         try
         {
-            update = CorefileUpdate.Apply(config.Content, plan, mode, clusterDomain);
+            var current = WriteMarker.In(config.Content);
+            update = CorefileUpdate.Apply(config.Content, plan, mode, clusterDomain, current);
+            if (update.Text != config.Content)
+                // One render: the marker is swapped in; only a section that had none is rendered again with it.
+                update = current != null ? update.WithMarker(marker) : CorefileUpdate.Apply(config.Content, plan, mode, clusterDomain, marker);
         }
         catch (Exception e) when (e is CorefileException or InvalidOperationException)
         {

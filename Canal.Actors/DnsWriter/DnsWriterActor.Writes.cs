@@ -116,7 +116,8 @@ public sealed partial class DnsWriterActor
             Become(Paused);
             return;
         }
-        var check = CorefileCheck.Of(config, Plan(), _settings.Mode, _settings.Redirects.ClusterDomain);
+        var domain = _settings.Redirects.ClusterDomain;
+        var check = CorefileCheck.Of(config, Plan(), _settings.Mode, domain, WriteMarker.Name(_record.Writes + 1, _epoch, domain));
         if (check is CorefileCheck.Refused refused)
         {
             // Left untouched and reported; tried again on the next change or drift check.

@@ -200,7 +200,7 @@ public sealed partial class DnsWriterActor : ReceivePersistentActor, IWithTimers
             var current = CorefileUpdate.SectionLines(config.Content);
             try
             {
-                return new DnsDiff(current, CorefileUpdate.SectionLines(CorefileUpdate.Apply(config.Content, plan, mode, domain).Text), null);
+                return new DnsDiff(current, CorefileUpdate.SectionLines(CorefileUpdate.Apply(config.Content, plan, mode, domain, WriteMarker.In(config.Content)).Text), null);
             }
             catch (Exception e) when (e is CorefileException or InvalidOperationException)
             {

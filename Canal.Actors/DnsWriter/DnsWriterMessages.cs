@@ -106,6 +106,9 @@ public sealed record DnsWriterStatus(
     /// <summary>Where the CoreDNS replicas writes are confirmed in come from; null when writes are not confirmed.</summary>
     public string? DnsProbe { get; init; }
 
+    /// <summary>How often CoreDNS looks at the Corefile, and what that means for a write (<see cref="ReloadSchedule.Describe"/>); null before the store was read.</summary>
+    public string? Reload { get; init; }
+
     /// <summary>Where the last writes stand in CoreDNS, newest first; null when writes are not confirmed.</summary>
     public IReadOnlyList<WritePropagation>? Propagation { get; init; }
 }

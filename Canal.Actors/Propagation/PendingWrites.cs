@@ -8,8 +8,12 @@ namespace Canal.Propagation;
 /// W too: each replica keeps the newest write it has shown, and a write is live once every replica has shown it or a
 /// newer one. Each write has its own deadline. Only the oldest, the middle and the newest pending write are asked
 /// about, so a stream of writes costs a few questions a round, and a replica catching up is found in a few rounds.
+/// A write also counts on a replica only once it has answered that write's marker or a later one's (each section
+/// answers its own write's marker only): the marker of the newest write is asked first, then a few of the others in
+/// turn, so a replica that loaded a write between them is found too.
 /// </summary>
-internal sealed class PendingWrites(string source)
+/// <param name="markers">Markers asked of a replica in a round.</param>
+internal sealed class PendingWrites(string source, int markers = 4)
 {
     /// <summary>Pending writes kept to be given their verdict; past it the oldest (already reported not live) are dropped.</summary>
     public const int Kept = 200;
@@ -45,7 +49,7 @@ internal sealed class PendingWrites(string source)
             pending.Forget(changed);
         var carried = _writes.AsEnumerable().Reverse().SelectMany(w => w.Check.Names);
         var check = PropagationCheck.Of(update, now, replaced, changed, _served, carried, sample);
-        if (check.Names.Count == 0)
+        if (check.Names.Count == 0 && check.Marker == null)
             return null;
         _writes.Add(new Pending(write, at, check));
         if (_writes.Count > Kept && _writes.FindIndex(w => w.Missed) is >= 0 and var oldest)
@@ -60,16 +64,36 @@ internal sealed class PendingWrites(string source)
         var asked = Asked();
         var questions = _replicas.Values.ToDictionary(r => r.Info.Name, r => (IReadOnlyList<NameCheck>)[.. Distinct(asked
                 .Where(w => w.Write > r.LiveThrough)
-                .SelectMany(w => w.Check.Names.Where(n => !w.PassedOn(r.Info.Name).Contains(n.Host))))],
+                .SelectMany(w => w.Check.Names.Where(n => !w.PassedOn(r.Info.Name).Contains(n.Host)))), .. Markers(Math.Max(r.LiveThrough, r.MarkerAt), r.MarkerCursor)],
             StringComparer.Ordinal);
         // Reload failures are read once to start from (the counter is cumulative), then at a deadline.
         var metrics = _replicas.Values.Where(r => !r.MetricsTried || final && r.LiveThrough < Newest).Select(r => r.Info.Name).ToHashSet(StringComparer.Ordinal);
         return new RoundPlan([.. asked.Select(w => w.Write)], [.. _replicas.Values.Select(r => r.Info)], questions,
-            [.. Distinct(asked.SelectMany(w => w.Check.Names))],
+            [.. Distinct(asked.SelectMany(w => w.Check.Names)), .. Markers(0, 0)],
             List: list || final || !Listed, metrics, _writes[^1].Check.MetricsPort, final);
     }
 
-    /// <summary>Takes a round's answers in; returns what changed: writes now live, writes past their deadline, and the rest as they stand.</summary>
+    /// <summary>
+    /// The markers a replica known to serve write <paramref name="past"/> is asked: the newest write's, then the others
+    /// it may serve in turn from <paramref name="cursor"/> (a replica serves the write kubelet last gave it, which need
+    /// not be the newest).
+    /// </summary>
+    private IEnumerable<NameCheck> Markers(long past, int cursor)
+    {
+        var open = _writes.Where(w => w.Check.Marker != null && w.Write > past).ToList();
+        if (open.Count == 0)
+            return [];
+        var older = open[..^1];
+        older.Reverse();
+        var turn = older.Count <= markers - 1 ? older
+            : Enumerable.Range(0, markers - 1).Select(i => older[(cursor + i) % older.Count]);
+        return turn.Prepend(open[^1]).Select(w => w.Check.Marker!);
+    }
+
+    /// <summary>
+    /// Takes a round's answers in (at <paramref name="now"/>, as they arrive); returns what changed: writes now live, writes
+    /// past their deadline, and the rest as they stand.
+    /// </summary>
     public IReadOnlyList<WritePropagation> Answered(RoundAnswers round, DateTimeOffset now, TimeSpan deadline, out IReadOnlyList<WritePropagation> missed)
     {
         if (round.Listed != null)
@@ -85,6 +109,11 @@ internal sealed class PendingWrites(string source)
             replica.MetricsTried |= round.Plan.Metrics.Contains(replica.Info.Name);
             if (answers.ReloadFailures is { } failures)
                 (replica.FailuresAtStart, replica.Failures) = (replica.FailuresAtStart ?? failures, failures);
+            // Markers are asked newest first and each section answers only its own: the one that shows is where the replica is.
+            if (_writes.LastOrDefault(w => w.Check.Marker is { } m && Shows(m, answers, out _)) is { } at)
+                replica.MarkerAt = Math.Max(replica.MarkerAt, at.Write);
+            else if (answers.Failed == null)
+                replica.MarkerCursor += markers - 1;
             foreach (var write in asked.Where(w => w.Write > replica.LiveThrough))
             {
                 var passed = write.PassedOn(replica.Info.Name);
@@ -94,7 +123,8 @@ internal sealed class PendingWrites(string source)
                         passed.Add(check.Host);
                     replica.Problem ??= problem;
                 }
-                if (write.Check.Names.All(n => passed.Contains(n.Host)) && write.Write > replica.LiveThrough)
+                if (write.Check.Names.All(n => passed.Contains(n.Host)) && write.Write > replica.LiveThrough
+                    && (write.Check.Marker == null || replica.MarkerAt >= write.Write))
                 {
                     replica.LiveThrough = write.Write;
                     // It loaded a Corefile since: failures before that are not this write's.
@@ -114,7 +144,7 @@ internal sealed class PendingWrites(string source)
         var late = _writes.Where(w => !w.Missed && round.Plan.Final && round.Error == null && now - w.At >= deadline).ToList();
         foreach (var write in late)
             write.Missed = true;
-        missed = [.. late.Select(w => Report(w, now))];
+        missed = [.. late.Select(w => Report(w, now) with { DeadlineSeconds = deadline.TotalSeconds })];
         reports.AddRange(missed);
         // The newest few are what canal-cmd shows; the others are said when they go live or miss their deadline.
         reports.AddRange(_writes.Where(w => !w.Missed).TakeLast(PropagationRecord.Kept).Select(w => Report(w, now)));
@@ -125,9 +155,10 @@ internal sealed class PendingWrites(string source)
     private static IEnumerable<NameCheck> Distinct(IEnumerable<NameCheck> checks) =>
         checks.DistinctBy(n => (n.Host, n.GatewayFqdn, string.Join(",", n.GatewayIPs)));
 
-    /// <summary>The oldest, the middle and the newest pending write.</summary>
+    /// <summary>The oldest, the middle and the newest pending write, and each a replica was found at by its marker.</summary>
     private List<Pending> Asked() =>
-        _writes.Count <= 3 ? _writes : [_writes[0], _writes[_writes.Count / 2], _writes[^1]];
+        _writes.Count <= 3 ? _writes
+        : [.. _writes.Where((w, i) => i == 0 || i == _writes.Count / 2 || i == _writes.Count - 1 || _replicas.Values.Any(r => r.MarkerAt == w.Write && r.LiveThrough < w.Write))];
 
     /// <summary>Whether a replica's answer shows <paramref name="check"/>; <paramref name="problem"/> when something stood in the way.</summary>
     private static bool Shows(NameCheck check, ReplicaAnswers answers, out string? problem)
@@ -236,6 +267,10 @@ internal sealed class PendingWrites(string source)
 
         /// <summary>The newest write this replica has shown (0: none yet).</summary>
         public long LiveThrough { get; set; }
+
+        /// <summary>The newest write whose marker it answered (0: none yet); and where the next round's turn of older markers starts.</summary>
+        public long MarkerAt { get; set; }
+        public int MarkerCursor { get; set; }
 
         /// <summary>Why it answered nothing in its last round; null when it answered.</summary>
         public string? Failed { get; set; }

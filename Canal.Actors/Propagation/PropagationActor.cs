@@ -26,7 +26,7 @@ internal sealed class PropagationActor : ReceiveActor, IWithTimers
     public PropagationActor(ICoreDnsReplicas replicas, PropagationSettings settings, TimeProvider clock)
     {
         (_replicas, _settings, _clock) = (replicas, settings, clock);
-        _pending = new PendingWrites(replicas.Description);
+        _pending = new PendingWrites(replicas.Description, settings.Markers);
         Become(Idle);
     }
 

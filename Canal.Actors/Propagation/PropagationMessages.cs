@@ -22,16 +22,19 @@ public sealed record WritePropagation(long Write, DateTimeOffset WrittenAt, Prop
     /// <summary>The names the replicas were asked.</summary>
     public IReadOnlyList<string>? Names { get; init; }
 
+    /// <summary>The deadline it missed, in seconds (not live only).</summary>
+    public double? DeadlineSeconds { get; init; }
+
     public string Describe() => State switch
     {
         PropagationState.Live => $"live on {Live}/{Replicas} replicas after {Seconds:0.0} s{(With is { } w ? $" (confirmed with write #{w})" : "")}",
-        PropagationState.NotLive => $"not live after {Duration(Seconds)} on {string.Join(", ", NotLive ?? [])} ({Live}/{Replicas} live): {Cause}",
+        PropagationState.NotLive => $"not live within {(DeadlineSeconds is { } d ? $"its {Duration(d)} deadline" : "its deadline")} ({Seconds:0.0} s after the write) on {string.Join(", ", NotLive ?? [])} ({Live}/{Replicas} live): {Cause}",
         PropagationState.Unchecked => $"not checked: {Cause}",
         _ => $"pending: live on {Live}/{Replicas} replicas after {Seconds:0} s{(Cause is { } c ? $" ({c})" : "")}",
     };
 
-    /// <summary>Minutes from a minute on: a deadline of 3 min is said as such, however late the round that found it.</summary>
-    private static string Duration(double seconds) => seconds >= 60 ? $"{Math.Floor(seconds / 60 * 10) / 10:0.#} min" : $"{seconds:0} s";
+    /// <summary>Minutes from a minute on (a deadline of 3 min is said as such).</summary>
+    private static string Duration(double seconds) => seconds >= 60 ? $"{seconds / 60:0.#} min" : $"{seconds:0.#} s";
 }
 
 /// <summary>

@@ -6,7 +6,13 @@ namespace Canal.Dns;
 public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan, IReadOnlyList<string> Warnings)
 {
     /// <summary>Whether a server block has <c>reload</c> (it reloads the whole Corefile); null in custom mode, where Canal does not see the Corefile.</summary>
-    public bool? Reloads { get; init; }
+    public bool? Reloads => Reload != null ? true : Mode == DnsMode.Custom ? null : false;
+
+    /// <summary>The first <c>reload</c>'s schedule; null without one, and in custom mode.</summary>
+    public ReloadSchedule? Reload { get; init; }
+
+    /// <summary>The write marker the section answers (<see cref="WriteMarker"/>), sent where the first redirect goes; null when nothing is redirected.</summary>
+    public Redirect? Marker { get; init; }
 
     /// <summary>The port of the cluster block's <c>prometheus</c> (CoreDNS's metrics) when others can reach it; null without, and in custom mode.</summary>
     public int? MetricsPort { get; init; }
@@ -15,13 +21,15 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
     public const int RewriteWarningThreshold = 1000;
 
     /// <summary>
-    /// Renders <paramref name="plan"/> into <paramref name="corefile"/>. Throws <see cref="CorefileException"/>
-    /// when the Corefile is malformed, has no cluster block, or cannot take the requested mode.
+    /// Renders <paramref name="plan"/> into <paramref name="corefile"/>, with <paramref name="marker"/> (a
+    /// <see cref="WriteMarker"/> name) when there is one. Throws <see cref="CorefileException"/> when the Corefile is
+    /// malformed, has no cluster block, or cannot take the requested mode.
     /// </summary>
-    public static CorefileUpdate Apply(string corefile, RedirectPlan plan, DnsMode mode, string clusterDomain)
+    public static CorefileUpdate Apply(string corefile, RedirectPlan plan, DnsMode mode, string clusterDomain, string? marker = null)
     {
+        plan = plan.Block(r => WriteMarker.Is(r.Host) ? $"is under {WriteMarker.Zone}.{clusterDomain}, the names Canal keeps for its write markers" : null);
         if (mode == DnsMode.Custom)
-            return ApplyCustom(plan, clusterDomain);
+            return ApplyCustom(plan, clusterDomain, marker);
         var parsed = Corefile.Parse(corefile);
         var blocks = CorefileEditor.FindClusterBlocks(parsed, clusterDomain);
         if (blocks.Count == 0)
@@ -37,17 +45,19 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
         else if (mode == DnsMode.Hosts && fileImport != null)
             warnings.Add($"the cluster block imports files (line {fileImport}); if one of them has a 'hosts' too, CoreDNS will refuse the configuration");
         // reload in any server block reloads the whole Corefile.
-        var reloads = parsed.ServerBlocks.Any(b => parsed.ExpandedDirectives(b).Any(d => d.Name == "reload"));
-        if (!reloads)
+        var reload = parsed.ServerBlocks.SelectMany(b => parsed.ExpandedDirectives(b)).FirstOrDefault(d => d.Name == "reload");
+        if (reload == null)
             warnings.Add("the Corefile has no 'reload' directive: CoreDNS applies Canal's changes only when it restarts");
 
         plan = plan.Block(r => SectionRenderer.CannotRender(mode, r, clusterDomain));
-        var text = CorefileEditor.ReplaceSection(parsed, blocks, clusterDomain, SectionRenderer.Render(mode, plan.Redirects));
+        var markerRedirect = MarkerOf(plan, marker);
+        var text = CorefileEditor.ReplaceSection(parsed, blocks, clusterDomain, SectionRenderer.Render(mode, plan.Redirects, markerRedirect));
         if (mode == DnsMode.Rewrite && plan.Redirects.Count > RewriteWarningThreshold)
             warnings.Add($"{plan.Redirects.Count} rewrite rules: CoreDNS checks each on every query, which slows every lookup; hosts mode stays flat");
         return new CorefileUpdate(text, mode, plan, warnings)
         {
-            Reloads = reloads,
+            Reload = reload == null ? null : ReloadSchedule.Of(reload.Arguments),
+            Marker = markerRedirect,
             MetricsPort = blocks.Select(b => b.MetricsPort).FirstOrDefault(p => p != null),
         };
     }
@@ -56,13 +66,26 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
     /// custom mode: the whole text is Canal's (a key of its own in the imported ConfigMap), so it is rendered
     /// from scratch; checked by parsing it as the body of a server block, which is how CoreDNS imports it.
     /// </summary>
-    private static CorefileUpdate ApplyCustom(RedirectPlan plan, string clusterDomain)
+    private static CorefileUpdate ApplyCustom(RedirectPlan plan, string clusterDomain, string? marker)
     {
         plan = plan.Block(r => SectionRenderer.CannotRender(DnsMode.Rewrite, r, clusterDomain));
-        var text = plan.Redirects.Count == 0 ? "" : CorefileEditor.Render(SectionRenderer.Render(DnsMode.Rewrite, plan.Redirects), "", "\n");
+        var markerRedirect = MarkerOf(plan, marker);
+        var text = plan.Redirects.Count == 0 ? "" : CorefileEditor.Render(SectionRenderer.Render(DnsMode.Rewrite, plan.Redirects, markerRedirect), "", "\n");
         Corefile.Parse($".:53 {{\n{text}}}\n");
-        return new CorefileUpdate(text, DnsMode.Custom, plan, []);
+        return new CorefileUpdate(text, DnsMode.Custom, plan, []) { Marker = markerRedirect };
     }
+
+    /// <summary>The marker as a redirect to where the plan's first host goes: a gateway every mode can answer.</summary>
+    private static Redirect? MarkerOf(RedirectPlan plan, string? marker) =>
+        marker == null || plan.Redirects.Count == 0 ? null : plan.Redirects.MinBy(r => r.Host, StringComparer.Ordinal) is { } first ? first with { Host = marker } : null;
+
+    /// <summary>
+    /// This update as the store already holds it when <paramref name="current"/> (the marker found there) is the only
+    /// difference, else as written with <paramref name="next"/>: the marker is the section's first line, so swapping it
+    /// keeps every other byte.
+    /// </summary>
+    public CorefileUpdate WithMarker(string next) =>
+        Marker is { } m ? this with { Text = Text.Replace(m.Host, next, StringComparison.Ordinal), Marker = m with { Host = next } } : this;
 
     /// <summary>The lines between Canal's markers in <paramref name="text"/> (a Corefile or a custom file), trimmed.</summary>
     public static IReadOnlyList<string> SectionLines(string text)

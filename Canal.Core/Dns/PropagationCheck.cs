@@ -27,9 +27,10 @@ internal sealed record SectionEntry(string Fqdn, IReadOnlyList<string> IPs)
 /// replicas were last known to serve, spread over them, so a write of thousands is still a handful of questions;
 /// and what the Corefile says of how CoreDNS picks it up.
 /// </summary>
+/// <param name="Marker">The write's <see cref="WriteMarker"/>: a replica that answers it (or a later write's) serves this write; null when the section is empty.</param>
 /// <param name="Reloads">False when no server block has <c>reload</c>: CoreDNS reads the Corefile only when it starts.</param>
 /// <param name="MetricsPort">Where each replica's <c>prometheus</c> plugin answers, for its reload failures.</param>
-internal sealed record PropagationCheck(IReadOnlyList<NameCheck> Names, bool? Reloads, int? MetricsPort)
+internal sealed record PropagationCheck(IReadOnlyList<NameCheck> Names, NameCheck? Marker, bool? Reloads, int? MetricsPort)
 {
     public const int DefaultSample = 3;
 
@@ -57,8 +58,13 @@ internal sealed record PropagationCheck(IReadOnlyList<NameCheck> Names, bool? Re
             .Select(c => now.TryGetValue(c.Host, out var e) ? new NameCheck(c.Host, true, e.Fqdn, e.IPs) : c with { Redirected = false }));
         if (!ReferenceEquals(served, before))
             names.AddRange(Checks(served, now, Changed(served, now).Where(h => !picked.Contains(h)), sample));
-        return new PropagationCheck(names, update.Reloads, update.MetricsPort);
+        return new PropagationCheck(names, MarkerOf(update), update.Reloads, update.MetricsPort);
     }
+
+    /// <summary>What <paramref name="update"/>'s marker must answer: its gateway, as the section says it.</summary>
+    private static NameCheck? MarkerOf(CorefileUpdate update) => update.Marker is not { } m ? null
+        : update.Mode == DnsMode.Hosts ? new NameCheck(m.Host, true, "", [.. m.TargetIPs.Select(Normalised).Distinct().Order(StringComparer.Ordinal)])
+        : new NameCheck(m.Host, true, m.TargetFqdn, []);
 
     /// <summary>Every host whose entry differs between <paramref name="before"/> and <paramref name="now"/>: added, removed or moved.</summary>
     public static HashSet<string> Changed(IReadOnlyDictionary<string, SectionEntry> before, IReadOnlyDictionary<string, SectionEntry> now)
@@ -94,7 +100,7 @@ internal sealed record PropagationCheck(IReadOnlyList<NameCheck> Names, bool? Re
         return entries;
     }
 
-    /// <summary>What Canal's section (or custom file) in <paramref name="text"/> sends each host to.</summary>
+    /// <summary>What Canal's section (or custom file) in <paramref name="text"/> sends each host to; its write marker is not a host.</summary>
     public static IReadOnlyDictionary<string, SectionEntry> Entries(string text)
     {
         var entries = new Dictionary<string, SectionEntry>(StringComparer.Ordinal);
@@ -103,8 +109,11 @@ internal sealed record PropagationCheck(IReadOnlyList<NameCheck> Names, bool? Re
         foreach (var words in CorefileUpdate.SectionLines(text).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
         {
             if (words is ["rewrite", "name", "exact", var host, var target])
-                entries[host] = single.TryGetValue(target, out var named) ? named : single[target] = new SectionEntry(target, []);
-            else if (words is [var ip, var name] && (single.TryGetValue(ip, out var listed) || IPAddress.TryParse(ip, out _)))
+            {
+                if (!WriteMarker.Is(host))
+                    entries[host] = single.TryGetValue(target, out var named) ? named : single[target] = new SectionEntry(target, []);
+            }
+            else if (words is [var ip, var name] && !WriteMarker.Is(name) && (single.TryGetValue(ip, out var listed) || IPAddress.TryParse(ip, out _)))
             {
                 listed ??= single[ip] = new SectionEntry("", [Normalised(ip)]);
                 // Several addresses for one name; Distinct: with several cluster blocks each holds the section.

@@ -12,10 +12,11 @@ internal static class SectionRenderer
     /// </summary>
     public const int HostsTtlSeconds = 5;
 
-    public static IReadOnlyList<SectionLine> Render(DnsMode mode, IReadOnlyList<Redirect> redirects) => mode switch
+    /// <param name="marker">The write marker, rendered first so that swapping it for the next write's moves no other line.</param>
+    public static IReadOnlyList<SectionLine> Render(DnsMode mode, IReadOnlyList<Redirect> redirects, Redirect? marker = null) => mode switch
     {
-        DnsMode.Rewrite => Rewrite(redirects),
-        DnsMode.Hosts => Hosts(redirects),
+        DnsMode.Rewrite => Rewrite(redirects, marker),
+        DnsMode.Hosts => Hosts(redirects, marker),
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "choose rewrite or hosts before rendering"),
     };
 
@@ -35,17 +36,19 @@ internal static class SectionRenderer
         return null;
     }
 
-    private static List<SectionLine> Rewrite(IReadOnlyList<Redirect> redirects) =>
-        [.. redirects.OrderBy(r => r.Host, StringComparer.Ordinal)
+    private static List<SectionLine> Rewrite(IReadOnlyList<Redirect> redirects, Redirect? marker) =>
+        [.. (marker == null ? [] : new[] { marker }).Concat(redirects.OrderBy(r => r.Host, StringComparer.Ordinal))
             .Select(r => new SectionLine(0, $"rewrite name exact {r.Host} {r.TargetFqdn}"))];
 
-    private static List<SectionLine> Hosts(IReadOnlyList<Redirect> redirects)
+    private static List<SectionLine> Hosts(IReadOnlyList<Redirect> redirects, Redirect? marker)
     {
         if (redirects.Count == 0)
             return [];
         var lines = new List<SectionLine> { new(0, "hosts {") };
         // Every redirect shares one gateway's few addresses: normalise each once.
         var normalised = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (marker != null)
+            lines.AddRange(marker.TargetIPs.Select(PropagationCheck.Normalised).Order(StringComparer.Ordinal).Select(ip => new SectionLine(1, $"{ip} {marker.Host}")));
         lines.AddRange(redirects
             .SelectMany(r => r.TargetIPs.Select(ip => (ip: normalised.TryGetValue(ip, out var n) ? n : normalised[ip] = PropagationCheck.Normalised(ip), host: r.Host)))
             .OrderBy(e => e.host, StringComparer.Ordinal).ThenBy(e => e.ip, StringComparer.Ordinal)

@@ -211,6 +211,7 @@ internal static class ManagementApi
         status.Writes, status.Conflicts, status.Redirected, status.Namespaces, status.ChangesPending, status.Paused, status.LastError, status.Section)
     {
         DnsProbe = status.DnsProbe,
+        Reload = status.Reload,
         Propagation = [.. (status.Propagation ?? []).Select(p => new PropagationView(p.Write, p.WrittenAt, JsonNamingPolicy.CamelCase.ConvertName(p.State.ToString()),
             p.Live, p.Replicas, p.Seconds, p.NotLive ?? [], p.Cause, p.Names ?? [], p.Describe()))],
     };

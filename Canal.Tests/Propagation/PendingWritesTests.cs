@@ -19,9 +19,13 @@ public sealed class PendingWritesTests
 
     private static string Host(int i) => $"svc-{i}.default.svc.cluster.local";
 
-    private void Write(long write, params string[] hosts)
+    private static string Marker(long write) => WriteMarker.Name(write, 42, "cluster.local");
+
+    private void Write(long write, params string[] hosts) => WriteMarked(write, null, hosts);
+
+    private void WriteMarked(long write, string? marker, params string[] hosts)
     {
-        var update = CorefileUpdate.Apply(_corefile, new RedirectPlan([.. hosts.Select(h => new Redirect(h, Gateway, [GatewayIp]))], []), DnsMode.Hosts, "cluster.local");
+        var update = CorefileUpdate.Apply(_corefile, new RedirectPlan([.. hosts.Select(h => new Redirect(h, Gateway, [GatewayIp]))], []), DnsMode.Hosts, "cluster.local", marker);
         var (before, now) = (PropagationCheck.Entries(_corefile), PropagationCheck.Entries(update));
         _corefile = update.Text;
         _pending.Add(write, At, before, now, PropagationCheck.Changed(before, now), update, PropagationCheck.DefaultSample);
@@ -84,5 +88,46 @@ public sealed class PendingWritesTests
 
         Assert.Equal(1L, Assert.Single(missed).Write);
         Assert.True(final.List);
+    }
+
+    [Fact]
+    public void A_write_that_changes_no_answer_is_not_live_until_the_replica_answers_its_marker()
+    {
+        WriteMarked(1, Marker(1), Host(1));
+        Answer(_pending.Plan(At, Deadline, list: true), Host(1), Marker(1));
+        // Write 2 answers every name as write 1 did: only its marker tells the two apart.
+        WriteMarked(2, Marker(2), Host(1));
+
+        var stale = Answer(_pending.Plan(At, Deadline, list: false), Host(1), Marker(1));
+        Assert.Equal(PropagationState.Pending, stale.Single(r => r.Write == 2).State);
+
+        var loaded = Answer(_pending.Plan(At, Deadline, list: false), Host(1), Marker(2));
+        Assert.Equal(PropagationState.Live, loaded.Single(r => r.Write == 2).State);
+    }
+
+    [Fact]
+    public void A_replica_that_answers_a_marker_but_not_the_names_of_its_write_is_not_live()
+    {
+        WriteMarked(1, Marker(1), Host(1), Host(2));
+
+        var reports = Answer(_pending.Plan(At, Deadline, list: true), Host(1), Marker(1));
+
+        Assert.Equal(PropagationState.Pending, Assert.Single(reports).State);
+    }
+
+    [Fact]
+    public void A_replica_that_loaded_a_write_between_the_ones_asked_is_found_by_its_marker_within_a_few_rounds()
+    {
+        for (var write = 1; write <= 9; write++)
+            WriteMarked(write, Marker(write), [.. Enumerable.Range(1, write).Select(Host)]);
+        // The replica serves write 3: its names, and write 3's marker only.
+        string[] serving = [.. Enumerable.Range(1, 3).Select(Host), Marker(3)];
+
+        var live = new List<long>();
+        for (var round = 0; round < 4 && !live.Contains(3); round++)
+            live.AddRange(Answer(_pending.Plan(At, Deadline, list: round == 0), serving).Where(r => r.State == PropagationState.Live).Select(r => r.Write));
+
+        Assert.Equal([1L, 2L, 3L], live.Order());
+        Assert.All(_pending.Plan(At, Deadline, list: false).Asked, w => Assert.True(w > 3));
     }
 }

@@ -262,7 +262,7 @@ public sealed class PropagationActorTests() : TestKit(ActorTestConfig.Hocon), ID
         Assert.Equal(["coredns-1"], missed.NotLive);
         Assert.Equal(1, missed.Live);
         Assert.StartsWith("it still answers as before the write", missed.Cause);
-        Assert.StartsWith("not live after 3 min on coredns-1 (1/2 live): ", missed.Describe());
+        Assert.StartsWith("not live within its 3 min deadline (180.0 s after the write) on coredns-1 (1/2 live): ", missed.Describe());
     }
 
     [Fact]
@@ -367,5 +367,67 @@ public sealed class PropagationActorTests() : TestKit(ActorTestConfig.Hocon), ID
         _clock.Advance(TimeSpan.FromMinutes(3));
 
         Assert.StartsWith("no CoreDNS replica was found at kube-system/kube-dns (no ready endpoint", Until(1, PropagationState.NotLive).Cause);
+    }
+
+    /// <summary>A replica serving the Corefile it was last given (<paramref name="view"/>), as CoreDNS with its reload does.</summary>
+    private DnsResponder Serving(Func<string> view)
+    {
+        var replica = DnsResponder.Serving(view, new Dictionary<string, string> { [Gateway] = GatewayIp, [Hello] = HelloIp, [Reviews] = ReviewsIp });
+        lock (_replicas)
+            _replicas.Add(replica);
+        return replica;
+    }
+
+    /// <summary>Canal's write as it makes them: with the write's marker.</summary>
+    private ProbeWrite MarkedWrite(long write, DnsMode mode, params string[] hosts)
+    {
+        var update = CorefileUpdate.Apply(_corefile, new RedirectPlan([.. hosts.Select(h => new Redirect(h, Gateway, [GatewayIp]))], []), mode, "cluster.local",
+            WriteMarker.Name(write, 7, "cluster.local"));
+        var (before, now) = (PropagationCheck.Entries(_corefile), PropagationCheck.Entries(update));
+        _corefile = update.Text;
+        return new ProbeWrite(write, _clock.GetUtcNow(), before, now, PropagationCheck.Changed(before, now), update);
+    }
+
+    [Fact]
+    public void A_write_that_changes_no_answer_is_live_only_once_each_replica_answers_its_marker()
+    {
+        var (fresh, stale) = ("", "");
+        Serving(() => fresh);
+        Serving(() => stale);
+        var probe = StartProbe();
+        probe.Tell(MarkedWrite(1, DnsMode.Hosts, Hello));
+        fresh = stale = _corefile;
+        Until(1, PropagationState.Live);
+
+        // The same redirect again in rewrite mode: every name answers as before, on both replicas.
+        probe.Tell(MarkedWrite(2, DnsMode.Rewrite, Hello));
+        fresh = _corefile;
+        Assert.Equal(1, Until(2, PropagationState.Pending, live: 1).Live);
+        Rounds(2);
+        stale = _corefile;
+
+        Assert.Equal(2, Until(2, PropagationState.Live).Live);
+    }
+
+    [Fact]
+    public void A_replica_that_starts_answering_late_is_reported_at_the_time_of_the_round_that_first_saw_it()
+    {
+        var served = "";
+        Serving(() => served);
+        var probe = StartProbe();
+        probe.Tell(MarkedWrite(1, DnsMode.Hosts, Hello));
+        Rounds(1);
+        _clock.Advance(TimeSpan.FromSeconds(25));
+        served = _corefile;
+        Assert.Equal(25.0, Until(1, PropagationState.Live).Seconds);
+
+        // Past the deadline rounds keep coming, LateInterval apart: the time is still the round's.
+        probe.Tell(MarkedWrite(2, DnsMode.Hosts, Hello, Reviews));
+        _clock.Advance(TimeSpan.FromMinutes(3));
+        Until(2, PropagationState.NotLive);
+        _clock.Advance(TimeSpan.FromSeconds(7));
+        served = _corefile;
+
+        Assert.Equal(187.0, Until(2, PropagationState.Live).Seconds);
     }
 }

@@ -72,7 +72,7 @@ public sealed class PropagationEndToEndTests : IDisposable
         cluster.Api.Apply(stale.KubeDnsSlice("kube-dns-fghij", "coredns-stale"));
         var canal = cluster.StartCanal("--propagation-deadline-s", "5");
 
-        await canal.WaitForLine(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"write #1 is not live after \d+ s on coredns-stale \(1/2 live\): it still answers as before"),
+        await canal.WaitForLine(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"write #1 is not live within its 5 s deadline \(\d+\.\d s after the write\) on coredns-stale \(1/2 live\): it still answers as before"),
             "write #1 to be not live on the stale replica");
         await Eventually.True(() => cluster.Api.List("", "v1", "events", "kube-system").Any(e =>
                 (string?)e["reason"] == "NotLive" && (string?)e["type"] == "Warning"

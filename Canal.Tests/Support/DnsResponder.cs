@@ -78,7 +78,10 @@ internal sealed class DnsResponder : IDisposable
 
     public static DnsResponder Start(string address = "127.0.0.1", bool metrics = false) => new(IPAddress.Parse(address), metrics);
 
-    /// <summary>Answers for names from <paramref name="corefile"/>'s canal section as CoreDNS would (read at each question: an instant reload), the rest from <paramref name="services"/>.</summary>
+    /// <summary>
+    /// Answers for names from <paramref name="corefile"/>'s canal section (its write marker too) as CoreDNS would (read
+    /// at each question: an instant reload), the rest from <paramref name="services"/>.
+    /// </summary>
     public static DnsResponder Serving(Func<string> corefile, IReadOnlyDictionary<string, string> services)
     {
         return Serving(Start(), corefile, services);
@@ -89,15 +92,15 @@ internal sealed class DnsResponder : IDisposable
     {
         // A section of 100k hosts is parsed once per version, not once per question; one reference, so a question on
         // another thread sees a text with its own entries.
-        var parsed = new Parsed("", Canal.Dns.PropagationCheck.Entries(""));
+        var parsed = Parsed.Of("");
         responder._resolve = name =>
         {
             var text = corefile();
             var seen = parsed;
             if (!string.Equals(seen.Text, text, StringComparison.Ordinal))
-                parsed = seen = new Parsed(text, Canal.Dns.PropagationCheck.Entries(text));
+                parsed = seen = Parsed.Of(text);
             var entries = seen.Entries;
-            if (entries.TryGetValue(name, out var entry))
+            if ((seen.Marker is { } marker && marker.Name == name ? marker.Entry : entries.GetValueOrDefault(name)) is { } entry)
                 return entry.IPs.Count > 0 ? [.. entry.IPs] : services.TryGetValue(entry.Fqdn, out var target) ? [target] : null;
             return services.TryGetValue(name, out var ip) ? [ip] : null;
         };
@@ -136,7 +139,22 @@ internal sealed class DnsResponder : IDisposable
         _metrics?.Close();
     }
 
-    private sealed record Parsed(string Text, IReadOnlyDictionary<string, Canal.Dns.SectionEntry> Entries);
+    private sealed record Parsed(string Text, IReadOnlyDictionary<string, Canal.Dns.SectionEntry> Entries, (string Name, Canal.Dns.SectionEntry Entry)? Marker)
+    {
+        public static Parsed Of(string text) => new(text, Canal.Dns.PropagationCheck.Entries(text), MarkerOf(text));
+
+        /// <summary>The marker and the addresses its line gives it (hosts mode) or where it is rewritten to (rewrite mode).</summary>
+        private static (string, Canal.Dns.SectionEntry)? MarkerOf(string text)
+        {
+            if (Canal.Dns.WriteMarker.In(text) is not { } marker)
+                return null;
+            var words = Canal.Dns.CorefileUpdate.SectionLines(text).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+            var rewritten = words.FirstOrDefault(w => w is ["rewrite", "name", "exact", var h, _] && h == marker);
+            return rewritten != null
+                ? (marker, new Canal.Dns.SectionEntry(rewritten[4], []))
+                : (marker, new Canal.Dns.SectionEntry("", [.. words.Where(w => w is [_, var n] && n == marker).Select(w => w[0])]));
+        }
+    }
 
     private async Task Answer(object sender, QueryReceivedEventArgs e)
     {
