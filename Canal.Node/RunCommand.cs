@@ -40,6 +40,8 @@ internal static class RunCommand
             flags.Add(new Option<string>("--dns-service") { Description = "Kubernetes mode: the Service whose endpoints are the CoreDNS replicas each write is confirmed in (default kube-system/kube-dns; \"\" to not confirm)." }, "DnsService"),
             flags.Add(new Option<int?>("--propagation-deadline-s") { Description = "Seconds a write may take to be live on every CoreDNS replica before Canal says it is not (default 180)." },
                 "PropagationDeadline", v => TimeSpan.FromSeconds(v!.Value).ToString()),
+            flags.Add(new Option<bool?>("--nudge-coredns-pods") { Description = "Kubernetes mode: after each write, annotate the CoreDNS pods behind --dns-service so kubelet refreshes their Corefile at once instead of within its sync period (needs get and patch on those pods; default false)." },
+                "NudgeCorednsPods"),
             flags.Add(new Option<bool?>("--events") { Description = "Kubernetes mode: post Events on VirtualServices saying what happened to each host (default true; --events false turns them off)." },
                 "Events"),
             flags.Add(new Option<string>("--data") { Description = "Directory of the embedded SQLite journal (default .canal)." }, "Data"),

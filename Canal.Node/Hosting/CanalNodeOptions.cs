@@ -35,6 +35,12 @@ internal sealed class CanalNodeOptions
     /// <summary>Kubernetes mode: the Service (namespace/name) whose endpoints are the CoreDNS replicas each write is confirmed in; empty: not confirmed.</summary>
     public string DnsService { get; set; } = "kube-system/kube-dns";
 
+    /// <summary>
+    /// Kubernetes mode: after each write, annotate the CoreDNS pods behind <see cref="DnsService"/> so kubelet refreshes
+    /// their ConfigMap volume at once instead of at its next sync (an annotation only; the pods are not restarted).
+    /// </summary>
+    public bool NudgeCorednsPods { get; set; }
+
     /// <summary>How long a write may take to be live on every CoreDNS replica before Canal says it is not.</summary>
     public TimeSpan PropagationDeadline { get; set; } = TimeSpan.FromMinutes(3);
     public TimeSpan Resync { get; set; } = TimeSpan.FromMinutes(10);

@@ -40,6 +40,10 @@ internal sealed class CanalNodeOptionsValidator : IValidateOptions<CanalNodeOpti
             return probeError;
         if (!local && options.DnsService.Length > 0 && options.DnsServiceKey() == null)
             return $"--dns-service {HostName.Quote(options.DnsService)} is not NAMESPACE/NAME of a Service (such as kube-system/kube-dns), or \"\" to not confirm writes";
+        if (options.NudgeCorednsPods && (local || options.DnsServiceKey() == null))
+            return local
+                ? "--nudge-coredns-pods goes with a cluster (--kubeconfig or in-cluster): local mode has no CoreDNS pods to annotate"
+                : "--nudge-coredns-pods needs --dns-service: the CoreDNS pods it annotates are that Service's endpoints";
         if (options.PropagationDeadline <= TimeSpan.Zero)
             return "--propagation-deadline-s must be more than 0";
         if (options.Debounce < TimeSpan.Zero || options.MaxDelay < options.Debounce)

@@ -103,6 +103,11 @@ internal static class CanalServices
                     var store = new ObjectKey(options.CoreDnsNamespace, StoreName(options));
                     system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new CoreDnsEvents(client, store, Logger(provider))), "coredns-events"), typeof(WriteNotLive));
                 }
+                if (options.NudgeCorednsPods && options.DnsServiceKey() is { } dnsService)
+                {
+                    var nudge = system.ActorOf(Props.Create(() => new CoreDnsNudge(provider.GetRequiredService<IKubernetes>(), dnsService, StoreName(options), Logger(provider))), "coredns-nudge");
+                    system.EventStream.Subscribe(nudge, typeof(CorefileWritten));
+                }
                 if (options.Bootstrap.Enabled)
                     PodSeeds.Join(system, options.Bootstrap, provider.GetRequiredService<IKubernetes>(), Logger(provider));
             });

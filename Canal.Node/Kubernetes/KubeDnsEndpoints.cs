@@ -13,6 +13,17 @@ internal static class KubeDnsEndpoints
         return Replicas(slices.Items);
     }
 
+    /// <summary>The pods behind the Service, ready or not (each mounts the Corefile), as its EndpointSlices name them.</summary>
+    public static async Task<IReadOnlyList<(string Namespace, string Name)>> PodsAsync(IKubernetes client, string ns, string service, CancellationToken cancellationToken)
+    {
+        var slices = await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(ns, labelSelector: $"{KubernetesObjects.ServiceNameLabel}={service}", cancellationToken: cancellationToken);
+        return [.. slices.Items.SelectMany(s => s.Endpoints ?? [])
+            .Where(e => e.TargetRef is { Kind: "Pod", Name: not null })
+            .Select(e => (e.TargetRef.NamespaceProperty ?? ns, e.TargetRef.Name))
+            .Distinct()
+            .Order()];
+    }
+
     /// <summary>
     /// One replica per pod: a dual-stack Service has an IPv4 and an IPv6 slice naming the same pods, and the IPv4
     /// address is taken. FQDN slices name no address to ask.

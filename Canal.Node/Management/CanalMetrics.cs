@@ -27,6 +27,7 @@ internal sealed class CanalMetrics
         "From a write of the DNS configuration to every CoreDNS replica answering as it says.", tags: null,
         new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600] });
     public static readonly Counter<long> NotLive = Meter.CreateCounter<long>("canal_dns_not_live_total", description: "Writes not live on every CoreDNS replica by the propagation deadline.");
+    public static readonly Counter<long> CoreDnsNudges = Meter.CreateCounter<long>("canal_coredns_nudges_total", description: "CoreDNS pods annotated after a write (--nudge-coredns-pods), by result: patched or failed.");
     public static readonly Counter<long> ApiRefused = Meter.CreateCounter<long>("canal_api_refused_total", description: "Requests the Kubernetes API server refused with 401 or 403, by verb, resource and code.");
 
     private readonly ActorSystem _system;

@@ -56,6 +56,21 @@ public sealed class ControlChartTests
     }
 
     [Fact]
+    public void The_nudge_rbac_template_is_rendered_only_with_nudgePods_and_grants_what_the_kustomize_component_grants()
+    {
+        var template = Template("rbac-nudge.yaml");
+        var values = Charts.Values(Chart);
+        Assert.Equal(false, (bool?)values["coreDns"]!["nudgePods"]);
+        values["coreDns"]!["nudgePods"] = true;
+        var chart = Rbac.GrantedTo(Yaml.Documents(ChartTemplate.RenderPlain(template, values, release: "canal-control", releaseNamespace: "istio-system")), "istio-system", "canal-control");
+        var component = Rbac.GrantedTo(Yaml.Documents(File.ReadAllText(Path.Combine(Kustomize.K8s, "components", "nudge-coredns-pods", "rbac.yaml"))), "istio-system", "canal-control");
+
+        Assert.Equal("if .Values.coreDns.nudgePods", ChartTemplate.Actions(template).First(a => !a.StartsWith("/*", StringComparison.Ordinal)));
+        Assert.Equal(["get /pods/* in kube-system", "patch /pods/* in kube-system"], component.Select(g => g.ToString()).Order());
+        Assert.Equal(component.Select(g => g.ToString()).Order(), chart.Select(g => g.ToString()).Order());
+    }
+
+    [Fact]
     public async Task The_deployment_template_sets_only_settings_of_canal_run_and_every_one_the_ha_overlay_sets()
     {
         // A list's entries come from `range`: Canal__Namespaces__{{ $i }} stands for every index.

@@ -130,4 +130,31 @@ public sealed class KustomizeTests
         Assert.Equal(source.Select(g => g.ToString()).Order(), rendered.Select(g => g.ToString()).Order());
         Assert.Equal(overlay == "ha", rendered.Contains(new Grant(Namespace, "", "pods", "list", "*")));
     }
+
+    [Fact]
+    public async Task The_nudge_component_turns_the_nudge_on_and_adds_only_get_and_patch_on_pods_in_kube_system()
+    {
+        // kustomize takes relative paths only: an overlay of the test's own beside the others.
+        var overlay = Directory.CreateDirectory(Path.Combine(Kustomize.K8s, "overlays", $"nudge-{Guid.NewGuid():N}"));
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(overlay.FullName, "kustomization.yaml"), """
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                resources: [../single]
+                components: [../../components/nudge-coredns-pods]
+                """);
+            var objects = await Kustomize.Build($"overlays/{overlay.Name}");
+            var single = Rbac.GrantedTo(await Kustomize.Build("overlays/single"), Namespace, Name);
+
+            Assert.Equal("true", Value(Container(One(objects, "Deployment", Name)), "Canal__NudgeCorednsPods"));
+            Assert.Equal(["get /pods/* in kube-system", "patch /pods/* in kube-system"],
+                Rbac.GrantedTo(objects, Namespace, Name).Except(single).Select(g => g.ToString()).Order());
+            Assert.Equal("false", Value(Container(One(await Kustomize.Build("overlays/single"), "Deployment", Name)), "Canal__NudgeCorednsPods"));
+        }
+        finally
+        {
+            overlay.Delete(recursive: true);
+        }
+    }
 }

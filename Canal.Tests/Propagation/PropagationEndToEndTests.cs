@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using Canal.Tests.Deploy;
+using Canal.Tests.KubeApi;
 using Canal.Tests.KubernetesMode;
 using Canal.Tests.Support;
 
@@ -48,6 +51,7 @@ public sealed class PropagationEndToEndTests : IDisposable
         var dns = await Cmd(endpoint, "canal", "dns", "show");
         Assert.Contains($"propagation (CoreDNS at {coredns.Endpoint}):", dns);
         Assert.Matches(@"write #1: live on 1/1 replicas after \d+\.\d s", dns);
+        Assert.Contains("reload: every 30 s ± 15 s (reload's default): a replica can take 45 s after kubelet updates its file to serve a write; 'reload 5s' in the Corefile shortens that to 7.5 s", dns);
         Assert.Matches($@"redirected\s+{Hello}\s+istio-system/canal\s+partial\s+live\s", await Cmd(endpoint, "canal", "hosts"));
         using (var http = new HttpClient())
         {
@@ -81,5 +85,63 @@ public sealed class PropagationEndToEndTests : IDisposable
             () => $"a NotLive Event on kube-system/coredns; canal said:\n{canal.Output}");
         Assert.Contains(cluster.Api.RequestLog, r => r.Verb == "list" && r.Resource == "endpointslices" && r.Namespace == "kube-system");
         Assert.True(live.Questions > 0 && stale.Questions > 0, "both replicas were asked");
+    }
+
+    /// <summary>A cluster whose one CoreDNS replica reads the Corefile as <paramref name="kubelet"/> last copied it into its pod.</summary>
+    private static async Task<(KubeCluster Cluster, KubeletModel Kubelet, DnsResponder CoreDns)> ClusterWithKubelet()
+    {
+        var cluster = await KubeCluster.Start();
+        cluster.ApplySample();
+        // kubelet's period is the test's to play (Sync): only an annotation refreshes the pod otherwise.
+        var kubelet = new KubeletModel(cluster.Api, Timeout.InfiniteTimeSpan);
+        var coredns = DnsResponder.Serving(kubelet.Mount("coredns-a"), Services);
+        cluster.Api.Apply(coredns.KubeDnsSlice("kube-dns-abcde", "coredns-a"));
+        return (cluster, kubelet, coredns);
+    }
+
+    [Fact]
+    public async Task With_the_nudge_a_write_turns_live_once_kubelet_refreshes_the_annotated_pod_and_only_get_and_patch_on_pods_are_used()
+    {
+        var (cluster, kubelet, coredns) = await ClusterWithKubelet();
+        await using var _ = cluster;
+        using var __ = kubelet;
+        using var ___ = coredns;
+        var canal = cluster.StartCanal("--nudge-coredns-pods");
+
+        await canal.WaitForLine(l => l.Contains("write #1 is live on 1/1 replicas after"), "write #1 to be seen live");
+
+        var refresh = Assert.Single(kubelet.Refreshes);
+        Assert.True(refresh.Annotated, "the pod's copy was refreshed by the annotation, not by kubelet's period");
+        Assert.Equal("1", (string?)cluster.Api.Get("", "v1", "pods", "kube-system", "coredns-a")?["metadata"]?["annotations"]?["canal.io/corefile-write"]);
+        var component = Rbac.GrantedTo(Yaml.Documents(File.ReadAllText(Path.Combine(Kustomize.K8s, "components", "nudge-coredns-pods", "rbac.yaml"))), "istio-system", "canal-control");
+        var used = cluster.Api.RequestLog.Where(r => r.Resource == "pods").Select(r => new Grant(r.Namespace ?? "", "", "pods", r.Verb, "*")).ToHashSet();
+        Assert.Equal(component.Select(g => g.ToString()).Order(), used.Select(g => g.ToString()).Order());
+    }
+
+    [Fact]
+    public async Task Without_the_nudge_a_write_turns_live_only_after_kubelets_period_and_a_refused_nudge_is_a_warning_and_a_count()
+    {
+        var (cluster, kubelet, coredns) = await ClusterWithKubelet();
+        await using var _ = cluster;
+        using var __ = kubelet;
+        using var ___ = coredns;
+        cluster.Api.Faults.FailRequests(1.0, 403, verb: "patch", resource: "pods");
+        var management = Ports.Free();
+        var canal = cluster.StartCanal("--nudge-coredns-pods", "--management-port", management.ToString());
+        await canal.WaitForLine(l => l.Contains("write #1 to kube-system/coredns"), "write #1");
+        await canal.WaitForLine(l => l.Contains("--nudge-coredns-pods: write #1 could not be announced to kube-system/coredns-a"), "the refused nudge to be warned about");
+        var marker = Canal.Dns.WriteMarker.In(cluster.Corefile())!;
+        // Rounds go by and the replica still serves the Corefile from before the write.
+        await Eventually.True(() => coredns.QuestionsAbout(marker) >= 3, "three rounds asking for write #1's marker");
+        Assert.DoesNotContain(canal.Lines, l => l.Contains("write #1 is live"));
+
+        kubelet.Sync();
+
+        await canal.WaitForLine(l => l.Contains("write #1 is live on 1/1 replicas after"), "write #1 to be seen live after kubelet's sync");
+        Assert.DoesNotContain(kubelet.Refreshes, r => r.Annotated);
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{management}/metrics");
+        Assert.Equal(1, PrometheusText.Value(metrics, "canal_coredns_nudges_total", ("result", "failed")));
+        Assert.Single(canal.Lines, l => l.Contains("--nudge-coredns-pods:"));
     }
 }
