@@ -152,6 +152,8 @@ internal static class BenchmarkProgram
                 "--samples" => options with { Samples = Numbers(Value(), "--samples").Single() },
                 "--rates" => options with { ChurnRates = Numbers(Value(), "--rates") },
                 "--window-s" => options with { ChurnWindow = TimeSpan.FromSeconds(Numbers(Value(), "--window-s").Single()) },
+                "--kubelet-period-s" => options with { KubeletPeriod = TimeSpan.FromSeconds(Numbers(Value(), "--kubelet-period-s").Single()) },
+                "--nudge" => options with { Nudge = true },
                 "--no-report" => options,
                 var unknown => throw new FormatException($"unknown option '{unknown}'"),
             };

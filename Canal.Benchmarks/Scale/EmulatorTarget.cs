@@ -16,12 +16,17 @@ internal sealed class EmulatorTarget : ICanalTarget
     private readonly int _managementPort = Ports.Free();
     private readonly ConcurrentQueue<(long At, string Line)> _lines = new();
     private readonly List<DnsResponder> _coreDns = [];
+    private readonly KubeletModel? _kubelet;
+    private readonly TimeSpan _kubeletPeriod;
+    private readonly bool _nudge;
     private Process? _canal;
     private long _peakWorkingSet;
 
-    private EmulatorTarget(KubeApiServer api)
+    private EmulatorTarget(KubeApiServer api, TimeSpan? kubeletPeriod, bool nudge)
     {
         _api = api;
+        _kubelet = kubeletPeriod is { } period ? new KubeletModel(api, period) : null;
+        (_kubeletPeriod, _nudge) = (kubeletPeriod ?? TimeSpan.Zero, nudge);
         _temp = Directory.CreateTempSubdirectory("canal-bench-");
         _kubeconfig = Path.Combine(_temp.FullName, "kubeconfig");
         api.WriteKubeconfig(_kubeconfig);
@@ -35,13 +40,13 @@ internal sealed class EmulatorTarget : ICanalTarget
         });
     }
 
-    public string Name => "emulator";
+    public string Name => _kubelet == null ? "emulator" : $"emulator, kubelet {_kubeletPeriod.TotalSeconds:0} s{(_nudge ? ", nudge" : "")}";
 
     public CorefileWrites Writes { get; } = new();
 
-    public static async Task<EmulatorTarget> Create() =>
+    public static async Task<EmulatorTarget> Create(TimeSpan? kubeletPeriod = null, bool nudge = false) =>
         // Two revisions per object: the baseline rewrites the ConfigMap thousands of times.
-        new(await KubeApiServer.StartAsync(new KubeApiOptions { RevisionsKept = 2, WatchHistory = 20_000 }));
+        new(await KubeApiServer.StartAsync(new KubeApiOptions { RevisionsKept = 2, WatchHistory = 20_000 }), kubeletPeriod, nudge);
 
     public void Seed(Workload workload, IEnumerable<(string Namespace, string Name)> extraServices)
     {
@@ -49,8 +54,9 @@ internal sealed class EmulatorTarget : ICanalTarget
         // Two CoreDNS replicas behind kube-dns that serve the ConfigMap as it is now (an instant reload), as Canal
         // finds them in a cluster: what it takes to confirm a write is then Canal's own part of the propagation.
         var services = new Dictionary<string, string> { [$"canal.{Workload.GatewayNamespace}.svc.cluster.local"] = Workload.GatewayIp };
-        foreach (var address in new[] { "127.0.0.1", "127.0.0.2" })
-            _coreDns.Add(DnsResponder.Serving(DnsResponder.Start(address), () => (string?)_api.Get("", "v1", "configmaps", "kube-system", "coredns")?["data"]?["Corefile"] ?? "", services));
+        foreach (var (address, i) in new[] { "127.0.0.1", "127.0.0.2" }.Select((a, i) => (a, i)))
+            _coreDns.Add(DnsResponder.Serving(DnsResponder.Start(address),
+                _kubelet?.Mount($"coredns-{i}") ?? (() => (string?)_api.Get("", "v1", "configmaps", "kube-system", "coredns")?["data"]?["Corefile"] ?? ""), services));
         for (var i = 0; i < _coreDns.Count; i++)
             _api.Apply(_coreDns[i].KubeDnsSlice($"kube-dns-{i}", $"coredns-{i}"));
         foreach (var obj in Workload.GatewayJson())
@@ -76,7 +82,7 @@ internal sealed class EmulatorTarget : ICanalTarget
                  {
                      Path.Combine(AppContext.BaseDirectory, "canal.dll"), "run", "--kubeconfig", _kubeconfig,
                      "--data", Path.Combine(_temp.FullName, "data"), "--management-port", _managementPort.ToString(CultureInfo.InvariantCulture),
-                 })
+                 }.Concat(_nudge ? ["--nudge-coredns-pods"] : []))
             start.ArgumentList.Add(arg);
         start.Environment["NO_COLOR"] = "1";
         var at = Stopwatch.GetTimestamp();
@@ -194,6 +200,7 @@ internal sealed class EmulatorTarget : ICanalTarget
             _canal.Kill(entireProcessTree: true);
         _canal?.Dispose();
         await _api.DisposeAsync();
+        _kubelet?.Dispose();
         foreach (var replica in _coreDns)
             replica.Dispose();
         _temp.Delete(recursive: true);

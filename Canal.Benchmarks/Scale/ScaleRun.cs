@@ -12,6 +12,13 @@ internal sealed record ScaleOptions
     public IReadOnlyList<int> ChurnRates { get; init; } = [50, 100, 200, 500, 1000, 2000, 5000];
     public TimeSpan ChurnWindow { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The emulator's CoreDNS replicas read the ConfigMap as kubelet's model copies it, on this period (null: as it is
+    /// at each question); <see cref="Nudge"/> runs canal with <c>--nudge-coredns-pods</c>.
+    /// </summary>
+    public TimeSpan? KubeletPeriod { get; init; }
+    public bool Nudge { get; init; }
+
     /// <summary>The baseline runs up to this N (it writes once per VirtualService, on a growing Corefile).</summary>
     public int BaselineUpTo { get; init; } = 10_000;
 }
@@ -42,7 +49,7 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
         {
             foreach (var name in options.Targets)
             {
-                await using (ICanalTarget target = name == "memory" ? new MemoryTarget() : await EmulatorTarget.Create())
+                await using (ICanalTarget target = name == "memory" ? new MemoryTarget() : await EmulatorTarget.Create(options.KubeletPeriod, options.Nudge))
                     await RunOn(target, n);
                 // Events are Kubernetes objects: only the emulator has them, counted on a Canal of their own.
                 if (name == "emulator" && options.Scenarios.Contains("events"))
@@ -119,8 +126,13 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
     {
         var (latencies, live) = (new List<double>(), new List<double>());
         var firstWrite = target.Writes.Count;
+        var spacing = new Random(42);
         for (var i = 0; i < options.Samples; i++)
         {
+            // Right after the last change went live is right after a kubelet sync (or a nudge): a change then would
+            // always wait a whole period (or the nudge's pacing). Changes land anywhere in the period in a cluster.
+            if (options.KubeletPeriod is { } period)
+                await Task.Delay(period * spacing.NextDouble());
             var vs = specs[i / 2];
             var host = vs.Hosts.Single();
             var from = target.Writes.Count;
@@ -129,12 +141,12 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
             var (index, writtenAt) = await target.Writes.WaitFor(from, hosts => hosts.Contains(host) == create, TimeSpan.FromSeconds(30), $"{host} {(create ? "redirected" : "withdrawn")}");
             latencies.Add(Stopwatch.GetElapsedTime(at, writtenAt).TotalMilliseconds);
             target.Writes.Trim(index);
-            if (await target.Live(host, create, TimeSpan.FromSeconds(30)) is { } liveAt)
+            if (await target.Live(host, create, TimeSpan.FromSeconds(30) + 2 * (options.KubeletPeriod ?? TimeSpan.Zero)) is { } liveAt)
                 live.Add(Stopwatch.GetElapsedTime(at, liveAt).TotalMilliseconds);
         }
         latencies.Sort();
         live.Sort();
-        const string liveNote = "live: from the change being accepted to canal's log saying the write that holds it is live on both CoreDNS replicas; the emulator's replicas serve the ConfigMap as it is at each question (an instant reload), so this is Canal's own part of the propagation, not kubelet's or CoreDNS's.";
+        const string liveNote = "live: from the change being accepted to canal's log saying the write that holds it is live on both CoreDNS replicas; the emulator's replicas serve the ConfigMap as it is at each question (an instant reload), so this is Canal's own part of the propagation, not kubelet's or CoreDNS's. With a kubelet period (target `emulator, kubelet …`), each replica reads the ConfigMap as kubelet's model last copied it: on the period, or at once when canal annotates its pod (`nudge`); CoreDNS's reload is still instant. Each change then waits a random 0 to one period after the last went live, so it lands anywhere in kubelet's period.";
         if (live.Count > 0 && !SteadyChange.Notes.Contains(liveNote))
             SteadyChange.Notes.Add(liveNote);
         SteadyChange.Add(target.Name, n, latencies.Count, Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies[^1], target.Writes.Count - firstWrite,

@@ -77,12 +77,11 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
 
     /// <summary>The marker as a redirect to where the plan's first host goes: a gateway every mode can answer.</summary>
     private static Redirect? MarkerOf(RedirectPlan plan, string? marker) =>
-        marker == null || plan.Redirects.Count == 0 ? null : plan.Redirects.MinBy(r => r.Host, StringComparer.Ordinal) is { } first ? first with { Host = marker } : null;
+        marker == null || plan.Redirects.Count == 0 ? null : plan.Redirects.MinBy(r => r.Host, StringComparer.Ordinal)! with { Host = marker };
 
     /// <summary>
-    /// This update as the store already holds it when <paramref name="current"/> (the marker found there) is the only
-    /// difference, else as written with <paramref name="next"/>: the marker is the section's first line, so swapping it
-    /// keeps every other byte.
+    /// This update with its marker swapped for <paramref name="next"/> (a later write's): the marker is the section's
+    /// first line and no other name can contain it, so every other byte stays.
     /// </summary>
     public CorefileUpdate WithMarker(string next) =>
         Marker is { } m ? this with { Text = Text.Replace(m.Host, next, StringComparison.Ordinal), Marker = m with { Host = next } } : this;

@@ -18,7 +18,7 @@ namespace Canal.Node.Kubernetes;
 internal sealed class CoreDnsNudge : ReceiveActor, IWithTimers
 {
     public const string Annotation = "canal.io/corefile-write";
-    public static readonly TimeSpan Every = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan Every = TimeSpan.FromSeconds(2);
 
     private readonly IKubernetes _client;
     private readonly ObjectKey _service;

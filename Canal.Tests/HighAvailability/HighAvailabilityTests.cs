@@ -16,28 +16,48 @@ public sealed class HighAvailabilityTests(PostgresServer postgres, ITestOutputHe
     private async Task<(KubeCluster Cluster, ReplicaSet Set)> ThreeNodes()
     {
         var cluster = await KubeCluster.Start();
-        cluster.ApplySample();
-        for (var i = 0; i < 10; i++)
-            cluster.Api.Apply(KubeCluster.Namespace($"team-{i}"));
-        var set = new ReplicaSet(cluster, await postgres.CreateDatabase());
-        var a = await set.Start();
-        var b = await set.Start();
-        var c = await set.Start();
-        // Every node must see all three Up, not only the first: a node that still saw itself joining when the
-        // first was killed counted one member against one and its split brain resolver downed the survivors.
-        foreach (var observer in new[] { a, b, c })
-            await ReplicaSet.AllUp(observer, a, b, c);
-        return (cluster, set);
+        return await Owning(cluster, async () =>
+        {
+            cluster.ApplySample();
+            for (var i = 0; i < 10; i++)
+                cluster.Api.Apply(KubeCluster.Namespace($"team-{i}"));
+            var set = new ReplicaSet(cluster, await postgres.CreateDatabase());
+            var a = await set.Start();
+            var b = await set.Start();
+            var c = await set.Start();
+            // Every node must see all three Up, not only the first: a node that still saw itself joining when the
+            // first was killed counted one member against one and its split brain resolver downed the survivors.
+            foreach (var observer in new[] { a, b, c })
+                await ReplicaSet.AllUp(observer, a, b, c);
+            return (cluster, set);
+        });
     }
 
     /// <summary>Three nodes with hosts that must survive everything: created first, never touched, written.</summary>
     private async Task<(KubeCluster Cluster, ReplicaSet Set, string[] Stable)> ThreeNodesWithStableHosts()
     {
         var (cluster, set) = await ThreeNodes();
-        for (var i = 0; i < 10; i++)
-            set.Apply($"team-{i}", "stable", "stable");
-        await set.Converged();
-        return (cluster, set, [.. Enumerable.Range(0, 10).Select(i => Fqdn("stable", $"team-{i}"))]);
+        return await Owning(cluster, async () =>
+        {
+            for (var i = 0; i < 10; i++)
+                set.Apply($"team-{i}", "stable", "stable");
+            await set.Converged();
+            return (cluster, set, (string[])[.. Enumerable.Range(0, 10).Select(i => Fqdn("stable", $"team-{i}"))]);
+        });
+    }
+
+    /// <summary>Sets <paramref name="cluster"/> up; if that fails the test never gets to dispose it, so its canal processes are stopped here.</summary>
+    private static async Task<T> Owning<T>(KubeCluster cluster, Func<Task<T>> setUp)
+    {
+        try
+        {
+            return await setUp();
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Creates a VirtualService routing to <paramref name="name"/> and waits until its redirect is written.</summary>

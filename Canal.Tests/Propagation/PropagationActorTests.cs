@@ -389,7 +389,7 @@ public sealed class PropagationActorTests() : TestKit(ActorTestConfig.Hocon), ID
     }
 
     [Fact]
-    public void A_write_that_changes_no_answer_is_live_only_once_each_replica_answers_its_marker()
+    public void Switching_from_hosts_to_rewrite_mode_changes_no_answer_and_is_live_only_once_each_replica_answers_the_new_sections_marker()
     {
         var (fresh, stale) = ("", "");
         Serving(() => fresh);

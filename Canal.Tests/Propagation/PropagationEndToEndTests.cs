@@ -100,7 +100,7 @@ public sealed class PropagationEndToEndTests : IDisposable
     }
 
     [Fact]
-    public async Task With_the_nudge_a_write_turns_live_once_kubelet_refreshes_the_annotated_pod_and_only_get_and_patch_on_pods_are_used()
+    public async Task With_the_nudge_a_write_turns_live_in_the_round_after_kubelet_refreshes_the_annotated_pod_and_only_get_and_patch_on_pods_are_used()
     {
         var (cluster, kubelet, coredns) = await ClusterWithKubelet();
         await using var _ = cluster;
@@ -110,6 +110,8 @@ public sealed class PropagationEndToEndTests : IDisposable
 
         await canal.WaitForLine(l => l.Contains("write #1 is live on 1/1 replicas after"), "write #1 to be seen live");
 
+        // Live in the round that first found the replica serving it: the marker was answered once, and that was enough.
+        Assert.Equal(1, coredns.AnsweredAbout(Canal.Dns.WriteMarker.In(cluster.Corefile())!));
         var refresh = Assert.Single(kubelet.Refreshes);
         Assert.True(refresh.Annotated, "the pod's copy was refreshed by the annotation, not by kubelet's period");
         Assert.Equal("1", (string?)cluster.Api.Get("", "v1", "pods", "kube-system", "coredns-a")?["metadata"]?["annotations"]?["canal.io/corefile-write"]);
@@ -138,6 +140,7 @@ public sealed class PropagationEndToEndTests : IDisposable
         kubelet.Sync();
 
         await canal.WaitForLine(l => l.Contains("write #1 is live on 1/1 replicas after"), "write #1 to be seen live after kubelet's sync");
+        Assert.Equal(1, coredns.AnsweredAbout(marker));
         Assert.DoesNotContain(kubelet.Refreshes, r => r.Annotated);
         using var http = new HttpClient();
         var metrics = await http.GetStringAsync($"http://127.0.0.1:{management}/metrics");

@@ -64,8 +64,13 @@ internal sealed class DnsResponder : IDisposable
     private readonly ConcurrentDictionary<string, int> _questionsAbout = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _ignored = new(StringComparer.OrdinalIgnoreCase);
 
+    private readonly ConcurrentDictionary<string, int> _answeredAbout = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>How many questions named <paramref name="name"/> so far.</summary>
     public int QuestionsAbout(string name) => _questionsAbout.GetValueOrDefault(name);
+
+    /// <summary>How many of them got an address.</summary>
+    public int AnsweredAbout(string name) => _answeredAbout.GetValueOrDefault(name);
 
     /// <summary>Questions for <paramref name="name"/> get no answer (a lost packet, every time).</summary>
     public void Ignores(string name, bool ignore = true)
@@ -174,6 +179,8 @@ internal sealed class DnsResponder : IDisposable
         var response = query.CreateResponseInstance();
         var addresses = _resolve != null ? _resolve(name) : _names.GetValueOrDefault(name);
         response.ReturnCode = addresses == null ? ReturnCode.NxDomain : ReturnCode.NoError;
+        if (addresses is { Length: > 0 })
+            _answeredAbout.AddOrUpdate(name, 1, (_, n) => n + 1);
         foreach (var ip in (addresses ?? []).Select(IPAddress.Parse))
         {
             if (question.RecordType == RecordType.A && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)

@@ -1,0 +1,56 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Canal.Dns;
+using Canal.DnsWriter;
+using Canal.Istio;
+using Canal.Node.Kubernetes;
+using Canal.Tests.KubeApi;
+using Canal.Tests.Support;
+using k8s;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Canal.Tests.KubernetesMode;
+
+/// <summary>The nudge against the API emulator: which pods it annotates, and how a burst of writes is paced.</summary>
+public sealed class CoreDnsNudgeTests() : TestKit(ActorTestConfig.Hocon)
+{
+    private static CorefileWritten Written(long write) => new(write, "kube-system/coredns", DnsMode.Hosts, 1, [], []);
+
+    private static string KubeDnsSlice(params string[] pods) => $$"""
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: kube-dns-abcde
+          namespace: kube-system
+          labels: {kubernetes.io/service-name: kube-dns}
+        addressType: IPv4
+        ports: [{name: dns, port: 53, protocol: UDP}]
+        endpoints:
+        {{string.Join("\n", pods.Select((p, i) => $"  - addresses: [10.244.0.{i + 10}]\n    conditions: {{ready: true}}\n    targetRef: {{kind: Pod, name: {p}, namespace: kube-system}}"))}}
+        """;
+
+    [Fact]
+    public async Task A_burst_of_writes_annotates_each_pod_that_mounts_the_ConfigMap_twice_with_the_first_and_the_newest_write()
+    {
+        await using var api = await KubeApiServer.StartAsync();
+        using var kubelet = new KubeletModel(api, Timeout.InfiniteTimeSpan);
+        kubelet.Mount("coredns-a");
+        kubelet.Mount("coredns-b");
+        // Behind kube-dns but without the ConfigMap (a node-local cache, say): a nudge would do it no good.
+        api.Apply("apiVersion: v1\nkind: Pod\nmetadata: {name: cache-c, namespace: kube-system}\nspec: {containers: [{name: cache, image: cache}]}\n");
+        api.Apply(KubeDnsSlice("coredns-a", "coredns-b", "cache-c"));
+        var client = new Kubernetes(new KubernetesClientConfiguration { Host = api.Url });
+        var nudge = Sys.ActorOf(Props.Create(() => new CoreDnsNudge(client, new ObjectKey("kube-system", "kube-dns"), "coredns", NullLogger.Instance)));
+
+        for (var write = 1; write <= 5; write++)
+            nudge.Tell(Written(write));
+
+        string?[] Annotations(string pod) =>
+            [.. api.Revisions("", "pods", "kube-system", pod).Select(r => (string?)System.Text.Json.Nodes.JsonNode.Parse(r)?["metadata"]?["annotations"]?[CoreDnsNudge.Annotation])];
+        await Eventually.True(() => Annotations("coredns-a").Contains("5") && Annotations("coredns-b").Contains("5"), "write #5 on both CoreDNS pods");
+        Assert.Equal(["1", "5"], Annotations("coredns-a").Where(a => a != null));
+        Assert.Equal(4, api.RequestLog.Count(r => r.Resource == "pods" && r.Verb == "patch"));
+        Assert.DoesNotContain(api.RequestLog, r => r.Resource == "pods" && r.Verb == "patch" && r.Name == "cache-c");
+        Assert.Equal(2, kubelet.Refreshes.Count(r => r.Pod == "coredns-a" && r.Annotated));
+    }
+}
