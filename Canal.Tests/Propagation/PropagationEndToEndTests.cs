@@ -87,25 +87,42 @@ public sealed class PropagationEndToEndTests : IDisposable
         Assert.True(live.Questions > 0 && stale.Questions > 0, "both replicas were asked");
     }
 
-    /// <summary>A cluster whose one CoreDNS replica reads the Corefile as <paramref name="kubelet"/> last copied it into its pod.</summary>
-    private static async Task<(KubeCluster Cluster, KubeletModel Kubelet, DnsResponder CoreDns)> ClusterWithKubelet()
+    /// <summary>A cluster whose one CoreDNS replica (pod coredns-a) reads the Corefile as kubelet last copied it into its pod.</summary>
+    private sealed class KubeletCluster : IAsyncDisposable
     {
-        var cluster = await KubeCluster.Start();
-        cluster.ApplySample();
-        // kubelet's period is the test's to play (Sync): only an annotation refreshes the pod otherwise.
-        var kubelet = new KubeletModel(cluster.Api, Timeout.InfiniteTimeSpan);
-        var coredns = DnsResponder.Serving(kubelet.Mount("coredns-a"), Services);
-        cluster.Api.Apply(coredns.KubeDnsSlice("kube-dns-abcde", "coredns-a"));
-        return (cluster, kubelet, coredns);
+        private KubeletCluster(KubeCluster cluster)
+        {
+            Cluster = cluster;
+            // kubelet's period is the test's to play (Sync): only an annotation refreshes the pod otherwise.
+            Kubelet = new KubeletModel(cluster.Api, Timeout.InfiniteTimeSpan);
+            CoreDns = DnsResponder.Serving(Kubelet.Mount("coredns-a"), Services);
+            cluster.Api.Apply(CoreDns.KubeDnsSlice("kube-dns-abcde", "coredns-a"));
+        }
+
+        public KubeCluster Cluster { get; }
+        public KubeletModel Kubelet { get; }
+        public DnsResponder CoreDns { get; }
+
+        public static async Task<KubeletCluster> Start()
+        {
+            var cluster = await KubeCluster.Start();
+            cluster.ApplySample();
+            return new KubeletCluster(cluster);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Cluster.DisposeAsync();
+            Kubelet.Dispose();
+            CoreDns.Dispose();
+        }
     }
 
     [Fact]
     public async Task With_the_nudge_a_write_turns_live_in_the_round_after_kubelet_refreshes_the_annotated_pod_and_only_get_and_patch_on_pods_are_used()
     {
-        var (cluster, kubelet, coredns) = await ClusterWithKubelet();
-        await using var _ = cluster;
-        using var __ = kubelet;
-        using var ___ = coredns;
+        await using var set = await KubeletCluster.Start();
+        var (cluster, kubelet, coredns) = (set.Cluster, set.Kubelet, set.CoreDns);
         var canal = cluster.StartCanal("--nudge-coredns-pods");
 
         await canal.WaitForLine(l => l.Contains("write #1 is live on 1/1 replicas after"), "write #1 to be seen live");
@@ -123,10 +140,8 @@ public sealed class PropagationEndToEndTests : IDisposable
     [Fact]
     public async Task Without_the_nudge_a_write_turns_live_only_after_kubelets_period_and_a_refused_nudge_is_a_warning_and_a_count()
     {
-        var (cluster, kubelet, coredns) = await ClusterWithKubelet();
-        await using var _ = cluster;
-        using var __ = kubelet;
-        using var ___ = coredns;
+        await using var set = await KubeletCluster.Start();
+        var (cluster, kubelet, coredns) = (set.Cluster, set.Kubelet, set.CoreDns);
         cluster.Api.Faults.FailRequests(1.0, 403, verb: "patch", resource: "pods");
         var management = Ports.Free();
         var canal = cluster.StartCanal("--nudge-coredns-pods", "--management-port", management.ToString());
