@@ -14,19 +14,25 @@ internal abstract record CorefileCheck
     public sealed record Rendered(CorefileUpdate Update, bool UpToDate) : CorefileCheck;
 
     /// <summary>
-    /// The plan rendered into what the store holds. Up to date when only the write marker would differ; otherwise the
-    /// update carries <paramref name="marker"/>, the next write's.
+    /// The plan rendered into what the store holds, with <paramref name="marker"/> (the next write's). Up to date when
+    /// only the marker differs: the store's text is then the render, with its own marker.
     /// </summary>
     public static CorefileCheck Of(DnsConfig config, RedirectPlan plan, DnsMode mode, string clusterDomain, string marker)
     {
         CorefileUpdate update;
+        var upToDate = false;
         try
         {
-            var current = WriteMarker.In(config.Content);
-            update = CorefileUpdate.Apply(config.Content, plan, mode, clusterDomain, current);
-            if (update.Text != config.Content)
-                // One render: the marker is swapped in; only a section that had none is rendered again with it.
-                update = current != null ? update.WithMarker(marker) : CorefileUpdate.Apply(config.Content, plan, mode, clusterDomain, marker);
+            update = CorefileUpdate.Apply(config.Content, plan, mode, clusterDomain, marker);
+            if (WriteMarker.In(config.Content) is { } current)
+            {
+                // Compared with the store's marker swapped for the new one; what is written is always a whole render.
+                if (update.Marker is { } m && update.Text == config.Content.Replace(current, marker, StringComparison.Ordinal))
+                    (update, upToDate) = (update with { Text = config.Content, Marker = m with { Host = current } }, true);
+            }
+            else if (update.Marker != null && CorefileUpdate.Apply(config.Content, plan, mode, clusterDomain) is { } unmarked && unmarked.Text == config.Content)
+                // A section written before markers existed: as good as one with a marker, until the plan changes.
+                (update, upToDate) = (unmarked, true);
         }
         catch (Exception e) when (e is CorefileException or InvalidOperationException)
         {
@@ -38,6 +44,6 @@ internal abstract record CorefileCheck
                 $"the Corefile with {update.Plan.Redirects.Count} redirects would take {size:N0} bytes, over the {capacity:N0} its store allows " +
                 $"({update.Mode} mode); the last good one is kept. Fewer redirects, hosts mode (shorter lines) or a shorter gateway name make it fit",
                 true);
-        return new Rendered(update, update.Text == config.Content);
+        return new Rendered(update, upToDate || update.Text == config.Content);
     }
 }

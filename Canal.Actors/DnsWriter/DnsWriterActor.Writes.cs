@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Canal.Dns;
+using Canal.Mapping;
 using Canal.Propagation;
 
 namespace Canal.DnsWriter;
@@ -12,6 +13,8 @@ public sealed partial class DnsWriterActor
 
     /// <summary>When the first change the write in flight carries happened.</summary>
     private DateTimeOffset? _changeFrom;
+
+    private long _markerStamp;
 
     /// <summary>Ready, nothing in flight: a change is written once it has settled.</summary>
     private void Idle()
@@ -117,7 +120,9 @@ public sealed partial class DnsWriterActor
             return;
         }
         var domain = _settings.Redirects.ClusterDomain;
-        var check = CorefileCheck.Of(config, Plan(), _settings.Mode, domain, WriteMarker.Name(_record.Writes + 1, _epoch, domain));
+        // A stamp of its own for every attempt: one whose answer was lost may have landed with its marker.
+        _markerStamp = VersionStamp.Next(_markerStamp, _clock);
+        var check = CorefileCheck.Of(config, Plan(), _settings.Mode, domain, WriteMarker.Name(_record.Writes + 1, _markerStamp, domain));
         if (check is CorefileCheck.Refused refused)
         {
             // Left untouched and reported; tried again on the next change or drift check.
@@ -165,7 +170,10 @@ public sealed partial class DnsWriterActor
         var added = changed.Where(h => !before.ContainsKey(h)).Order(StringComparer.Ordinal).ToList();
         var removed = changed.Where(h => !after.ContainsKey(h)).Order(StringComparer.Ordinal).ToList();
         Context.System.EventStream.Publish(new PlanApplied(finished.Update.Plan));
-        Context.System.EventStream.Publish(new CorefileWritten(_record.Writes, _store.Description, finished.Update.Mode, _record.Redirected, added, removed));
+        Context.System.EventStream.Publish(new CorefileWritten(_record.Writes, _store.Description, finished.Update.Mode, _record.Redirected, added, removed)
+        {
+            Marker = finished.Update.Marker?.Host,
+        });
         if (_propagation != null)
         {
             // Told, not asked: confirming the write in CoreDNS never holds up the next one (the probe works out its checks).

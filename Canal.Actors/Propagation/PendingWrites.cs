@@ -110,10 +110,11 @@ internal sealed class PendingWrites(string source, int markers = 4)
             if (answers.ReloadFailures is { } failures)
                 (replica.FailuresAtStart, replica.Failures) = (replica.FailuresAtStart ?? failures, failures);
             // Markers are asked newest first and each section answers only its own: the one that shows is where the replica is.
-            if (_writes.LastOrDefault(w => w.Check.Marker is { } m && Shows(m, answers, out _)) is { } at)
+            string? markerProblem = null;
+            if (_writes.LastOrDefault(w => w.Check.Marker is { } m && Shows(m, answers, out markerProblem)) is { } at)
                 replica.MarkerAt = Math.Max(replica.MarkerAt, at.Write);
             else if (answers.Failed == null)
-                replica.MarkerCursor += markers - 1;
+                (replica.MarkerCursor, replica.Problem) = (replica.MarkerCursor + markers - 1, markerProblem);
             foreach (var write in asked.Where(w => w.Write > replica.LiveThrough))
             {
                 var passed = write.PassedOn(replica.Info.Name);
@@ -155,7 +156,7 @@ internal sealed class PendingWrites(string source, int markers = 4)
     private static IEnumerable<NameCheck> Distinct(IEnumerable<NameCheck> checks) =>
         checks.DistinctBy(n => (n.Host, n.GatewayFqdn, string.Join(",", n.GatewayIPs)));
 
-    /// <summary>The oldest, the middle and the newest pending write, and each a replica was found at by its marker.</summary>
+    /// <summary>The oldest, the middle and the newest pending write, and each a replica was found at by its marker (its names are asked next).</summary>
     private List<Pending> Asked() =>
         _writes.Count <= 3 ? _writes
         : [.. _writes.Where((w, i) => i == 0 || i == _writes.Count / 2 || i == _writes.Count - 1 || _replicas.Values.Any(r => r.MarkerAt == w.Write && r.LiveThrough < w.Write))];

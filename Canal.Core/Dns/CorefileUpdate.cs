@@ -27,7 +27,7 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
     /// </summary>
     public static CorefileUpdate Apply(string corefile, RedirectPlan plan, DnsMode mode, string clusterDomain, string? marker = null)
     {
-        plan = plan.Block(r => WriteMarker.Is(r.Host) ? $"is under {WriteMarker.Zone}.{clusterDomain}, the names Canal keeps for its write markers" : null);
+        plan = plan.Block(r => WriteMarker.InZone(r.Host, clusterDomain) ? $"is under {WriteMarker.Zone}.{clusterDomain}, the names Canal keeps for its write markers" : null);
         if (mode == DnsMode.Custom)
             return ApplyCustom(plan, clusterDomain, marker);
         var parsed = Corefile.Parse(corefile);
@@ -79,12 +79,6 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
     private static Redirect? MarkerOf(RedirectPlan plan, string? marker) =>
         marker == null || plan.Redirects.Count == 0 ? null : plan.Redirects.MinBy(r => r.Host, StringComparer.Ordinal)! with { Host = marker };
 
-    /// <summary>
-    /// This update with its marker swapped for <paramref name="next"/> (a later write's): the marker is the section's
-    /// first line and no other name can contain it, so every other byte stays.
-    /// </summary>
-    public CorefileUpdate WithMarker(string next) =>
-        Marker is { } m ? this with { Text = Text.Replace(m.Host, next, StringComparison.Ordinal), Marker = m with { Host = next } } : this;
 
     /// <summary>The lines between Canal's markers in <paramref name="text"/> (a Corefile or a custom file), trimmed.</summary>
     public static IReadOnlyList<string> SectionLines(string text)

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Canal.Dns;
 using Canal.DnsWriter;
 using Canal.Istio;
 using Canal.Node.Management;
@@ -9,7 +10,8 @@ using Microsoft.Extensions.Logging;
 namespace Canal.Node.Kubernetes;
 
 /// <summary>
-/// <c>--nudge-coredns-pods</c>: after a write, sets the annotation <see cref="Annotation"/> to the write's number on each
+/// <c>--nudge-coredns-pods</c>: after a write, sets the annotation <see cref="Annotation"/> to the write's number and its
+/// marker's stamp (numbers start again with a new DnsWriter, and a patch to the value a pod has changes nothing) on each
 /// pod behind the kube-dns Service that mounts the ConfigMap Canal writes (read first: a pod that does not gains nothing). kubelet syncs a pod whose object changed at once, and refreshes its ConfigMap
 /// volumes with it, instead of at its next periodic sync (up to a minute or more). Told of writes on the event stream,
 /// never on the write path; at most one nudge per <see cref="Every"/>, the newest write carried by the next; a failure
@@ -24,7 +26,7 @@ internal sealed class CoreDnsNudge : ReceiveActor, IWithTimers
     private readonly ObjectKey _service;
     private readonly string _configMap;
     private readonly ILogger _logger;
-    private long? _waiting;
+    private string? _waiting;
     private string? _lastFailure;
 
     public CoreDnsNudge(IKubernetes client, ObjectKey service, string configMap, ILogger logger)
@@ -38,13 +40,13 @@ internal sealed class CoreDnsNudge : ReceiveActor, IWithTimers
     /// <summary>The last nudge is long enough ago: a write nudges at once.</summary>
     private void Ready()
     {
-        ReceiveAsync<CorefileWritten>(async written => await Nudge(written.Write));
+        ReceiveAsync<CorefileWritten>(async written => await Nudge(Value(written)));
     }
 
     /// <summary>A nudge went out less than <see cref="Every"/> ago: the newest write waits for the end of it.</summary>
     private void CoolingDown()
     {
-        Receive<CorefileWritten>(written => _waiting = written.Write);
+        Receive<CorefileWritten>(written => _waiting = Value(written));
         ReceiveAsync<CooledDown>(async _ =>
         {
             if (_waiting is { } write)
@@ -54,12 +56,16 @@ internal sealed class CoreDnsNudge : ReceiveActor, IWithTimers
         });
     }
 
-    private async Task Nudge(long write)
+    /// <summary>The write's marker label (<c>w12-mkq3x9d2a1</c>); one like it when the write has no marker (nothing redirected).</summary>
+    private static string Value(CorefileWritten written) =>
+        WriteMarker.Label(written.Marker ?? WriteMarker.Name(written.Write, DateTimeOffset.UtcNow.UtcTicks, "local"));
+
+    private async Task Nudge(string write)
     {
         _waiting = null;
         Timers.StartSingleTimer(nameof(CooledDown), CooledDown.Instance, Every);
         Become(CoolingDown);
-        var annotations = new Dictionary<string, string> { [Annotation] = $"{write}" };
+        var annotations = new Dictionary<string, string> { [Annotation] = write };
         var patch = new V1Patch(System.Text.Json.JsonSerializer.Serialize(new { metadata = new { annotations } }), V1Patch.PatchType.MergePatch);
         IReadOnlyList<(string Namespace, string Name)> pods;
         try
@@ -88,7 +94,7 @@ internal sealed class CoreDnsNudge : ReceiveActor, IWithTimers
             }
         }
         if (failures.Count > 0)
-            Failed($"write #{write} could not be announced to {string.Join("; ", failures)}", failures.Count);
+            Failed($"write {write} could not be announced to {string.Join("; ", failures)}", failures.Count);
         else
             _lastFailure = null;
     }

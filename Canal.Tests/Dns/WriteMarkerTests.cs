@@ -43,6 +43,8 @@ public sealed class WriteMarkerTests
         Assert.True(WriteMarker.Is(First));
         Assert.False(WriteMarker.Is("canal-write.default.svc.cluster.local"));
         Assert.False(WriteMarker.Is("w1.x.canal-write.cluster.local"));
+        // A Service in a namespace named canal-write is a Service like any other.
+        Assert.False(WriteMarker.Is("w1-abc.canal-write.svc.cluster.local"));
     }
 
     [Fact]
@@ -50,8 +52,9 @@ public sealed class WriteMarkerTests
     {
         var written = CorefileUpdate.Apply(Kubeadm, Plan("helloworld.default.svc.cluster.local"), DnsMode.Hosts, Domain, First).Text;
 
-        var same = CorefileCheck.Of(new DnsConfig(written, "1"), Plan("helloworld.default.svc.cluster.local"), DnsMode.Hosts, Domain, Second);
-        Assert.True(((CorefileCheck.Rendered)same).UpToDate);
+        var same = (CorefileCheck.Rendered)CorefileCheck.Of(new DnsConfig(written, "1"), Plan("helloworld.default.svc.cluster.local"), DnsMode.Hosts, Domain, Second);
+        Assert.True(same.UpToDate);
+        Assert.Equal((written, First), (same.Update.Text, same.Update.Marker!.Host));
 
         var changed = (CorefileCheck.Rendered)CorefileCheck.Of(new DnsConfig(written, "1"), Plan("helloworld.default.svc.cluster.local", "reviews.default.svc.cluster.local"), DnsMode.Hosts, Domain, Second);
         Assert.False(changed.UpToDate);
@@ -69,12 +72,13 @@ public sealed class WriteMarkerTests
     }
 
     [Fact]
-    public void A_VirtualService_host_under_the_marker_zone_is_blocked_not_written()
+    public void A_VirtualService_host_under_the_marker_zone_is_blocked_and_a_namespace_named_like_it_is_not()
     {
-        var update = CorefileUpdate.Apply(Kubeadm, Plan("w9-x.canal-write.cluster.local"), DnsMode.Rewrite, Domain, First);
+        var update = CorefileUpdate.Apply(Kubeadm, Plan("w9-x.canal-write.cluster.local", "a.b.canal-write.cluster.local", "api.canal-write.svc.cluster.local"), DnsMode.Rewrite, Domain, First);
 
-        Assert.Empty(update.Plan.Redirects);
-        Assert.Null(WriteMarker.In(update.Text));
+        Assert.Equal(["api.canal-write.svc.cluster.local"], update.Plan.Redirects.Select(r => r.Host));
+        Assert.Equal(["api.canal-write.svc.cluster.local"], CorefileUpdate.RedirectedHosts(update.Text));
+        Assert.Equal(First, WriteMarker.In(update.Text));
     }
 
     [Theory]

@@ -14,7 +14,8 @@ namespace Canal.Tests.KubernetesMode;
 /// <summary>The nudge against the API emulator: which pods it annotates, and how a burst of writes is paced.</summary>
 public sealed class CoreDnsNudgeTests() : TestKit(ActorTestConfig.Hocon)
 {
-    private static CorefileWritten Written(long write) => new(write, "kube-system/coredns", DnsMode.Hosts, 1, [], []);
+    private static CorefileWritten Written(long write, long stamp = 42) =>
+        new(write, "kube-system/coredns", DnsMode.Hosts, 1, [], []) { Marker = WriteMarker.Name(write, stamp, "cluster.local") };
 
     private static string KubeDnsSlice(params string[] pods) => $$"""
         apiVersion: discovery.k8s.io/v1
@@ -47,10 +48,15 @@ public sealed class CoreDnsNudgeTests() : TestKit(ActorTestConfig.Hocon)
 
         string?[] Annotations(string pod) =>
             [.. api.Revisions("", "pods", "kube-system", pod).Select(r => (string?)System.Text.Json.Nodes.JsonNode.Parse(r)?["metadata"]?["annotations"]?[CoreDnsNudge.Annotation])];
-        await Eventually.True(() => Annotations("coredns-a").Contains("5") && Annotations("coredns-b").Contains("5"), "write #5 on both CoreDNS pods");
-        Assert.Equal(["1", "5"], Annotations("coredns-a").Where(a => a != null));
+        await Eventually.True(() => Annotations("coredns-a").Contains("w5-16") && Annotations("coredns-b").Contains("w5-16"), "write #5 on both CoreDNS pods");
+        Assert.Equal(["w1-16", "w5-16"], Annotations("coredns-a").Where(a => a != null));
         Assert.Equal(4, api.RequestLog.Count(r => r.Resource == "pods" && r.Verb == "patch"));
         Assert.DoesNotContain(api.RequestLog, r => r.Resource == "pods" && r.Verb == "patch" && r.Name == "cache-c");
         Assert.Equal(2, kubelet.Refreshes.Count(r => r.Pod == "coredns-a" && r.Annotated));
+
+        // A new DnsWriter numbers its writes from 1 again: its stamp still changes the annotation, so kubelet still syncs.
+        nudge.Tell(Written(1, stamp: 43));
+        await Eventually.True(() => Annotations("coredns-a").Contains("w1-17"), "a restarted DnsWriter's write #1 on the pod");
+        Assert.Equal(3, kubelet.Refreshes.Count(r => r.Pod == "coredns-a" && r.Annotated));
     }
 }

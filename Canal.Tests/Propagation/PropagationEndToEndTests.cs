@@ -131,7 +131,8 @@ public sealed class PropagationEndToEndTests : IDisposable
         Assert.Equal(1, coredns.AnsweredAbout(Canal.Dns.WriteMarker.In(cluster.Corefile())!));
         var refresh = Assert.Single(kubelet.Refreshes);
         Assert.True(refresh.Annotated, "the pod's copy was refreshed by the annotation, not by kubelet's period");
-        Assert.Equal("1", (string?)cluster.Api.Get("", "v1", "pods", "kube-system", "coredns-a")?["metadata"]?["annotations"]?["canal.io/corefile-write"]);
+        Assert.Equal(Canal.Dns.WriteMarker.Label(Canal.Dns.WriteMarker.In(cluster.Corefile())!),
+            (string?)cluster.Api.Get("", "v1", "pods", "kube-system", "coredns-a")?["metadata"]?["annotations"]?["canal.io/corefile-write"]);
         var component = Rbac.GrantedTo(Yaml.Documents(File.ReadAllText(Path.Combine(Kustomize.K8s, "components", "nudge-coredns-pods", "rbac.yaml"))), "istio-system", "canal-control");
         var used = cluster.Api.RequestLog.Where(r => r.Resource == "pods").Select(r => new Grant(r.Namespace ?? "", "", "pods", r.Verb, "*")).ToHashSet();
         Assert.Equal(component.Select(g => g.ToString()).Order(), used.Select(g => g.ToString()).Order());
@@ -146,7 +147,7 @@ public sealed class PropagationEndToEndTests : IDisposable
         var management = Ports.Free();
         var canal = cluster.StartCanal("--nudge-coredns-pods", "--management-port", management.ToString());
         await canal.WaitForLine(l => l.Contains("write #1 to kube-system/coredns"), "write #1");
-        await canal.WaitForLine(l => l.Contains("--nudge-coredns-pods: write #1 could not be announced to kube-system/coredns-a"), "the refused nudge to be warned about");
+        await canal.WaitForLine(l => l.Contains("could not be announced to kube-system/coredns-a"), "the refused nudge to be warned about");
         var marker = Canal.Dns.WriteMarker.In(cluster.Corefile())!;
         // Rounds go by and the replica still serves the Corefile from before the write.
         await Eventually.True(() => coredns.QuestionsAbout(marker) >= 3, "three rounds asking for write #1's marker");
