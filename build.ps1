@@ -68,7 +68,28 @@ function Invoke-Test {
         $smoke = 'FAILED'
     }
     Write-Host "Benchmark smoke run: $smoke"
-    if ($failed -or $notPassed -gt 0 -or $passed -eq 0 -or $smoke -ne 'passed') { exit 1 }
+    $leftover = Get-LeftoverCanals
+    if ($leftover.Count -gt 0) {
+        Write-Host "FAILED: $($leftover.Count) canal process(es) the suite started outlived it (now killed):"
+        $leftover | ForEach-Object { Write-Host "  $($_.Id) $($_.CommandLine)"; Stop-Process -Id $_.Id -Force -ErrorAction SilentlyContinue }
+    }
+    if ($failed -or $notPassed -gt 0 -or $passed -eq 0 -or $smoke -ne 'passed' -or $leftover.Count -gt 0) { exit 1 }
+}
+
+# The canal processes started from this checkout's test and benchmark builds that are still running, after a grace of
+# 10 s for those being stopped: every one must end with its test, or they pile up and skew every benchmark after them.
+function Get-LeftoverCanals {
+    $built = @('Canal.Tests', 'Canal.Benchmarks') | ForEach-Object { Join-Path $PSScriptRoot "$_/bin" }
+    $deadline = (Get-Date).AddSeconds(10)
+    do {
+        $leftover = @(Get-Process -ErrorAction SilentlyContinue | Where-Object {
+                $command = $_.CommandLine
+                $command -and $command -match 'canal(-cmd)?\.dll' -and ($built | Where-Object { $command.Contains($_) })
+            })
+        if ($leftover.Count -eq 0) { return @() }
+        Start-Sleep -Milliseconds 500
+    } while ((Get-Date) -lt $deadline)
+    return $leftover
 }
 
 # Tagged with the canal-control chart's appVersion, the tag the chart pulls by default.
