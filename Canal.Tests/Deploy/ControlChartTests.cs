@@ -14,14 +14,13 @@ public sealed class ControlChartTests
     [Fact]
     public void Several_replicas_without_postgresql_are_refused_by_the_schema_and_the_templates()
     {
-        var schema = Charts.Schema(Chart);
         var sqlite = Charts.Values(Chart);
         sqlite["replicas"] = 3;
         var postgres = (JsonObject)sqlite.DeepClone();
         postgres["persistence"]!["postgres"]!["existingSecret"] = "canal-control-postgres";
 
-        Assert.Contains(schema.Validate(sqlite), e => e.Contains("persistence.postgres.existingSecret"));
-        Assert.Empty(schema.Validate(postgres));
+        Assert.Contains(Charts.Violations(Chart, sqlite), e => e.StartsWith("/persistence/postgres/existingSecret: ", StringComparison.Ordinal));
+        Assert.Empty(Charts.Violations(Chart, postgres));
         // helm checks the schema too, but `fail` also holds for a chart whose schema is skipped (--skip-schema-validation).
         Assert.StartsWith("include \"canal-control.validate\"", ChartTemplate.Actions(Template("deployment.yaml"))[0]);
         var helpers = Template("_helpers.tpl");
