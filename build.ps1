@@ -83,7 +83,8 @@ function Get-LeftoverCanals {
     $deadline = (Get-Date).AddSeconds(10)
     do {
         $leftover = @(Get-Process -ErrorAction SilentlyContinue | Where-Object {
-                $command = $_.CommandLine
+                # A kernel thread, a zombie or a process that just ended has no command line to read.
+                $command = try { $_.CommandLine } catch { $null }
                 $command -and $command -match 'canal(-cmd)?\.dll' -and ($built | Where-Object { $command.Contains($_) })
             })
         if ($leftover.Count -eq 0) { return @() }

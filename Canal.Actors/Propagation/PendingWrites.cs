@@ -110,8 +110,8 @@ internal sealed class PendingWrites(string source, int markers = 4)
             if (answers.ReloadFailures is { } failures)
                 (replica.FailuresAtStart, replica.Failures) = (replica.FailuresAtStart ?? failures, failures);
             // Markers are asked newest first and each section answers only its own: the one that shows is where the replica is.
-            string? markerProblem = null;
-            if (_writes.LastOrDefault(w => w.Check.Marker is { } m && Shows(m, answers, out markerProblem)) is { } at)
+            var (at, markerProblem) = MarkerShown(answers);
+            if (at != null)
                 replica.MarkerAt = Math.Max(replica.MarkerAt, at.Write);
             else if (answers.Failed == null)
                 (replica.MarkerCursor, replica.Problem) = (replica.MarkerCursor + markers - 1, markerProblem);
@@ -150,6 +150,21 @@ internal sealed class PendingWrites(string source, int markers = 4)
         // The newest few are what canal-cmd shows; the others are said when they go live or miss their deadline.
         reports.AddRange(_writes.Where(w => !w.Missed).TakeLast(PropagationRecord.Kept).Select(w => Report(w, now)));
         return reports;
+    }
+
+    /// <summary>The newest pending write whose marker the replica answered, else why none was, if something stood in the way.</summary>
+    private (Pending? At, string? Problem) MarkerShown(ReplicaAnswers answers)
+    {
+        string? problem = null;
+        for (var i = _writes.Count - 1; i >= 0; i--)
+        {
+            if (_writes[i].Check.Marker is not { } marker)
+                continue;
+            if (Shows(marker, answers, out var why))
+                return (_writes[i], null);
+            problem ??= why;
+        }
+        return (null, problem);
     }
 
     /// <summary>Each question once, though several writes ask it (what it must answer is weighed per write; a record's lists compare by reference).</summary>

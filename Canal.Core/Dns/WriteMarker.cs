@@ -36,7 +36,8 @@ internal static partial class WriteMarker
         return null;
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^w\d+-[0-9a-z]+\.canal-write\.(?!svc\.|pod\.)")]
+    // Nothing after canal-write is svc or pod: w1-0.canal-write.apps.svc.DOMAIN is a StatefulSet's pod, not a marker.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^w\d+-[0-9a-z]+\.canal-write\.(?!(?:[^.]+\.)*(?:svc|pod)\.)")]
     private static partial System.Text.RegularExpressions.Regex Shape();
 
     private static string Base36(long value)

@@ -45,6 +45,8 @@ public sealed class WriteMarkerTests
         Assert.False(WriteMarker.Is("w1.x.canal-write.cluster.local"));
         // A Service in a namespace named canal-write is a Service like any other.
         Assert.False(WriteMarker.Is("w1-abc.canal-write.svc.cluster.local"));
+        // Pod w1-0 of a StatefulSet whose headless Service is canal-write, in namespace apps.
+        Assert.False(WriteMarker.Is("w1-0.canal-write.apps.svc.cluster.local"));
     }
 
     [Fact]
