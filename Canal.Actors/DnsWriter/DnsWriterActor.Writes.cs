@@ -122,7 +122,8 @@ public sealed partial class DnsWriterActor
         var domain = _settings.Redirects.ClusterDomain;
         // A stamp of its own for every attempt: one whose answer was lost may have landed with its marker.
         _markerStamp = VersionStamp.Next(_markerStamp, _clock);
-        var check = CorefileCheck.Of(config, Plan(), _settings.Mode, domain, WriteMarker.Name(_record.Writes + 1, _markerStamp, domain));
+        var marker = WriteMarker.Name(_record.Writes + 1, _markerStamp, domain);
+        var check = CorefileCheck.Of(config, Plan(), _settings.Mode, domain, marker);
         if (check is CorefileCheck.Refused refused)
         {
             // Left untouched and reported; tried again on the next change or drift check.
@@ -146,7 +147,7 @@ public sealed partial class DnsWriterActor
             return;
         }
         Task.Run(() => _store.WriteAsync(update.Text, config.Version, _epoch, _stopping.Token)).PipeTo(Self,
-            success: result => new WriteFinished(result, config.Content, update),
+            success: result => new WriteFinished(result, config.Content, update, marker),
             failure: e => new StoreFailed(e));
     }
 
@@ -170,10 +171,7 @@ public sealed partial class DnsWriterActor
         var added = changed.Where(h => !before.ContainsKey(h)).Order(StringComparer.Ordinal).ToList();
         var removed = changed.Where(h => !after.ContainsKey(h)).Order(StringComparer.Ordinal).ToList();
         Context.System.EventStream.Publish(new PlanApplied(finished.Update.Plan));
-        Context.System.EventStream.Publish(new CorefileWritten(_record.Writes, _store.Description, finished.Update.Mode, _record.Redirected, added, removed)
-        {
-            Marker = finished.Update.Marker?.Host,
-        });
+        Context.System.EventStream.Publish(new CorefileWritten(_record.Writes, _store.Description, finished.Update.Mode, _record.Redirected, added, removed, finished.Marker));
         if (_propagation != null)
         {
             // Told, not asked: confirming the write in CoreDNS never holds up the next one (the probe works out its checks).
@@ -240,7 +238,7 @@ public sealed partial class DnsWriterActor
 
     private sealed record ConfigRead(DnsConfig Config);
 
-    private sealed record WriteFinished(DnsWriteResult Result, string Before, CorefileUpdate Update);
+    private sealed record WriteFinished(DnsWriteResult Result, string Before, CorefileUpdate Update, string Marker);
 
     private sealed record StoreFailed(Exception Cause);
 

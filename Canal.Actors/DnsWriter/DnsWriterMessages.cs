@@ -201,11 +201,9 @@ public sealed record SyncBarrierPassed(int Listed, int Namespaces, int Swept, in
     public TimeSpan Sweep { get; init; }
 }
 
-public sealed record CorefileWritten(long Write, string Store, DnsMode Mode, int Redirected, IReadOnlyList<string> Added, IReadOnlyList<string> Removed) : DnsWriterNotice
-{
-    /// <summary>The write marker it carries (<see cref="WriteMarker"/>); null when nothing is redirected.</summary>
-    public string? Marker { get; init; }
-}
+/// <summary>A write landed in the store: what it changed, and the marker only its section answers.</summary>
+/// <param name="Marker">The write's marker (<see cref="WriteMarker"/>), a name no other write has; in the section only when something is redirected.</param>
+public sealed record CorefileWritten(long Write, string Store, DnsMode Mode, int Redirected, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, string Marker) : DnsWriterNotice;
 
 /// <summary>Something a person should know about the rendered Corefile (the mode auto chose, a slow number of rewrite rules).</summary>
 public sealed record CorefileWarning(string Store, string Warning) : DnsWriterNotice;

@@ -78,9 +78,6 @@ internal sealed class WriteRecord
             Oversized = Oversized,
             LastWriteLatencySeconds = LastWriteLatency.TotalSeconds,
             WriteLatencySecondsSum = LatencySum.TotalSeconds,
-            Reload = _applied == null ? null
-                : _applied.Reload?.Describe()
-                ?? (_applied.Mode == DnsMode.Custom ? "not known: in custom mode the Corefile that imports Canal's file is not Canal's to read"
-                    : "none: the Corefile has no 'reload', so CoreDNS reads it only when it starts (add 'reload 5s' to its cluster block)"),
+            Reload = _applied == null ? null : ReloadSchedule.Describe(_applied.Reload, _applied.Mode),
         };
 }

@@ -97,6 +97,18 @@ public sealed record CorefileUpdate(string Text, DnsMode Mode, RedirectPlan Plan
         return lines;
     }
 
+    /// <summary>
+    /// The lines of Canal's section shaped as redirects, in order: a rewrite's host and target name (<c>Rewrite</c>), or a
+    /// two-word line's second and first word (a hosts entry's name and address, unchecked: the reader decides).
+    /// </summary>
+    public static IEnumerable<(string Host, string Target, bool Rewrite)> SectionRedirects(string text) =>
+        SectionLines(text).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(words => words switch
+        {
+            ["rewrite", "name", "exact", var host, var target] => (host, target, true),
+            [var address, var name] => (name, address, false),
+            _ => ("", "", false),
+        }).Where(r => r.Item1.Length > 0);
+
     /// <summary>The hosts Canal's section (or custom file) in <paramref name="text"/> redirects now.</summary>
     public static IReadOnlySet<string> RedirectedHosts(string text) =>
         new SortedSet<string>(PropagationCheck.Entries(text).Keys, StringComparer.Ordinal);

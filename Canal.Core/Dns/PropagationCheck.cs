@@ -1,4 +1,5 @@
 using System.Net;
+using Canal.Istio;
 
 namespace Canal.Dns;
 
@@ -62,9 +63,13 @@ internal sealed record PropagationCheck(IReadOnlyList<NameCheck> Names, NameChec
     }
 
     /// <summary>What <paramref name="update"/>'s marker must answer: its gateway, as the section says it.</summary>
-    private static NameCheck? MarkerOf(CorefileUpdate update) => update.Marker is not { } m ? null
-        : update.Mode == DnsMode.Hosts ? new NameCheck(m.Host, true, "", [.. m.TargetIPs.Select(Normalised).Distinct().Order(StringComparer.Ordinal)])
-        : new NameCheck(m.Host, true, m.TargetFqdn, []);
+    private static NameCheck? MarkerOf(CorefileUpdate update) =>
+        update.Marker is { } m && EntryOf(m, update.Mode) is var entry ? new NameCheck(m.Host, true, entry.Fqdn, entry.IPs) : null;
+
+    /// <summary>What the section sends <paramref name="redirect"/>'s host to in <paramref name="mode"/>.</summary>
+    private static SectionEntry EntryOf(Redirect redirect, DnsMode mode) => mode != DnsMode.Hosts
+        ? new SectionEntry(redirect.TargetFqdn, [])
+        : new SectionEntry("", [.. redirect.TargetIPs.Select(Normalised).Distinct().Order(StringComparer.Ordinal)]);
 
     /// <summary>Every host whose entry differs between <paramref name="before"/> and <paramref name="now"/>: added, removed or moved.</summary>
     public static HashSet<string> Changed(IReadOnlyDictionary<string, SectionEntry> before, IReadOnlyDictionary<string, SectionEntry> now)
@@ -93,9 +98,8 @@ internal sealed record PropagationCheck(IReadOnlyList<NameCheck> Names, NameChec
         foreach (var r in update.Plan.Redirects)
         {
             entries[r.Host] = update.Mode != DnsMode.Hosts
-                ? byName.TryGetValue(r.TargetFqdn, out var named) ? named : byName[r.TargetFqdn] = new SectionEntry(r.TargetFqdn, [])
-                : lists.TryGetValue(r.TargetIPs, out var listed) ? listed
-                : lists[r.TargetIPs] = new SectionEntry("", [.. r.TargetIPs.Select(Normalised).Distinct().Order(StringComparer.Ordinal)]);
+                ? byName.TryGetValue(r.TargetFqdn, out var named) ? named : byName[r.TargetFqdn] = EntryOf(r, update.Mode)
+                : lists.TryGetValue(r.TargetIPs, out var listed) ? listed : lists[r.TargetIPs] = EntryOf(r, update.Mode);
         }
         return entries;
     }
@@ -106,16 +110,15 @@ internal sealed record PropagationCheck(IReadOnlyList<NameCheck> Names, NameChec
         var entries = new Dictionary<string, SectionEntry>(StringComparer.Ordinal);
         // A section of 100k hosts names a gateway's few addresses 100k times: each is read and given its entry once.
         var single = new Dictionary<string, SectionEntry>(StringComparer.Ordinal);
-        foreach (var words in CorefileUpdate.SectionLines(text).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
+        foreach (var (name, target, rewrite) in CorefileUpdate.SectionRedirects(text))
         {
-            if (words is ["rewrite", "name", "exact", var host, var target])
+            if (WriteMarker.Is(name))
+                continue;
+            if (rewrite)
+                entries[name] = single.TryGetValue(target, out var named) ? named : single[target] = new SectionEntry(target, []);
+            else if (single.TryGetValue(target, out var listed) || IPAddress.TryParse(target, out _))
             {
-                if (!WriteMarker.Is(host))
-                    entries[host] = single.TryGetValue(target, out var named) ? named : single[target] = new SectionEntry(target, []);
-            }
-            else if (words is [var ip, var name] && !WriteMarker.Is(name) && (single.TryGetValue(ip, out var listed) || IPAddress.TryParse(ip, out _)))
-            {
-                listed ??= single[ip] = new SectionEntry("", [Normalised(ip)]);
+                listed ??= single[target] = new SectionEntry("", [Normalised(target)]);
                 // Several addresses for one name; Distinct: with several cluster blocks each holds the section.
                 entries[name] = entries.TryGetValue(name, out var e) && e.IPs.Count > 0
                     ? new SectionEntry("", [.. e.IPs.Append(listed.IPs[0]).Distinct().Order(StringComparer.Ordinal)])

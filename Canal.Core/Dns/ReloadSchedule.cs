@@ -20,6 +20,12 @@ public sealed partial record ReloadSchedule(TimeSpan Interval, TimeSpan Jitter)
         return new ReloadSchedule(interval, jitter > interval / 2 ? interval / 2 : jitter);
     }
 
+    /// <summary>What to expect of a Corefile's <paramref name="reload"/> (null: none, or not known in custom mode).</summary>
+    public static string Describe(ReloadSchedule? reload, DnsMode mode) =>
+        reload?.Describe()
+        ?? (mode == DnsMode.Custom ? "not known: in custom mode the Corefile that imports Canal's file is not Canal's to read"
+            : "none: the Corefile has no 'reload', so CoreDNS reads it only when it starts (add 'reload 5s' to its cluster block)");
+
     /// <summary>What to expect of it, and how to shorten it when it is reload's default or longer.</summary>
     public string Describe()
     {

@@ -15,7 +15,7 @@ internal static partial class WriteMarker
     public static string Name(long write, long stamp, string clusterDomain) => $"w{write}-{Base36(stamp)}.{Zone}.{clusterDomain}";
 
     /// <summary>True for a name as <see cref="Name"/> makes them (not a Service of a namespace named canal-write).</summary>
-    public static bool Is(string host) => Shape().IsMatch(host);
+    public static bool Is(string host) => host.Contains(Zone, StringComparison.Ordinal) && Shape().IsMatch(host);
 
     /// <summary>True for any name under <c>canal-write.DOMAIN</c>: kept for markers, never redirected.</summary>
     public static bool InZone(string host, string clusterDomain) => host.EndsWith($".{Zone}.{clusterDomain}", StringComparison.Ordinal);
@@ -25,16 +25,7 @@ internal static partial class WriteMarker
 
     /// <summary>The marker in Canal's section (or custom file) of <paramref name="text"/>; null when it has none.</summary>
     public static string? In(string text)
-    {
-        foreach (var words in CorefileUpdate.SectionLines(text).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
-        {
-            if (words is ["rewrite", "name", "exact", var host, _] && Is(host))
-                return host;
-            if (words is [_, var name] && Is(name))
-                return name;
-        }
-        return null;
-    }
+        => CorefileUpdate.SectionRedirects(text).Select(r => r.Host).FirstOrDefault(Is);
 
     // Nothing after canal-write is svc or pod: w1-0.canal-write.apps.svc.DOMAIN is a StatefulSet's pod, not a marker.
     [System.Text.RegularExpressions.GeneratedRegex(@"^w\d+-[0-9a-z]+\.canal-write\.(?!(?:[^.]+\.)*(?:svc|pod)\.)")]

@@ -56,9 +56,8 @@ internal sealed class CoreDnsNudge : ReceiveActor, IWithTimers
         });
     }
 
-    /// <summary>The write's marker label (<c>w12-mkq3x9d2a1</c>); one like it when the write has no marker (nothing redirected).</summary>
-    private static string Value(CorefileWritten written) =>
-        WriteMarker.Label(written.Marker ?? WriteMarker.Name(written.Write, DateTimeOffset.UtcNow.UtcTicks, "local"));
+    /// <summary>The write's marker label (<c>w12-mkq3x9d2a1</c>).</summary>
+    private static string Value(CorefileWritten written) => WriteMarker.Label(written.Marker);
 
     private async Task Nudge(string write)
     {

@@ -7,22 +7,19 @@ namespace Canal.Node.Kubernetes;
 /// <summary>The CoreDNS replicas behind the kube-dns Service: the ready endpoints of its EndpointSlices, each at its DNS port.</summary>
 internal static class KubeDnsEndpoints
 {
-    public static async Task<IReadOnlyList<CoreDnsReplica>> ListAsync(IKubernetes client, string ns, string service, CancellationToken cancellationToken)
-    {
-        var slices = await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(ns, labelSelector: $"{KubernetesObjects.ServiceNameLabel}={service}", cancellationToken: cancellationToken);
-        return Replicas(slices.Items);
-    }
+    public static async Task<IReadOnlyList<CoreDnsReplica>> ListAsync(IKubernetes client, string ns, string service, CancellationToken cancellationToken) =>
+        Replicas(await SlicesAsync(client, ns, service, cancellationToken));
 
     /// <summary>The pods behind the Service, ready or not (each mounts the Corefile), as its EndpointSlices name them.</summary>
-    public static async Task<IReadOnlyList<(string Namespace, string Name)>> PodsAsync(IKubernetes client, string ns, string service, CancellationToken cancellationToken)
-    {
-        var slices = await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(ns, labelSelector: $"{KubernetesObjects.ServiceNameLabel}={service}", cancellationToken: cancellationToken);
-        return [.. slices.Items.SelectMany(s => s.Endpoints ?? [])
+    public static async Task<IReadOnlyList<(string Namespace, string Name)>> PodsAsync(IKubernetes client, string ns, string service, CancellationToken cancellationToken) =>
+        [.. (await SlicesAsync(client, ns, service, cancellationToken)).SelectMany(s => s.Endpoints ?? [])
             .Where(e => e.TargetRef is { Kind: "Pod", Name: not null })
             .Select(e => (e.TargetRef.NamespaceProperty ?? ns, e.TargetRef.Name))
             .Distinct()
             .Order()];
-    }
+
+    private static async Task<IList<V1EndpointSlice>> SlicesAsync(IKubernetes client, string ns, string service, CancellationToken cancellationToken) =>
+        (await client.DiscoveryV1.ListNamespacedEndpointSliceAsync(ns, labelSelector: $"{KubernetesObjects.ServiceNameLabel}={service}", cancellationToken: cancellationToken)).Items;
 
     /// <summary>
     /// One replica per pod: a dual-stack Service has an IPv4 and an IPv6 slice naming the same pods, and the IPv4

@@ -15,7 +15,7 @@ namespace Canal.Tests.KubernetesMode;
 public sealed class CoreDnsNudgeTests() : TestKit(ActorTestConfig.Hocon)
 {
     private static CorefileWritten Written(long write, long stamp = 42) =>
-        new(write, "kube-system/coredns", DnsMode.Hosts, 1, [], []) { Marker = WriteMarker.Name(write, stamp, "cluster.local") };
+        new(write, "kube-system/coredns", DnsMode.Hosts, 1, [], [], WriteMarker.Name(write, stamp, "cluster.local"));
 
     private static string KubeDnsSlice(params string[] pods) => $$"""
         apiVersion: discovery.k8s.io/v1

@@ -148,16 +148,16 @@ internal sealed class DnsResponder : IDisposable
     {
         public static Parsed Of(string text) => new(text, Canal.Dns.PropagationCheck.Entries(text), MarkerOf(text));
 
-        /// <summary>The marker and the addresses its line gives it (hosts mode) or where it is rewritten to (rewrite mode).</summary>
+        /// <summary>The marker and the addresses its lines give it (hosts mode) or where it is rewritten to (rewrite mode).</summary>
         private static (string, Canal.Dns.SectionEntry)? MarkerOf(string text)
         {
-            if (Canal.Dns.WriteMarker.In(text) is not { } marker)
-                return null;
-            var words = Canal.Dns.CorefileUpdate.SectionLines(text).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
-            var rewritten = words.FirstOrDefault(w => w is ["rewrite", "name", "exact", var h, _] && h == marker);
-            return rewritten != null
-                ? (marker, new Canal.Dns.SectionEntry(rewritten[4], []))
-                : (marker, new Canal.Dns.SectionEntry("", [.. words.Where(w => w is [_, var n] && n == marker).Select(w => w[0])]));
+            var lines = Canal.Dns.CorefileUpdate.SectionRedirects(text).Where(r => Canal.Dns.WriteMarker.Is(r.Host)).ToList();
+            return lines switch
+            {
+                [] => null,
+                [(var marker, var target, true), ..] => (marker, new Canal.Dns.SectionEntry(target, [])),
+                _ => (lines[0].Host, new Canal.Dns.SectionEntry("", [.. lines.Select(l => l.Target)])),
+            };
         }
     }
 
