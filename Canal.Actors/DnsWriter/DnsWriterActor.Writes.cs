@@ -110,6 +110,7 @@ public sealed partial class DnsWriterActor
     private void OnConfigRead(ConfigRead read)
     {
         var config = read.Config;
+        _record.Capacity = config.Capacity;
         if (config.Fence > _epoch)
         {
             // A DnsWriter started after this one has written: this is the stale side of a partition or a

@@ -99,6 +99,13 @@ public sealed record DnsWriterStatus(
     /// <summary>Renders not written because the Corefile would not fit its store (the ConfigMap size limit).</summary>
     public long Oversized { get; init; }
 
+    /// <summary>Reads or writes of the store that failed, each followed by a backoff.</summary>
+    public long Failures { get; init; }
+
+    /// <summary>The size of the Corefile last applied, and what its store allows (null: no limit), in UTF-8 bytes.</summary>
+    public long? CorefileBytes { get; init; }
+    public long? CorefileCapacity { get; init; }
+
     /// <summary>From the first change a write carried to the store's answer: the last write's, and the sum over all.</summary>
     public double LastWriteLatencySeconds { get; init; }
     public double WriteLatencySecondsSum { get; init; }

@@ -15,6 +15,10 @@ internal sealed class WriteRecord
     public long Writes { get; private set; }
     public long Conflicts { get; private set; }
     public long Oversized { get; private set; }
+    public long Failures { get; private set; }
+
+    /// <summary>What the store last said its content may take; null where it has no limit.</summary>
+    public long? Capacity { get; set; }
     public int Redirected => _applied?.Plan.Redirects.Count ?? 0;
     public RedirectPlan? LastPlan => _applied?.Plan;
 
@@ -45,7 +49,11 @@ internal sealed class WriteRecord
         return news;
     }
 
-    public void Failed(string error) => _lastError = error;
+    public void Failed(string error)
+    {
+        Failures++;
+        _lastError = error;
+    }
 
     public void Conflict() => Conflicts++;
 
@@ -76,6 +84,9 @@ internal sealed class WriteRecord
             Section = CorefileUpdate.SectionLines(_applied?.Text ?? ""),
             Paused = paused,
             Oversized = Oversized,
+            Failures = Failures,
+            CorefileBytes = _applied == null ? null : System.Text.Encoding.UTF8.GetByteCount(_applied.Text),
+            CorefileCapacity = Capacity,
             LastWriteLatencySeconds = LastWriteLatency.TotalSeconds,
             WriteLatencySecondsSum = LatencySum.TotalSeconds,
             Reload = _applied == null ? null : ReloadSchedule.Describe(_applied.Reload, _applied.Mode),

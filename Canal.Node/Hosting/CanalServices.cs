@@ -45,6 +45,8 @@ internal static class CanalServices
         services.AddSingleton<CanalMetrics>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(CanalMetrics.MeterName)
+            // .NET's own: GC collections and pauses, CPU time, thread pool (dotnet_gc_collections, dotnet_process_cpu_time_seconds, …).
+            .AddMeter("System.Runtime")
             // Prometheus's names as Canal has always exposed them: counters named in full, no scope labels, no cached answers.
             .AddPrometheusExporter(prometheus =>
             {

@@ -2,6 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Canal.Node.Management;
 
 namespace Canal.Node.Kubernetes;
 
@@ -27,6 +28,7 @@ internal static class CanalEvent
             {
                 var patch = new V1Patch(new { count = earlier.Count + 1, lastTimestamp = now }, V1Patch.PatchType.MergePatch);
                 await client.CoreV1.PatchNamespacedEventAsync(patch, earlier.Name, ns, cancellationToken: cancellationToken);
+                CanalMetrics.EventsPosted.Add(1, CanalMetrics.Tag("reason", fresh.Reason));
                 return earlier with { Count = earlier.Count + 1 };
             }
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
@@ -34,6 +36,7 @@ internal static class CanalEvent
             }
         }
         var created = await client.CoreV1.CreateNamespacedEventAsync(fresh, ns, cancellationToken: cancellationToken);
+        CanalMetrics.EventsPosted.Add(1, CanalMetrics.Tag("reason", fresh.Reason));
         return new PostedEvent(created.Metadata.Name, 1);
     }
 

@@ -7,6 +7,7 @@ using Akka.Hosting;
 using Canal.DnsWriter;
 using Canal.Istio;
 using Canal.Node.Hosting;
+using Canal.Propagation;
 
 namespace Canal.Node.Management;
 
@@ -22,6 +23,7 @@ internal sealed class CanalMetrics
     private static readonly Meter Meter = new(MeterName);
 
     public static readonly Counter<long> WatchRestarts = Meter.CreateCounter<long>("canal_watch_restarts_total", description: "Kubernetes watches re-opened after a drop, an error or 410 Gone.");
+    public static readonly Counter<long> EventsPosted = Meter.CreateCounter<long>("canal_events_posted_total", description: "Kubernetes Events posted or counted again, by reason.");
     public static readonly Counter<long> EventFailures = Meter.CreateCounter<long>("canal_events_failed_total", description: "Kubernetes Events that could not be posted.");
     public static readonly Histogram<double> Propagation = Meter.CreateHistogram("canal_dns_propagation_seconds", "s",
         "From a write of the DNS configuration to every CoreDNS replica answering as it says.", tags: null,
@@ -32,10 +34,11 @@ internal sealed class CanalMetrics
 
     private readonly ActorSystem _system;
     private readonly ActorRegistry _registry;
-    private volatile Sample _sample = new([], null, []);
+    private volatile Sample _sample = new([], null, [], []);
 
     /// <summary>What the actors said at the last scrape; <see cref="Status"/> null when the DnsWriter did not answer.</summary>
-    private sealed record Sample(IReadOnlyList<(string Region, int Entities)> Regions, DnsWriterStatus? Status, IReadOnlyList<HostDecision> Decisions);
+    private sealed record Sample(IReadOnlyList<(string Region, int Entities)> Regions, DnsWriterStatus? Status, IReadOnlyList<HostDecision> Decisions,
+        IReadOnlyList<CanalGatewayStatus> Gateways);
 
     /// <remarks>One node runs in a process: its observations are registered on the process's meter once.</remarks>
     public CanalMetrics(ActorSystem system, ActorRegistry registry)
@@ -61,6 +64,19 @@ internal sealed class CanalMetrics
         WriterTotal("canal_dns_write_latency_seconds_sum", "From the first change a write carried to the store's answer, summed over writes.", s => s.WriteLatencySecondsSum);
         Writer("canal_dns_write_latency_seconds_last", "The last write's latency.", s => s.LastWriteLatencySeconds);
         Writer("canal_dns_paused", "1 while writing is paused after a restore.", s => s.Paused ? 1 : 0);
+        WriterTotal("canal_dns_write_failures_total", "Reads or writes of the DNS configuration that failed, each followed by a backoff.", s => s.Failures);
+        OfStore("canal_dns_write_failing", "1 while the last attempt to bring the DNS configuration up to date failed or was refused (canal-cmd canal dns show says why).",
+            s => s.LastError == null ? 0 : 1);
+        OfStore("canal_dns_writes_not_live", "Recent writes not live on every CoreDNS replica by their deadline and not live since.",
+            s => s.Propagation?.Count(p => p.State == PropagationState.NotLive) ?? 0);
+        OfStore("canal_corefile_bytes", "The size of the Corefile as last applied, in UTF-8 bytes.", s => s.CorefileBytes);
+        OfStore("canal_corefile_capacity_bytes", "What the store allows the Corefile to take (a ConfigMap's 1 MiB less its other keys); absent where there is no limit.",
+            s => s.CorefileCapacity);
+        Meter.CreateObservableGauge("canal_gateway_withdrawn", () => _sample.Gateways.Select(g => new Measurement<int>(g.Withdrawn ? 1 : 0, Tag("gateway", g.Gateway.ToString()))),
+            description: "1 while a canal gateway's redirects are withdrawn: its Service has had no ready endpoints for longer than the readiness grace.");
+        Meter.CreateObservableGauge("canal_gateway_ready_endpoints", () => _sample.Gateways.Where(g => g.ReadyEndpoints != null)
+                .Select(g => new Measurement<int>(g.ReadyEndpoints!.Value, Tag("gateway", g.Gateway.ToString()))),
+            description: "Ready endpoints of each canal gateway's Service.");
     }
 
     /// <summary>Asks the actors for what the next collection reports.</summary>
@@ -82,11 +98,12 @@ internal sealed class CanalMetrics
             var writer = _registry.Get<DnsWriterSingleton>();
             var status = await writer.Ask<DnsWriterStatus>(GetDnsWriterStatus.Instance, AskTimeout);
             var decisions = (await writer.Ask<HostDecisions>(GetHostDecisions.Instance, AskTimeout)).Decisions;
-            _sample = new Sample(regions, status, decisions);
+            var gateways = (await writer.Ask<CanalGatewayList>(GetCanalGateways.Instance, AskTimeout)).Gateways;
+            _sample = new Sample(regions, status, decisions, gateways);
         }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
         {
-            _sample = new Sample(regions, null, []);
+            _sample = new Sample(regions, null, [], []);
         }
     }
 
@@ -103,6 +120,11 @@ internal sealed class CanalMetrics
 
     private void Writer<T>(string name, string description, Func<DnsWriterStatus, T> value) where T : struct =>
         Meter.CreateObservableGauge(name, () => _sample.Status is { } s ? [new Measurement<T>(value(s))] : Array.Empty<Measurement<T>>(), description: description);
+
+    /// <summary>A gauge of the DnsWriter's, labelled with its store so that an alert names the ConfigMap or file; absent where <paramref name="value"/> is null.</summary>
+    private void OfStore(string name, string description, Func<DnsWriterStatus, long?> value) =>
+        Meter.CreateObservableGauge(name, () => _sample.Status is { } s && value(s) is { } v ? [new Measurement<long>(v, Tag("store", s.Store))] : Array.Empty<Measurement<long>>(),
+            description: description);
 
     private void WriterTotal<T>(string name, string description, Func<DnsWriterStatus, T> value) where T : struct =>
         Meter.CreateObservableCounter(name, () => _sample.Status is { } s ? [new Measurement<T>(value(s))] : Array.Empty<Measurement<T>>(), description: description);
