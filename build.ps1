@@ -27,13 +27,19 @@ function Invoke-Build {
 
 # Everything the tests need beyond the .NET SDK is installed here, never by hand.
 function Install-TestPrerequisites {
-    # PostgreSQL from Debian's packages: the tests start their own server in a temporary directory.
-    if (-not (Get-ChildItem /usr/lib/postgresql/*/bin/initdb -ErrorAction SilentlyContinue)) {
-        Write-Host 'Installing PostgreSQL (Debian package postgresql) for the tests'
-        if ((id -u) -ne '0') { throw 'PostgreSQL is missing and installing it needs root: run apt-get install -y postgresql' }
+    # From Debian's packages: PostgreSQL (the tests start their own server in a temporary directory), Prometheus with
+    # promtool and Alertmanager (the monitoring tests start their own on loopback).
+    $missing = @()
+    if (-not (Get-ChildItem /usr/lib/postgresql/*/bin/initdb -ErrorAction SilentlyContinue)) { $missing += 'postgresql' }
+    if (-not (Get-Command promtool -ErrorAction SilentlyContinue)) { $missing += 'prometheus' }
+    if (-not (Get-Command prometheus-alertmanager -ErrorAction SilentlyContinue)) { $missing += 'prometheus-alertmanager' }
+    if ($missing.Count -gt 0) {
+        Write-Host "Installing $($missing -join ', ') (Debian packages) for the tests"
+        if ((id -u) -ne '0') { throw "$($missing -join ', ') missing and installing needs root: run apt-get install -y $($missing -join ' ')" }
         $env:DEBIAN_FRONTEND = 'noninteractive'
         apt-get update -qq
-        apt-get install -y -qq postgresql
+        apt-get install -y -qq @missing
+        if ($LASTEXITCODE -ne 0) { throw "apt-get install $($missing -join ' ') failed" }
     }
 }
 
