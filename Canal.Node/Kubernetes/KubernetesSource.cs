@@ -35,6 +35,7 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
     private readonly HashSet<string> _listed = [];
     private readonly HashSet<(string Plural, ObjectKey Key)> _undecodable = [];
     private readonly List<string> _loops = [];
+    private bool _everyLoopRegistered;
     private SettlingTimer? _publish;
     private Action<SourceView> _onView = _ => { };
 
@@ -66,6 +67,10 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
         }
         loops.Add(Keep(WatchedResources.Services(client, settings), _services, null, s => (Key(s.Metadata), ToClusterService(s)), cancellationToken));
         loops.Add(WatchStore(onStoreChanged, cancellationToken));
+        // A loop lists as soon as it is registered: until the last one is, "every loop has listed" could be said of the first few.
+        lock (_lock)
+            _everyLoopRegistered = true;
+        Changed();
         try
         {
             await Task.WhenAll(loops);
@@ -186,7 +191,7 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
         lock (_lock)
         {
             // Until every kind has been listed once, a view would be partial: publish nothing.
-            if (_loops.Count == 0 || !_loops.All(_listed.Contains))
+            if (!_everyLoopRegistered || !_loops.All(_listed.Contains))
                 return;
             var ready = _slices.Values.GroupBy(s => s.Service).ToDictionary(g => g.Key, g => g.Sum(s => s.Ready));
             var watchedForReadiness = settings.GatewayNamespaces.ToHashSet();

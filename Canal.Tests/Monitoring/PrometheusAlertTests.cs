@@ -13,12 +13,7 @@ public sealed class PrometheusAlertTests : IDisposable
     private const string Hello = "helloworld.default.svc.cluster.local";
     private static readonly string Sample = Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld");
 
-    /// <summary>The Services' addresses as the kubernetes plugin would answer them.</summary>
-    private static readonly Dictionary<string, string> Services = new(StringComparer.Ordinal)
-    {
-        ["canal.istio-system.svc.cluster.local"] = "10.96.0.50",
-        [Hello] = "10.96.0.10",
-    };
+    private static readonly IReadOnlyDictionary<string, string> Services = DnsResponder.SampleServices;
 
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("canal-alerts-");
 

@@ -81,6 +81,13 @@ internal sealed class DnsResponder : IDisposable
             _ignored.TryRemove(name, out _);
     }
 
+    /// <summary>The helloworld sample's Services (the canal gateway's and helloworld's) as the kubernetes plugin would answer them.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SampleServices = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["canal.istio-system.svc.cluster.local"] = "10.96.0.50",
+        ["helloworld.default.svc.cluster.local"] = "10.96.0.10",
+    };
+
     public static DnsResponder Start(string address = "127.0.0.1", bool metrics = false) => new(IPAddress.Parse(address), metrics);
 
     /// <summary>
