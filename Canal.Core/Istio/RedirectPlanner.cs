@@ -144,10 +144,10 @@ public static class RedirectPlanner
             return gateway.Unusable;
         var bindings = claimants.SelectMany(c => c.Routes.Bindings).Where(b => b.Gateway == gateway.Key).ToList();
         var ports = service != null ? service.Ports.Select(p => p.Port).Distinct().Order().ToList() : [.. gateway.Gateway.Ports];
-        var reasons = new List<(int Port, string Reason)>();
+        var reasons = new List<(int Port, PortRefusal Refusal)>();
         foreach (var port in ports)
         {
-            if (PortRefusal(gateway, host, port, bindings, tcp) is { } refusal)
+            if (Refused(gateway, host, port, bindings, tcp) is { } refusal)
                 reasons.Add((port, refusal));
             else if (service == null)
                 return null;
@@ -156,12 +156,12 @@ public static class RedirectPlanner
         {
             return reasons.Count == 0
                 ? $"its Service is not known and gateway {gateway.Key} has no server"
-                : $"its Service is not known and gateway {gateway.Key} routes it on none of its ports (port {reasons[0].Port}: {reasons[0].Reason})";
+                : $"its Service is not known and gateway {gateway.Key} routes it on none of its ports (port {reasons[0].Port}: {reasons[0].Refusal})";
         }
         if (reasons.Count == 0)
             return null;
 
-        var notOpen = reasons.Where(r => r.Reason == NotOpen).Select(r => r.Port).ToList();
+        var notOpen = reasons.Where(r => r.Refusal is PortRefusal.NotOpen).Select(r => r.Port).ToList();
         if (notOpen.Count > 0)
         {
             return $"Service {service.Key} port{(notOpen.Count > 1 ? "s" : "")} {string.Join(", ", notOpen)} {(notOpen.Count > 1 ? "are" : "is")} not open on gateway {gateway.Key} (open: {string.Join(", ", gateway.Gateway.Ports.Where(gateway.Serves))}); redirecting would black-hole that traffic";
@@ -195,12 +195,28 @@ public static class RedirectPlanner
             : worst.Coverage with { Summary = $"on port {worst.Port}: {worst.Coverage.Summary}", Port = worst.Port };
     }
 
-    private const string NotOpen = "not open";
-
-    private static string? PortRefusal(CanalGateway gateway, string host, int port, List<RouteBinding> bindings, TcpPorts tcp)
+    /// <summary>Why a gateway does not route a host on one port: the port is not open there (said of all such ports at once), or another reason.</summary>
+    private abstract record PortRefusal
     {
-        if (!gateway.Serves(port))
-            return NotOpen;
+        public sealed record NotOpen : PortRefusal
+        {
+            public override string ToString() => "not open";
+        }
+
+        public sealed record Unrouted(string Reason) : PortRefusal
+        {
+            public override string ToString() => Reason;
+        }
+    }
+
+    private static PortRefusal? Refused(CanalGateway gateway, string host, int port, List<RouteBinding> bindings, TcpPorts tcp) =>
+        !gateway.Serves(port) ? new PortRefusal.NotOpen()
+        : Unrouted(gateway, host, port, bindings, tcp) is { } reason ? new PortRefusal.Unrouted(reason)
+        : null;
+
+    /// <summary>Why an open port does not carry the host's routes; null when it does.</summary>
+    private static string? Unrouted(CanalGateway gateway, string host, int port, List<RouteBinding> bindings, TcpPorts tcp)
+    {
         var applying = bindings.Where(b => b.AppliesOn(port)).ToList();
         if (applying.Count == 0)
             return $"the routes to it apply on gateway {gateway.Key} only on port{(bindings.Count > 1 ? "s" : "")} {string.Join(", ", bindings.Select(b => b.Port).Distinct().Order())}";

@@ -25,15 +25,16 @@ internal sealed partial class KubernetesSource
     /// The version of each Gateway API kind the server serves, the newest Canal reads. A kind it does not serve (CRDs
     /// not installed, TCPRoute only in the experimental channel) is said once and not read: the rest keeps working.
     /// </summary>
+    /// <param name="groups">The discovery done at start; a retry discovers again.</param>
     /// <returns>Each kind's version, and whether Canal may list namespaces (for selectors' labels; asked only when some kind is read).</returns>
-    private async Task<(IReadOnlyDictionary<string, string> Versions, bool Namespaces)> GatewayApiVersions(CancellationToken cancellationToken)
+    private async Task<(IReadOnlyDictionary<string, string> Versions, bool Namespaces)> GatewayApiVersions(V1APIGroupList groups, CancellationToken cancellationToken)
     {
         var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var found = await ServedVersions(client, await client.Apis.GetAPIVersionsAsync(cancellationToken), cancellationToken);
+                var found = await ServedVersions(client, attempt == 1 ? groups : await client.Apis.GetAPIVersionsAsync(cancellationToken), cancellationToken);
                 if (found.Count > 0)
                     logger.LogInformation("watching {Kinds}", string.Join(", ", found.Select(f => $"{f.Key} {GatewayApiGroup.Name}/{f.Value}")));
                 if (GatewayApiDecoder.Versions.Keys.Where(k => !found.ContainsKey(k)).ToList() is { Count: > 0 } missing)

@@ -54,9 +54,9 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
 
     private async Task Run(Action onStoreChanged, CancellationToken cancellationToken)
     {
-        var version = await IstioVersion(cancellationToken);
+        var (version, groups) = await IstioVersion(cancellationToken);
         // Before any loop starts: a view is published once every loop has listed, and must not miss the routes.
-        var (gatewayApi, namespaces) = await GatewayApiVersions(cancellationToken);
+        var (gatewayApi, namespaces) = await GatewayApiVersions(groups, cancellationToken);
         var loops = new List<Task>(WatchGatewayApi(gatewayApi, namespaces, cancellationToken));
         foreach (var ns in WatchedResources.Scope(settings.Namespaces))
             loops.Add(KeepCustom(ManifestDecoder.IstioGroup, version, "virtualservices", "virtualservices", ns, _virtualServices, e => ManifestDecoder.DecodeVirtualService(e), key => key, cancellationToken));
@@ -80,8 +80,8 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
         }
     }
 
-    /// <summary>The newest networking.istio.io version the server serves, waiting for Istio's CRDs if need be.</summary>
-    private async Task<string> IstioVersion(CancellationToken cancellationToken)
+    /// <summary>The newest networking.istio.io version the server serves, waiting for Istio's CRDs if need be; and the discovery it was found in.</summary>
+    private async Task<(string Version, V1APIGroupList Groups)> IstioVersion(CancellationToken cancellationToken)
     {
         var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
         while (true)
@@ -92,7 +92,7 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
                 if (IstioVersionOf(groups) is { } version)
                 {
                     logger.LogInformation("watching {Group}/{Version}", ManifestDecoder.IstioGroup, version);
-                    return version;
+                    return (version, groups);
                 }
                 logger.LogWarning("the API server does not serve {Group} (is Istio installed?); asking again", ManifestDecoder.IstioGroup);
             }

@@ -57,6 +57,8 @@ public sealed class KubernetesModeTests
                 && ((string?)e["message"] ?? "").Contains("partial: only uri prefix /hello is routed; other requests get 404", StringComparison.Ordinal)
                 && ((string?)e["message"] ?? "").Contains("--coverage full", StringComparison.Ordinal)),
             () => $"a Blocked Event on the helloworld VirtualService naming its coverage; the Events are:\n{string.Join("\n", cluster.Api.List("", "v1", "events", null).Select(e => e.ToJsonString()))}\ncanal said:\n{canal.Output}");
+        // Istio's version and the Gateway API's kinds come from one discovery at start.
+        Assert.Single(cluster.Api.DiscoveryLog, d => d.Path.TrimEnd('/') == "/apis");
         Assert.DoesNotContain(Helloworld, CorefileUpdate.RedirectedHosts(cluster.Corefile()));
         await canal.Stop();
     }
