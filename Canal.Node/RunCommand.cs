@@ -81,7 +81,7 @@ internal static class RunCommand
         ManagementAccess access;
         try
         {
-            options = builder.Configuration.ReadCanalOptions();
+            options = builder.Services.AddCanalOptions(builder.Configuration);
             access = ManagementAccess.Create(options.ManagementHost, options.ManagementTokenFile);
         }
         catch (OptionsValidationException e)
@@ -97,7 +97,7 @@ internal static class RunCommand
         }
         builder.WebHost.ConfigureKestrel(k => k.Listen(ManagementAccess.Endpoint(options.ManagementHost), options.ManagementPort));
         builder.Services.ConfigureHttpJsonOptions(json => ManagementJson.Configure(json.SerializerOptions));
-        builder.Services.AddCanalOptions().AddCanalMetrics();
+        builder.Services.AddCanalMetrics();
         if (options.Local)
             builder.Services.AddCanalLocal();
         else

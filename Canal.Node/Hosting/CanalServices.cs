@@ -20,24 +20,19 @@ namespace Canal.Node.Hosting;
 /// <summary>How a Canal node is put together: its options, its metrics, and the adapters of local or Kubernetes mode.</summary>
 internal static class CanalServices
 {
-    /// <summary>The "Canal" configuration section, validated when the host starts (or first read).</summary>
-    public static IServiceCollection AddCanalOptions(this IServiceCollection services)
-    {
-        services.AddSingleton<IValidateOptions<CanalNodeOptions>, CanalNodeOptionsValidator>();
-        services.AddOptions<CanalNodeOptions>().BindConfiguration("Canal").ValidateOnStart();
-        return services;
-    }
-
     /// <summary>
-    /// The options as the host will bind and validate them, read before it is built: the web host's listener is
-    /// configured while it is built. Throws <see cref="OptionsValidationException"/> (or the binder's
-    /// InvalidOperationException for a value of the wrong type).
+    /// Reads the "Canal" configuration section once, before the host is built (the web host's listener is configured
+    /// while it is built), validates it, and registers that one instance. Throws <see cref="OptionsValidationException"/>
+    /// (or the binder's InvalidOperationException for a value of the wrong type).
     /// </summary>
-    public static CanalNodeOptions ReadCanalOptions(this IConfiguration configuration)
+    public static CanalNodeOptions AddCanalOptions(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection("Canal").Get<CanalNodeOptions>() ?? new CanalNodeOptions();
         var result = new CanalNodeOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
-        return result.Failed ? throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(CanalNodeOptions), result.Failures) : options;
+        if (result.Failed)
+            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(CanalNodeOptions), result.Failures);
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        return options;
     }
 
     public static IServiceCollection AddCanalMetrics(this IServiceCollection services)
@@ -115,9 +110,8 @@ internal static class CanalServices
             });
     }
 
-    /// <summary>The ConfigMap Canal writes in Kubernetes mode: CoreDNS's own, or coredns-custom in custom mode.</summary>
-    public static string StoreName(CanalNodeOptions options) =>
-        options.Mode == DnsMode.Custom ? KubeSettings(options).CustomConfigMap : KubeSettings(options).CoreDnsConfigMap;
+    /// <summary>The ConfigMap Canal writes in Kubernetes mode.</summary>
+    public static string StoreName(CanalNodeOptions options) => KubeSettings(options).StoreConfigMap(options.Mode);
 
     public static KubernetesSettings KubeSettings(CanalNodeOptions options) => new()
     {

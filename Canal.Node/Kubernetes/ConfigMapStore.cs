@@ -32,8 +32,8 @@ internal sealed class ConfigMapStore(IKubernetes client, string ns, string name,
     /// <summary>The store Canal writes in <paramref name="mode"/>: CoreDNS's Corefile (backed up before the first change), or Canal's key in coredns-custom.</summary>
     public static ConfigMapStore For(IKubernetes client, KubernetesSettings settings, DnsMode mode, ILogger logger) =>
         mode == DnsMode.Custom
-            ? new ConfigMapStore(client, settings.CoreDnsNamespace, settings.CustomConfigMap, settings.CustomKey, ownsKey: true, backupName: null, logger)
-            : new ConfigMapStore(client, settings.CoreDnsNamespace, settings.CoreDnsConfigMap, settings.CorefileKey, ownsKey: false, settings.BackupConfigMap, logger);
+            ? new ConfigMapStore(client, settings.CoreDnsNamespace, settings.StoreConfigMap(mode), settings.CustomKey, ownsKey: true, backupName: null, logger)
+            : new ConfigMapStore(client, settings.CoreDnsNamespace, settings.StoreConfigMap(mode), settings.CorefileKey, ownsKey: false, settings.BackupConfigMap, logger);
 
     public string Description => ownsKey ? $"{ns}/{name} ({key})" : $"{ns}/{name}";
 

@@ -1,3 +1,5 @@
+using Canal.Dns;
+
 namespace Canal.Node.Kubernetes;
 
 /// <summary>What the Kubernetes adapter watches and which ConfigMaps it edits.</summary>
@@ -17,6 +19,9 @@ internal sealed record KubernetesSettings
     /// <summary>custom mode: the ConfigMap CoreDNS imports (AKS, k3s) and Canal's key in it.</summary>
     public string CustomConfigMap { get; init; } = "coredns-custom";
     public string CustomKey { get; init; } = "canal.override";
+
+    /// <summary>The ConfigMap Canal writes in <paramref name="mode"/> (and the source watches for edits): CoreDNS's own, or coredns-custom in custom mode.</summary>
+    public string StoreConfigMap(DnsMode mode) => mode == DnsMode.Custom ? CustomConfigMap : CoreDnsConfigMap;
 
     /// <summary>A full re-list of everything this often heals whatever a watch missed.</summary>
     public TimeSpan Resync { get; init; } = TimeSpan.FromMinutes(10);
