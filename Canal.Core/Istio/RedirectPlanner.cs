@@ -243,11 +243,3 @@ public static class RedirectPlanner
         : server.TlsMode != null ? $"{server.Protocol} (tls {server.TlsMode})"
         : server.Protocol ?? "a server without a protocol";
 }
-
-/// <summary>One VirtualService routing to a host, with where its routes apply.</summary>
-public sealed record HostClaimant(ObjectKey VirtualService, HostRoutes Routes)
-{
-    /// <summary>True when both lists name the same VirtualServices routing the same way, in the same order.</summary>
-    public static bool Same(IReadOnlyList<HostClaimant> a, IReadOnlyList<HostClaimant> b) =>
-        ReferenceEquals(a, b) || a.Count == b.Count && a.Zip(b).All(p => p.First.VirtualService == p.Second.VirtualService && p.First.Routes.Equals(p.Second.Routes));
-}

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Text.Json;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Cluster;
@@ -10,6 +9,7 @@ using Canal.DnsWriter;
 using Canal.Istio;
 using Canal.Mapping;
 using Canal.Node.Hosting;
+using static Canal.Node.Management.ManagementViews;
 using Canal.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -186,35 +186,6 @@ internal static class ManagementApi
             return new MessageAnswer("writing resumed");
         });
     }
-
-    private static HostView View(HostDecision decision, HostDecisions hosts) =>
-        new(decision.Host, decision.Status.ToString().ToLowerInvariant(), decision.Reason, decision.Gateway?.ToString(), [.. decision.Claimers.Select(c => c.ToString())])
-        {
-            Dns = hosts.DnsOf(decision),
-            Coverage = decision.Coverage is { } c ? new CoverageView(c.Kind.ToString().ToLowerInvariant(), c.Summary, c.Port, c.Routes, c.FallsThrough) : null,
-        };
-
-    private static ActorNodeView View(ActorNode node) => new(node.Path, node.Name, [.. node.Children.Select(View)]);
-
-    private static VirtualServiceView View(VirtualServiceState state) => new(
-        state.Key.ToString(), state.Version, state.Removed, state.ResourceVersion, state.Generation,
-        [.. state.Gateways.Select(g => g.ToString())],
-        [.. state.Claims.Select(c => new ClaimView(c.Namespace, c.Hosts))],
-        [.. state.Skipped.Select(s => new SkippedView(s.Host, s.Path, s.Reason))]);
-
-    private static NamespaceView View(NamespaceClaims claims) => new(
-        claims.Namespace, claims.Version,
-        [.. claims.Claims.Select(c => new NamespaceClaimView(c.Claimer.ToString(), c.Version, [.. c.Gateways.Select(g => g.ToString())], c.Hosts))]);
-
-    private static DnsView View(DnsWriterStatus status) => new(
-        status.Store, status.Phase.ToString(), status.Mode?.ToString().ToLowerInvariant(), status.AppliedVersion, status.LastWrite,
-        status.Writes, status.Conflicts, status.Redirected, status.Namespaces, status.ChangesPending, status.Paused, status.LastError, status.Section)
-    {
-        DnsProbe = status.DnsProbe,
-        Reload = status.Reload,
-        Propagation = [.. (status.Propagation ?? []).Select(p => new PropagationView(p.Write, p.WrittenAt, JsonNamingPolicy.CamelCase.ConvertName(p.State.ToString()),
-            p.Live, p.Replicas, p.Seconds, p.NotLive ?? [], p.Cause, p.Names ?? [], p.Describe()))],
-    };
 
     private static void MapHealth(WebApplication app, Cluster cluster, ActorRegistry registry)
     {
