@@ -11,6 +11,21 @@ public sealed partial class SourceActor
 {
     private const int Parallelism = 64;
 
+    private void Deliver(bool sync)
+    {
+        try
+        {
+            Deliver(_view!, sync);
+            Become(() => Delivering(sync, syncAgain: false, changed: false));
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "preparing the delivery failed; retrying");
+            Timers.StartSingleTimer("retry", Retry.Instance, RetryAfter);
+            Become(sync ? SyncWanted : Following);
+        }
+    }
+
     private void Deliver(SourceView view, bool sync)
     {
         var allRoots = Delegation.Roots(view.VirtualServices);
@@ -72,9 +87,11 @@ public sealed partial class SourceActor
         return results;
     }
 
-    private void OnDeliveryFinished(DeliveryFinished finished)
+    /// <param name="syncAgain">A sync was asked for while it ran.</param>
+    /// <param name="changed">The view changed while it ran.</param>
+    private void OnDeliveryFinished(DeliveryFinished finished, bool syncAgain, bool changed)
     {
-        _busy = false;
+        var sync = finished.SyncEpoch != null;
         var failed = finished.Results.Where(r => r.Error != null).ToList();
         foreach (var (command, applied, _) in finished.Results.Where(r => r.Error == null))
         {
@@ -100,18 +117,25 @@ public sealed partial class SourceActor
         if (failed.Count > 0)
         {
             _log.Warning("{0} VirtualService changes not applied yet (first: {1}: {2}); retrying", failed.Count, failed[0].Command.Key, failed[0].Error!.Message);
-            // A failed sync stays wanted (_synced is still false), so the retry lists everything again.
+            // A failed sync stays wanted, so the retry lists everything again; failed changes are delivered again.
             Timers.StartSingleTimer("retry", Retry.Instance, RetryAfter);
+            Become(sync || syncAgain ? SyncWanted : Following);
             return;
         }
+        var synced = !sync;
         if (finished.SyncEpoch is { } epoch && epoch == _syncEpoch)
         {
-            _synced = true;
+            synced = true;
             _syncedComplete = finished.Complete;
             var listed = finished.Wanted.Keys.Select(k => new ListedVirtualService(k, _applied.TryGetValue(k, out var last) ? last.Namespaces : [])).ToList();
             _dnsWriter!.Tell(new SyncCompleted(epoch, listed, [.. _gateways.Values], [.. _services.Values], finished.Complete));
         }
-        Run();
+        if (!synced || syncAgain)
+            Sync();
+        else if (changed)
+            Deliver(sync: false);
+        else
+            Become(Following);
     }
 
     private void SendObjectChanges(Dictionary<ObjectKey, Gateway> gateways, Dictionary<ObjectKey, ClusterService> services)

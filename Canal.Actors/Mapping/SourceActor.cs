@@ -8,8 +8,9 @@ namespace Canal.Mapping;
 /// <summary>
 /// The source singleton. Holds the adapter's latest <see cref="SourceView"/> and feeds the pipeline from it:
 /// on the DnsWriter's <see cref="SyncRequested"/> it delivers every VirtualService (waiting until each is
-/// applied) and answers <see cref="SyncCompleted"/>; afterwards it delivers only what changed. One delivery
-/// runs at a time; views arriving meanwhile collapse into the latest.
+/// applied) and answers <see cref="SyncCompleted"/>; afterwards it delivers only what changed. Its phases are
+/// behaviours: waiting for a sync it can run, reading what the namespaces store, delivering (one delivery at a
+/// time; views arriving meanwhile collapse into the latest), and following the views once synced.
 /// </summary>
 public sealed partial class SourceActor : ReceiveActor, IWithTimers
 {
@@ -25,11 +26,8 @@ public sealed partial class SourceActor : ReceiveActor, IWithTimers
 
     private SourceView? _view;
     private HashSet<GatewayApi.ApiProblem> _problems = [];
-    private bool _viewChanged;
     private IActorRef? _dnsWriter;
     private long? _syncEpoch;
-    private bool _synced;
-    private bool _busy;
     private bool _syncedComplete = true;
     private readonly Dictionary<ObjectKey, Delivered> _delivered = [];
     private readonly Dictionary<ObjectKey, LastApplied> _applied = [];
@@ -50,51 +48,89 @@ public sealed partial class SourceActor : ReceiveActor, IWithTimers
         _options = options;
         _dnsWriterPath = dnsWriterPath;
         _askTimeout = askTimeout;
+        Become(SyncWanted);
+    }
 
+    /// <summary>A sync is wanted and none runs: it starts once a DnsWriter has asked and a view has come (or a retry is due).</summary>
+    private void SyncWanted()
+    {
+        Receive<ViewChanged>(changed =>
+        {
+            TakeView(changed, synced: false);
+            Sync();
+        });
         Receive<SyncRequested>(request =>
         {
-            // Epochs grow: an older request is a late copy from a DnsWriter that has since moved or restarted.
-            if (request.Epoch < _syncEpoch)
-                return;
-            _dnsWriter = Sender;
-            if (request.Epoch != _syncEpoch)
-            {
-                // Read once no delivery is in flight: one half-stored would read as that VirtualService's whole state.
-                _stored = null;
-                _storedFrom = request.Namespaces ?? [];
-            }
-            _syncEpoch = request.Epoch;
-            _synced = false;
-            Run();
+            if (Requested(request))
+                Sync();
         });
+        Receive<Retry>(_ => Sync());
+        Common(synced: false);
+    }
+
+    /// <summary>What the namespaces store is being read for the sync of <see cref="_syncEpoch"/>; a newer sync reads again.</summary>
+    private void ReadingStored()
+    {
         Receive<StoredRead>(read =>
         {
             if (read.Epoch != _syncEpoch)
                 return;
             _stored = read.Stored;
-            Run();
+            Sync();
         });
+        Receive<ViewChanged>(changed => TakeView(changed, synced: false));
+        Receive<SyncRequested>(request =>
+        {
+            if (Requested(request))
+                Sync();
+        });
+        Receive<Retry>(_ => { });
+        Common(synced: false);
+    }
+
+    /// <summary>One delivery in flight. What arrives meanwhile is remembered: a newer sync wanted, or a view that changed since.</summary>
+    private void Delivering(bool sync, bool syncAgain, bool changed)
+    {
+        Receive<DeliveryFinished>(finished => OnDeliveryFinished(finished, syncAgain, changed));
+        Receive<ViewChanged>(view =>
+        {
+            TakeView(view, synced: !sync && !syncAgain);
+            Become(() => Delivering(sync, syncAgain, changed: true));
+        });
+        Receive<SyncRequested>(request =>
+        {
+            var newEpoch = request.Epoch != _syncEpoch;
+            // The sync being delivered answers a repeat of its own request.
+            if (Requested(request) && (!sync || newEpoch))
+                Become(() => Delivering(sync, syncAgain: true, changed));
+        });
+        Receive<Retry>(_ => { });
+        Common(synced: !sync && !syncAgain);
+    }
+
+    /// <summary>Synced: each view delivers what changed; a new request syncs again.</summary>
+    private void Following()
+    {
         Receive<ViewChanged>(changed =>
         {
-            var (view, problems) = changed.View.Translated(_options);
-            // Said once: a view comes with every change and every rescan.
-            foreach (var problem in problems.Except(_problems))
-                _log.Info("{0} {1}: {2} (at {3})", problem.Kind, problem.Object, problem.Reason, problem.Path);
-            _problems = [.. problems];
-            _view = view;
-            _viewChanged = true;
-            // The last sync swept nothing because the listing was incomplete; now it can be done properly.
-            if (_synced && !_syncedComplete && changed.View.Complete)
-                _dnsWriter?.Tell(ResyncRequested.Instance);
-            Run();
+            TakeView(changed, synced: true);
+            Deliver(sync: false);
         });
-        Receive<StoreChanged>(_ => _dnsWriter?.Tell(DnsConfigChanged.Instance));
-        Receive<Retry>(_ =>
+        Receive<Retry>(_ => Deliver(sync: false));
+        Receive<SyncRequested>(request =>
         {
-            _viewChanged = true;
-            Run();
+            if (Requested(request))
+                Sync();
         });
-        Receive<DeliveryFinished>(OnDeliveryFinished);
+        Common(synced: true);
+    }
+
+    /// <summary>What every behaviour answers alike.</summary>
+    private void Common(bool synced)
+    {
+        Receive<StoreChanged>(_ => _dnsWriter?.Tell(DnsConfigChanged.Instance));
+        // A read for a sync that was overtaken.
+        Receive<StoredRead>(_ => { });
         Receive<GetVirtualServiceState>(get =>
         {
             // The entity answers: from the claims it holds or, passivated since, from what was delivered to it.
@@ -103,9 +139,57 @@ public sealed partial class SourceActor : ReceiveActor, IWithTimers
             else
                 Sender.Tell(new VirtualServiceNotDelivered(get.Key));
         });
-        Receive<GetSourceStatus>(_ => Sender.Tell(new SourceStatus(_synced, _view?.Complete ?? false, [.. (_view?.VirtualServices ?? [])
+        Receive<GetSourceStatus>(_ => Sender.Tell(new SourceStatus(synced, _view?.Complete ?? false, [.. (_view?.VirtualServices ?? [])
             .OrderBy(v => v.Key)
             .Select(v => new VirtualServiceSummary(v.Key, v.Gateways, [.. v.Destinations.Select(d => d.Host).Distinct()]))])));
+    }
+
+    /// <summary>Takes a request in; false for a late copy of an older one (epochs grow: it came from a DnsWriter that has since moved or restarted).</summary>
+    private bool Requested(SyncRequested request)
+    {
+        if (request.Epoch < _syncEpoch)
+            return false;
+        _dnsWriter = Sender;
+        if (request.Epoch != _syncEpoch)
+        {
+            // Read once no delivery is in flight: one half-stored would read as that VirtualService's whole state.
+            _stored = null;
+            _storedFrom = request.Namespaces ?? [];
+        }
+        _syncEpoch = request.Epoch;
+        return true;
+    }
+
+    private void TakeView(ViewChanged changed, bool synced)
+    {
+        var (view, problems) = changed.View.Translated(_options);
+        // Said once: a view comes with every change and every rescan.
+        foreach (var problem in problems.Except(_problems))
+            _log.Info("{0} {1}: {2} (at {3})", problem.Kind, problem.Object, problem.Reason, problem.Path);
+        _problems = [.. problems];
+        _view = view;
+        // The last sync swept nothing because the listing was incomplete; now it can be done properly.
+        if (synced && !_syncedComplete && changed.View.Complete)
+            _dnsWriter?.Tell(ResyncRequested.Instance);
+    }
+
+    /// <summary>Runs the wanted sync as far as it can go now: read what the namespaces store, then deliver everything.</summary>
+    private void Sync()
+    {
+        if (_dnsWriter == null || _view == null)
+        {
+            Become(SyncWanted);
+            return;
+        }
+        if (_stored == null)
+        {
+            if (_storedFrom != null)
+                ReadStored(_syncEpoch!.Value, _storedFrom);
+            _storedFrom = null;
+            Become(ReadingStored);
+            return;
+        }
+        Deliver(sync: true);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -126,34 +210,6 @@ public sealed partial class SourceActor : ReceiveActor, IWithTimers
     }
 
     protected override void PostStop() => _source.Dispose();
-
-    private void Run()
-    {
-        if (_busy || _dnsWriter == null || _view == null)
-            return;
-        var sync = !_synced;
-        if (sync && _stored == null)
-        {
-            if (_storedFrom != null)
-                ReadStored(_syncEpoch!.Value, _storedFrom);
-            _storedFrom = null;
-            return;
-        }
-        if (!sync && !_viewChanged)
-            return;
-        _viewChanged = false;
-        _busy = true;
-        try
-        {
-            Deliver(_view, sync);
-        }
-        catch (Exception e)
-        {
-            _busy = false;
-            _log.Error(e, "preparing the delivery failed; retrying");
-            Timers.StartSingleTimer("retry", Retry.Instance, RetryAfter);
-        }
-    }
 
     private LastApplied? Unchanged(Delivered delivered) =>
         _stored!.Unchanged(delivered.Spec.Key, ClaimSource.Of(delivered.Spec, delivered.Roots, _options), _applied.GetValueOrDefault(delivered.Spec.Key));
