@@ -45,9 +45,10 @@ public sealed record SourceView(
     public GatewayApiObjects GatewayApi { get; init; } = GatewayApiObjects.Empty;
 
     /// <summary>The view with the Gateway API translated into Gateways and VirtualServices (<see cref="GatewayApiTranslation"/>), and what could not be.</summary>
-    public (SourceView View, IReadOnlyList<ApiProblem> Problems) Translated(RedirectOptions options)
+    /// <param name="cache">Keeps each route's translation from the last view: an unchanged route is not translated again.</param>
+    public (SourceView View, IReadOnlyList<ApiProblem> Problems) Translated(RedirectOptions options, TranslationCache cache)
     {
-        var all = GatewayApiTranslation.With(VirtualServices, Gateways, GatewayApi, options);
+        var all = GatewayApiTranslation.With(VirtualServices, Gateways, GatewayApi, options, cache);
         return (this with { VirtualServices = all.VirtualServices, Gateways = all.Gateways, GatewayApi = GatewayApiObjects.Empty }, all.Problems);
     }
 }

@@ -26,6 +26,7 @@ public sealed partial class SourceActor : ReceiveActor, IWithTimers
 
     private SourceView? _view;
     private HashSet<GatewayApi.ApiProblem> _problems = [];
+    private readonly GatewayApi.TranslationCache _translations = new();
     private IActorRef? _dnsWriter;
     private long? _syncEpoch;
     private bool _syncedComplete = true;
@@ -162,7 +163,7 @@ public sealed partial class SourceActor : ReceiveActor, IWithTimers
 
     private void TakeView(ViewChanged changed, bool synced)
     {
-        var (view, problems) = changed.View.Translated(_options);
+        var (view, problems) = changed.View.Translated(_options, _translations);
         // Said once: a view comes with every change and every rescan.
         foreach (var problem in problems.Except(_problems))
             _log.Info("{0} {1}: {2} (at {3})", problem.Kind, problem.Object, problem.Reason, problem.Path);

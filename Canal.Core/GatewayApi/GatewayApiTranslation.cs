@@ -33,9 +33,10 @@ public sealed record Translation(IReadOnlyList<Gateway> Gateways, IReadOnlyList<
 /// the route. The Gateway API's rules (<see cref="RouteAttachment"/>, <see cref="BackendResolution"/>) are applied here,
 /// so the rest of the pipeline (reference counting, the port guard, readiness) applies to routes unchanged.
 /// </summary>
-public static class GatewayApiTranslation
+public static partial class GatewayApiTranslation
 {
-    public static Translation Translate(GatewayApiObjects objects, RedirectOptions options)
+    /// <param name="cache">Keeps each route's translation between calls (the source's, which translates every view); null translates everything.</param>
+    public static Translation Translate(GatewayApiObjects objects, RedirectOptions options, TranslationCache? cache = null)
     {
         var problems = new List<ApiProblem>();
         var canal = new Dictionary<ObjectKey, ApiGateway>();
@@ -50,23 +51,32 @@ public static class GatewayApiTranslation
             canal[gateway.Key] = gateway;
             gateways.Add(new Gateway(KeyOf(gateway.Key), new Dictionary<string, string>(), [.. gateway.Listeners.Select(Server)]) { DnsTarget = target });
         }
+        cache?.Begin(objects, options);
         var virtualServices = new List<VirtualService>();
         foreach (var route in objects.Routes.OrderBy(r => r.Kind).ThenBy(r => r.Key))
         {
-            if (Translate(route, canal, objects, options, problems) is { } vs)
+            var (vs, routeProblems) = cache?.Of(route, canal, objects) ?? Translate(route, canal, objects, options);
+            problems.AddRange(routeProblems);
+            if (vs != null)
                 virtualServices.Add(vs);
         }
+        cache?.End();
         return new Translation(gateways, virtualServices, problems);
     }
 
     /// <summary>Istio's own VirtualServices and Gateways with what <paramref name="objects"/> translate into, and what could not be.</summary>
-    public static Translation With(IReadOnlyList<VirtualService> virtualServices, IReadOnlyList<Gateway> gateways, GatewayApiObjects objects, RedirectOptions options)
+    public static Translation With(IReadOnlyList<VirtualService> virtualServices, IReadOnlyList<Gateway> gateways, GatewayApiObjects objects, RedirectOptions options,
+        TranslationCache? cache = null)
     {
         if (objects.IsEmpty)
             return new Translation(gateways, virtualServices, []);
-        var translated = Translate(objects, options);
+        var translated = Translate(objects, options, cache);
         return new Translation([.. gateways, .. translated.Gateways], [.. virtualServices, .. translated.VirtualServices], translated.Problems);
     }
+
+    /// <summary>The canal gateways a route's parents name, in order (null for a parent that is not one): what its translation depends on of the Gateways.</summary>
+    internal static IEnumerable<ApiGateway?> ParentsOf(ApiRoute route, IReadOnlyDictionary<ObjectKey, ApiGateway> canal) =>
+        route.Parents.Select(p => RouteAttachment.NamesAGateway(p) && canal.TryGetValue(new ObjectKey(p.Namespace ?? route.Key.Namespace, p.Name), out var g) ? g : null);
 
     /// <summary>The key of the Gateway a Gateway API Gateway becomes: <c>Gateway:name</c>, apart from any Istio Gateway.</summary>
     public static ObjectKey KeyOf(ObjectKey gateway) => new(gateway.Namespace, $"Gateway:{gateway.Name}");
@@ -112,8 +122,11 @@ public static class GatewayApiTranslation
         var protocol => new(listener.Port, protocol, ["*/*"]),
     };
 
-    private static VirtualService? Translate(ApiRoute route, IReadOnlyDictionary<ObjectKey, ApiGateway> canal, GatewayApiObjects objects, RedirectOptions options, List<ApiProblem> problems)
+    /// <summary>The VirtualService one route becomes (null when no canal gateway accepts it), and what could not be.</summary>
+    internal static (VirtualService? VirtualService, IReadOnlyList<ApiProblem> Problems) Translate(ApiRoute route, IReadOnlyDictionary<ObjectKey, ApiGateway> canal,
+        GatewayApiObjects objects, RedirectOptions options)
     {
+        var problems = new List<ApiProblem>();
         var labels = objects.NamespaceLabels.GetValueOrDefault(route.Key.Namespace) ?? new Dictionary<string, string>();
         var accepted = new List<(ApiGateway Gateway, Listener Listener)>();
         for (var i = 0; i < route.Parents.Count; i++)
@@ -128,7 +141,7 @@ public static class GatewayApiTranslation
             accepted.AddRange(attachment.Listeners.Select(l => (gateway, l)));
         }
         if (accepted.Count == 0)
-            return null;
+            return (null, problems);
 
         var routes = new List<Route>();
         foreach (var resolved in route.Backends.Select(b => BackendResolution.Resolve(route, b, objects.Grants)))
@@ -156,55 +169,11 @@ public static class GatewayApiTranslation
         var parents = accepted.Select(a => KeyOf(a.Gateway.Key).ToString()).Distinct().Order(StringComparer.Ordinal).ToList();
         // No resourceVersion: what a route claims also depends on its Gateways, grants and namespaces, so stored claims
         // are never taken as up to date by the route's version alone (a VirtualService from a file is treated the same).
-        return new VirtualService(KeyOf(route.Kind, route.Key), null, 0, ["*"], parents, ["*"], routes)
+        return (new VirtualService(KeyOf(route.Kind, route.Key), null, 0, ["*"], parents, ["*"], routes)
         {
             Created = route.Created,
             Tables = route.Rules.Count == 0 ? null : Tables(route, accepted, objects.Grants, options),
-        };
-    }
-
-    /// <summary>
-    /// The route as istiod gives it to the gateway, one table per port of the listeners that accept it: the hostnames those
-    /// listeners serve of it, and a route per match of each rule with the rule's backends by weight (a backend of weight 0
-    /// gets nothing; a rule with none above 0 answers 500 itself, or refuses the connection for TCP and TLS).
-    /// </summary>
-    private static IReadOnlyList<RouteTable> Tables(ApiRoute route, List<(ApiGateway Gateway, Listener Listener)> accepted, IReadOnlyList<ReferenceGrant> grants, RedirectOptions options)
-    {
-        var kind = KindOf(route.Kind);
-        var tables = new List<RouteTable>();
-        foreach (var port in accepted.GroupBy(a => a.Listener.Port).OrderBy(p => p.Key))
-        {
-            IReadOnlyList<string> hosts = [.. port.SelectMany(a => Served(a.Listener, route)).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal)];
-            var routes = new List<TableRoute>();
-            foreach (var rule in route.Rules)
-            {
-                var weighted = rule.Backends.Where(b => b.Weight > 0).ToList();
-                IReadOnlyList<WeightedHost> destinations = [.. weighted.Select(b => new WeightedHost(
-                    BackendResolution.Resolve(route, b, grants).Service is { } service ? HostName.ServiceFqdn(service, options.ClusterDomain) : b.Name,
-                    weighted.Count == 1 ? 100 : b.Weight))];
-                var answer = rule.Redirect ?? (destinations.Count > 0 ? null
-                    : kind == RouteKind.Http ? "answers 500 itself: no backend of the rule has a weight above 0"
-                    : "refuses the connections: no backend of the rule has a weight above 0");
-                IReadOnlyList<WeightedHost> sent = answer != null ? [] : destinations;
-                switch (kind)
-                {
-                    case RouteKind.Tcp:
-                        routes.Add(new TableRoute(kind, rule.Path, [], sent, answer));
-                        break;
-                    case RouteKind.Tls:
-                        routes.Add(new TableRoute(kind, rule.Path, [new TableMatch([], null, null, hosts)], sent, answer));
-                        break;
-                    default:
-                        // istiod splits a rule into one route per match, each ordered by its own precedence; one without
-                        // matches (a GRPCRoute's; an HTTPRoute's has the CRD's default) goes last.
-                        IReadOnlyList<ApiMatch> each = rule.Matches.Count > 0 ? rule.Matches : [new ApiMatch(null, MatchRank.NoMatch)];
-                        routes.AddRange(each.Select(m => new TableRoute(kind, rule.Path, [new TableMatch([], null, m.Request, [], m.Rank)], sent, answer)));
-                        break;
-                }
-            }
-            tables.Add(new RouteTable(KeyOf(route.Kind, route.Key), null, route.Created, hosts, [.. port.Select(a => KeyOf(a.Gateway.Key)).Distinct().Order()], routes) { Port = port.Key });
-        }
-        return tables;
+        }, problems);
     }
 
     private static Route Skipped(ApiRouteKind kind, BackendRef backend, string host, string reason) =>
