@@ -38,7 +38,7 @@ function Install-TestPrerequisites {
         if ((id -u) -ne '0') { throw "$($missing -join ', ') missing and installing needs root: run apt-get install -y $($missing -join ' ')" }
         $env:DEBIAN_FRONTEND = 'noninteractive'
         apt-get update -qq
-        apt-get install -y -qq @missing
+        apt-get install -y -qq --no-install-recommends @missing
         if ($LASTEXITCODE -ne 0) { throw "apt-get install $($missing -join ' ') failed" }
     }
 }

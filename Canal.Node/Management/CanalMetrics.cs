@@ -19,7 +19,8 @@ namespace Canal.Node.Management;
 internal sealed class CanalMetrics
 {
     public const string MeterName = "Canal";
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
+    // Several asks in turn must fit a scrape's timeout (the ServiceMonitor's 10 s).
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
     private static readonly Meter Meter = new(MeterName);
 
     public static readonly Counter<long> WatchRestarts = Meter.CreateCounter<long>("canal_watch_restarts_total", description: "Kubernetes watches re-opened after a drop, an error or 410 Gone.");
@@ -86,24 +87,31 @@ internal sealed class CanalMetrics
         WatchRestarts.Add(0);
         EventFailures.Add(0);
         NotLive.Add(0);
+        // Each answer on its own: one that times out leaves out only what it would have said, and /metrics still answers.
         var sharding = ClusterSharding.Get(_system);
         var regions = new List<(string, int)>();
         foreach (var type in sharding.ShardTypeNames.Order())
         {
-            var stats = await sharding.ShardRegion(type).Ask<ShardRegionStats>(GetShardRegionStats.Instance, AskTimeout);
-            regions.Add((type, stats.Stats.Values.Sum()));
+            if (await Asked<ShardRegionStats>(sharding.ShardRegion(type), GetShardRegionStats.Instance) is { } stats)
+                regions.Add((type, stats.Stats.Values.Sum()));
         }
+        var writer = _registry.Get<DnsWriterSingleton>();
+        var status = await Asked<DnsWriterStatus>(writer, GetDnsWriterStatus.Instance);
+        _sample = status == null
+            ? new Sample(regions, null, [], [])
+            : new Sample(regions, status, (await Asked<HostDecisions>(writer, GetHostDecisions.Instance))?.Decisions ?? [],
+                (await Asked<CanalGatewayList>(writer, GetCanalGateways.Instance))?.Gateways ?? []);
+    }
+
+    private static async Task<T?> Asked<T>(IActorRef actor, object question) where T : class
+    {
         try
         {
-            var writer = _registry.Get<DnsWriterSingleton>();
-            var status = await writer.Ask<DnsWriterStatus>(GetDnsWriterStatus.Instance, AskTimeout);
-            var decisions = (await writer.Ask<HostDecisions>(GetHostDecisions.Instance, AskTimeout)).Decisions;
-            var gateways = (await writer.Ask<CanalGatewayList>(GetCanalGateways.Instance, AskTimeout)).Gateways;
-            _sample = new Sample(regions, status, decisions, gateways);
+            return await actor.Ask<T>(question, AskTimeout);
         }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
         {
-            _sample = new Sample(regions, null, [], []);
+            return null;
         }
     }
 

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Canal.Tests.KubeApi;
+using Canal.Tests.Support;
 
 namespace Canal.Tests.Deploy;
 
@@ -15,20 +15,10 @@ internal static class Kustomize
         var home = Directory.CreateTempSubdirectory("kustomize-home-");
         try
         {
-            var start = new ProcessStartInfo("kubectl", ["kustomize", Path.Combine(K8s, directory)])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            start.Environment["HOME"] = home.FullName;
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(timeout.Token);
-            Assert.True(process.ExitCode == 0, $"kubectl kustomize {directory}: exit {process.ExitCode}\n{await error}");
-            return Yaml.Documents(await output);
+            var (exit, output, error) = await ChildProcess.Run("kubectl", ["kustomize", Path.Combine(K8s, directory)],
+                environment: new Dictionary<string, string> { ["HOME"] = home.FullName });
+            Assert.True(exit == 0, $"kubectl kustomize {directory}: exit {exit}\n{error}");
+            return Yaml.Documents(output);
         }
         finally
         {

@@ -193,6 +193,77 @@ public sealed class SourceActorTests : TestKit
         ExpectMsg<SyncCompleted>(TimeSpan.FromSeconds(5));
     }
 
+    /// <summary>Receives <paramref name="count"/> commands without answering them: a delivery held in flight.</summary>
+    private List<(IVirtualServiceCommand Command, IActorRef Sender)> Hold(int count) =>
+        [.. Enumerable.Range(0, count).Select(_ => (_virtualServices.ExpectMsg<IVirtualServiceCommand>(), _virtualServices.LastSender))];
+
+    private static void Answer(IEnumerable<(IVirtualServiceCommand Command, IActorRef Sender)> held)
+    {
+        foreach (var (command, sender) in held)
+            sender.Tell(new VirtualServiceApplied(command.Key, 1, [command.Key.Namespace]));
+    }
+
+    [Fact]
+    public void A_view_that_changes_while_the_sync_is_delivered_is_delivered_right_after_it()
+    {
+        var source = Start();
+        ExpectMsg<ResyncRequested>();
+        _source.Publish(new SourceView([Vs("a", "a"), Vs("b", "b")], [], []));
+        source.Tell(new SyncRequested(10));
+        var sync = Hold(2);
+
+        _source.Publish(new SourceView([Vs("a", "a"), Vs("c", "c")], [], []));
+        _virtualServices.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Answer(sync);
+
+        Assert.Equal(10, ExpectMsg<SyncCompleted>().Epoch);
+        var changes = Apply(2).ToDictionary(c => c.Key.Name);
+        Assert.IsType<RemoveVirtualService>(changes["b"]);
+        Assert.IsType<ObserveVirtualService>(changes["c"]);
+        _virtualServices.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void A_sync_asked_for_while_changes_are_delivered_lists_everything_again_once_they_are_applied()
+    {
+        var source = Start();
+        ExpectMsg<ResyncRequested>();
+        _source.Publish(new SourceView([Vs("a", "a")], [], []));
+        source.Tell(new SyncRequested(10));
+        Apply(1);
+        ExpectMsg<SyncCompleted>();
+
+        _source.Publish(new SourceView([Vs("a", "a"), Vs("b", "b")], [], []));
+        var change = Hold(1);
+        source.Tell(new SyncRequested(11));
+        _virtualServices.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Answer(change);
+
+        Assert.Equal(["default/a", "default/b"], Apply(2).Select(c => c.Key.ToString()).Order());
+        Assert.Equal(11, ExpectMsg<SyncCompleted>().Epoch);
+    }
+
+    [Fact]
+    public void A_newer_sync_asked_for_while_the_namespaces_are_read_reads_them_again_and_completes_only_the_newer()
+    {
+        var source = Start();
+        ExpectMsg<ResyncRequested>();
+        _source.Publish(new SourceView([Vs("a", "a")], [], []));
+        source.Tell(new SyncRequested(10, ["default"]));
+        _namespaces.ExpectMsg<ReportClaims>();
+        var older = _namespaces.LastSender;
+
+        source.Tell(new SyncRequested(11, ["default"]));
+        _namespaces.ExpectMsg<ReportClaims>();
+        _namespaces.Reply(new NamespaceClaims("default", 5, []));
+        older.Tell(new NamespaceClaims("default", 5, []));
+
+        Apply(1);
+        Assert.Equal(11, ExpectMsg<SyncCompleted>().Epoch);
+        _virtualServices.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
     private sealed class ManualSource : IObjectSource
     {
         private Action<SourceView> _onView = _ => { };

@@ -112,7 +112,7 @@ public sealed class MonitoringDeployTests
     }
 
     [Fact]
-    public void Every_dashboard_query_goes_to_the_chosen_data_source_and_reads_a_metric_canal_exports()
+    public void Every_dashboard_query_goes_to_the_data_source_the_dashboard_asks_for()
     {
         var dashboard = Monitoring.Dashboard();
         var panels = dashboard["panels"]!.AsArray().Where(p => (string?)p!["type"] != "row").ToList();

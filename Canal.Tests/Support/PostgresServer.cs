@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Canal.Tests.Support;
 
 /// <summary>
@@ -48,15 +46,9 @@ public sealed class PostgresServer : IAsyncLifetime
 
     private static async Task Run(string file, params string[] args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/" };
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {await stdout}{await stderr}");
+        var (exit, output, error) = await ChildProcess.Run(file, args, workingDirectory: "/", timeout: TimeSpan.FromMinutes(5));
+        if (exit != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({exit}): {output}{error}");
     }
 
 }

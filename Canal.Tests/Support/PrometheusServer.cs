@@ -101,17 +101,8 @@ internal sealed class PrometheusServer : IAsyncDisposable
             File.WriteAllText(Path.Combine(dir.FullName, "rules.yaml"), rules.ToJsonString());
             if (tests != null)
                 File.WriteAllText(Path.Combine(dir.FullName, "tests.yaml"), tests.ToJsonString());
-            var start = new ProcessStartInfo("promtool", [command, subcommand, tests == null ? "rules.yaml" : "tests.yaml"])
-            {
-                WorkingDirectory = dir.FullName,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            return (process.ExitCode, await output + await error);
+            var (exit, output, error) = await ChildProcess.Run("promtool", [command, subcommand, tests == null ? "rules.yaml" : "tests.yaml"], dir.FullName);
+            return (exit, output + error);
         }
         finally
         {
