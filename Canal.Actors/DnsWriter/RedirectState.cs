@@ -12,6 +12,7 @@ internal sealed class RedirectState(RedirectOptions options)
     private readonly Dictionary<ObjectKey, Gateway> _gateways = [];
     private readonly Dictionary<ObjectKey, ClusterService> _services = [];
     private readonly DecisionCache _decisions = new();
+    private readonly ClaimantIndex _claimants = new();
 
     public IReadOnlyCollection<NamespaceClaims> Namespaces => _claims.Values;
 
@@ -23,6 +24,7 @@ internal sealed class RedirectState(RedirectOptions options)
         if (_claims.TryGetValue(claims.Namespace, out var held) && held.Version >= claims.Version)
             return (held.Version, false);
         _claims[claims.Namespace] = claims;
+        _claimants.Replace(held, claims);
         return (claims.Version, true);
     }
 
@@ -64,20 +66,8 @@ internal sealed class RedirectState(RedirectOptions options)
 
     public IReadOnlyDictionary<ObjectKey, CanalGateway> CanalGateways() => CanalGateway.Find(_gateways.Values, _services.Values, options);
 
-    public RedirectPlan Plan(IReadOnlyDictionary<ObjectKey, CanalGateway> canalGateways, IReadOnlySet<ObjectKey> withdrawn)
-    {
-        var claims = new Dictionary<string, List<HostClaimant>>(StringComparer.Ordinal);
-        foreach (var claim in _claims.Values.SelectMany(ns => ns.Claims))
-        {
-            for (var i = 0; i < claim.Hosts.Count; i++)
-            {
-                if (!claims.TryGetValue(claim.Hosts[i], out var list))
-                    claims[claim.Hosts[i]] = list = [];
-                list.Add(new HostClaimant(claim.Claimer, claim.RoutesOf(i)));
-            }
-        }
-        return _decisions.Decide(claims.ToDictionary(c => c.Key, c => (IReadOnlyList<HostClaimant>)c.Value), canalGateways, _services.Values, options, withdrawn);
-    }
+    public RedirectPlan Plan(IReadOnlyDictionary<ObjectKey, CanalGateway> canalGateways, IReadOnlySet<ObjectKey> withdrawn) =>
+        _decisions.Decide(_claimants.ByHost, canalGateways, _services.Values, options, withdrawn);
 
     public NamespaceSummaries Summaries() => new([.. _claims.Values
         .OrderBy(n => n.Namespace, StringComparer.Ordinal)
