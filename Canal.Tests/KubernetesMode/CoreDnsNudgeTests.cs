@@ -17,18 +17,8 @@ public sealed class CoreDnsNudgeTests() : TestKit(ActorTestConfig.Hocon)
     private static CorefileWritten Written(long write, long stamp = 42) =>
         new(write, "kube-system/coredns", DnsMode.Hosts, 1, [], [], WriteMarker.Name(write, stamp, "cluster.local"));
 
-    private static string KubeDnsSlice(params string[] pods) => $$"""
-        apiVersion: discovery.k8s.io/v1
-        kind: EndpointSlice
-        metadata:
-          name: kube-dns-abcde
-          namespace: kube-system
-          labels: {kubernetes.io/service-name: kube-dns}
-        addressType: IPv4
-        ports: [{name: dns, port: 53, protocol: UDP}]
-        endpoints:
-        {{string.Join("\n", pods.Select((p, i) => $"  - addresses: [10.244.0.{i + 10}]\n    conditions: {{ready: true}}\n    targetRef: {{kind: Pod, name: {p}, namespace: kube-system}}"))}}
-        """;
+    private static string KubeDnsSlice(params string[] pods) =>
+        DnsResponder.KubeDnsSliceOf("kube-dns-abcde", 53, [.. pods.Select((p, i) => ($"10.244.0.{i + 10}", p))]);
 
     [Fact]
     public async Task A_burst_of_writes_annotates_each_pod_that_mounts_the_ConfigMap_twice_with_the_first_and_the_newest_write()

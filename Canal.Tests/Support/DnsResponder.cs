@@ -120,7 +120,10 @@ internal sealed class DnsResponder : IDisposable
     }
 
     /// <summary>A kube-dns EndpointSlice naming this responder as the CoreDNS pod <paramref name="pod"/>, at its address and port.</summary>
-    public string KubeDnsSlice(string name, string pod) => $$"""
+    public string KubeDnsSlice(string name, string pod) => KubeDnsSliceOf(name, Port, (Address, pod));
+
+    /// <summary>An EndpointSlice of kube-dns, as the EndpointSlice controller publishes it: each CoreDNS pod ready at its address, serving DNS on <paramref name="port"/>.</summary>
+    public static string KubeDnsSliceOf(string name, int port, params (string Address, string Pod)[] pods) => $$"""
         apiVersion: discovery.k8s.io/v1
         kind: EndpointSlice
         metadata:
@@ -128,11 +131,9 @@ internal sealed class DnsResponder : IDisposable
           namespace: kube-system
           labels: {kubernetes.io/service-name: kube-dns}
         addressType: IPv4
-        ports: [{name: dns, port: {{Port}}, protocol: UDP}, {name: dns-tcp, port: {{Port}}, protocol: TCP}]
+        ports: [{name: dns, port: {{port}}, protocol: UDP}, {name: dns-tcp, port: {{port}}, protocol: TCP}]
         endpoints:
-          - addresses: [{{Address}}]
-            conditions: {ready: true}
-            targetRef: {kind: Pod, name: {{pod}}, namespace: kube-system}
+        {{string.Join("\n", pods.Select(p => $"  - addresses: [{p.Address}]\n    conditions: {{ready: true}}\n    targetRef: {{kind: Pod, name: {p.Pod}, namespace: kube-system}}"))}}
         """;
 
     /// <summary>From now on <paramref name="name"/> answers <paramref name="addresses"/> (none: NXDOMAIN).</summary>
