@@ -9,7 +9,7 @@ namespace Canal.Tests;
 public sealed class RenderCommandTests : IDisposable
 {
     private const string HelloworldRewrite = "rewrite name exact helloworld.default.svc.cluster.local canal.istio-system.svc.cluster.local";
-    private static readonly string Sample = Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld");
+    private static readonly string Sample = Samples.Helloworld;
 
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("canal-render-");
 
@@ -442,10 +442,7 @@ public sealed class RenderCommandTests : IDisposable
     /// <summary>A copy of the helloworld manifests; the gateway Service gets <paramref name="gatewayClusterIP"/> when given.</summary>
     private string CopySample(string? gatewayClusterIP = null)
     {
-        var directory = Path.Combine(_temp.FullName, "manifests");
-        Directory.CreateDirectory(directory);
-        foreach (var file in Directory.GetFiles(Sample, "*.yaml"))
-            File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
+        var directory = Samples.CopyTo(Samples.Helloworld, Path.Combine(_temp.FullName, "manifests"));
         if (gatewayClusterIP != null)
         {
             var gateway = Path.Combine(directory, "canal-gateway.yaml");

@@ -8,7 +8,6 @@ namespace Canal.Tests.Cmd;
 /// <summary>A local-mode <c>canal run</c> with its management API on a free port, shared by the read-only tests.</summary>
 public sealed class LocalNode : IAsyncLifetime
 {
-    private static readonly string Sample = Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld");
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("canal-cmd-");
     private CanalProcess? _canal;
 
@@ -18,9 +17,7 @@ public sealed class LocalNode : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var manifests = Directory.CreateDirectory(Path.Combine(_temp.FullName, "manifests")).FullName;
-        foreach (var file in Directory.GetFiles(Sample, "*.yaml"))
-            File.Copy(file, Path.Combine(manifests, Path.GetFileName(file)));
+        var manifests = Samples.CopyTo(Samples.Helloworld, Path.Combine(_temp.FullName, "manifests"));
         File.WriteAllText(Path.Combine(manifests, "reviews.yaml"), """
             apiVersion: networking.istio.io/v1
             kind: VirtualService

@@ -8,7 +8,6 @@ namespace Canal.Tests.Cmd;
 [Collection(ClusterTimingCollection.Name)]
 public sealed class ClusterMembershipTests(PostgresServer postgres) : IClassFixture<PostgresServer>, IAsyncLifetime
 {
-    private static readonly string Sample = Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld");
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("canal-members-");
     private readonly List<CanalProcess> _nodes = [];
 
@@ -30,9 +29,7 @@ public sealed class ClusterMembershipTests(PostgresServer postgres) : IClassFixt
         var manifests = Path.Combine(_temp.FullName, "manifests");
         if (!Directory.Exists(manifests))
         {
-            Directory.CreateDirectory(manifests);
-            foreach (var file in Directory.GetFiles(Sample, "*.yaml"))
-                File.Copy(file, Path.Combine(manifests, Path.GetFileName(file)));
+            Samples.CopyTo(Samples.Helloworld, manifests);
         }
         File.WriteAllText(Path.Combine(_temp.FullName, "token"), "t0ken");
         var node = CanalProcess.Start(_temp.FullName, "run", "--management-token-file", Path.Combine(_temp.FullName, "token"), "--manifests", manifests, "--corefile", Path.Combine(_temp.FullName, "Corefile"),

@@ -1,11 +1,12 @@
 using Canal.Tests.KubeApi;
+using Canal.Tests.Support;
 
 namespace Canal.Tests.Deploy;
 
 /// <summary>samples/helloworld holds the walkthrough's workload without disturbing the tests that load its manifests.</summary>
 public sealed class HelloworldSampleTests
 {
-    private static readonly string Sample = Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld");
+    private static readonly string Sample = Samples.Helloworld;
 
     [Fact]
     public void The_helloworld_deployment_runs_istios_sample_behind_the_helloworld_service()

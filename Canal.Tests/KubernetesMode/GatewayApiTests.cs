@@ -6,7 +6,6 @@ namespace Canal.Tests.KubernetesMode;
 /// <summary>The Gateway API in Kubernetes mode, against the emulator with the Gateway API's CRDs (standard channel) installed, or not.</summary>
 public sealed class GatewayApiTests
 {
-    private static readonly string Sample = Path.Combine(AppContext.BaseDirectory, "Samples", "gateway-api");
     private const string Helloworld = "helloworld.default.svc.cluster.local";
 
     private const string MeshEndpoints = """
@@ -25,8 +24,8 @@ public sealed class GatewayApiTests
     public async Task An_HTTPRoute_on_a_canal_gateway_is_redirected_with_its_Event_on_the_route_and_deleting_the_route_withdraws_it()
     {
         await using var cluster = await KubeCluster.Start();
-        foreach (var file in Directory.GetFiles(Sample, "*.yaml"))
-            cluster.Api.Apply(File.ReadAllText(file));
+        foreach (var manifest in Samples.Manifests(Samples.GatewayApi))
+            cluster.Api.Apply(manifest);
         cluster.Api.Apply(MeshEndpoints);
         var canal = cluster.StartCanal("--mode", "rewrite");
 

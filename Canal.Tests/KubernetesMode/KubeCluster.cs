@@ -15,7 +15,6 @@ namespace Canal.Tests.KubernetesMode;
 internal sealed class KubeCluster : IAsyncDisposable
 {
     public static readonly string Kubeadm = DefaultCorefile.For("cluster.local");
-    private static readonly string Sample = Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld");
     private readonly List<CanalProcess> _processes = [];
 
     private KubeCluster(KubeApiServer api, DirectoryInfo temp)
@@ -71,8 +70,8 @@ internal sealed class KubeCluster : IAsyncDisposable
     /// <summary>The helloworld walkthrough's manifests, applied directly, and a ready endpoint behind the gateway's Service.</summary>
     public void ApplySample()
     {
-        foreach (var file in Directory.GetFiles(Sample, "*.yaml"))
-            Api.Apply(File.ReadAllText(file));
+        foreach (var manifest in Samples.Manifests(Samples.Helloworld))
+            Api.Apply(manifest);
         Api.Apply(EndpointSlice(ready: true));
     }
 

@@ -10,7 +10,6 @@ namespace Canal.Tests.Local;
 /// </summary>
 public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<PostgresServer>, IAsyncLifetime
 {
-    private static readonly string Sample = Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld");
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("canal-local-");
     private readonly List<CanalProcess> _processes = [];
 
@@ -31,9 +30,7 @@ public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<Post
 
     private void CopySample()
     {
-        Directory.CreateDirectory(ManifestDir);
-        foreach (var file in Directory.GetFiles(Sample, "*.yaml"))
-            File.Copy(file, Path.Combine(ManifestDir, Path.GetFileName(file)));
+        Samples.CopyTo(Samples.Helloworld, ManifestDir);
     }
 
     private static string Fqdn(string name) => $"{name}.default.svc.cluster.local";

@@ -11,9 +11,6 @@ namespace Canal.Tests.Monitoring;
 public sealed class PrometheusAlertTests : IDisposable
 {
     private const string Hello = "helloworld.default.svc.cluster.local";
-    private static readonly string Sample = Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld");
-
-    private static readonly IReadOnlyDictionary<string, string> Services = DnsResponder.SampleServices;
 
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("canal-alerts-");
 
@@ -22,13 +19,11 @@ public sealed class PrometheusAlertTests : IDisposable
     [Fact]
     public async Task A_write_a_CoreDNS_replica_never_loads_fires_CanalWriteNotLive_naming_the_Corefile_and_it_resolves_once_the_replica_catches_up()
     {
-        var manifests = Directory.CreateDirectory(Path.Combine(_temp.FullName, "manifests")).FullName;
-        foreach (var file in Directory.GetFiles(Sample, "*.yaml"))
-            File.Copy(file, Path.Combine(manifests, Path.GetFileName(file)));
+        var manifests = Samples.CopyTo(Samples.Helloworld, Path.Combine(_temp.FullName, "manifests"));
         var corefile = Path.Combine(_temp.FullName, "Corefile");
         // Serves no Corefile (answers every name as before any write) until it catches up.
         var caughtUp = false;
-        using var coredns = DnsResponder.Serving(() => caughtUp && File.Exists(corefile) ? File.ReadAllText(corefile) : "", Services);
+        using var coredns = DnsResponder.Serving(() => caughtUp && File.Exists(corefile) ? File.ReadAllText(corefile) : "", DnsResponder.SampleServices);
         var port = Ports.Free();
         await using var canal = CanalProcess.Start(_temp.FullName, "run", "--manifests", manifests, "--corefile", corefile, "--data", Path.Combine(_temp.FullName, "data"),
             "--dns-probe", coredns.Endpoint, "--propagation-deadline-s", "2", "--management-port", port.ToString());
@@ -53,7 +48,7 @@ public sealed class PrometheusAlertTests : IDisposable
         await using var cluster = await KubeCluster.Start();
         cluster.ApplySample();
         // One CoreDNS replica behind kube-dns that serves what Canal writes: writes go live, so propagation is measured.
-        using var coredns = DnsResponder.Serving(cluster.Corefile, Services);
+        using var coredns = DnsResponder.Serving(cluster.Corefile, DnsResponder.SampleServices);
         cluster.Api.Apply(coredns.KubeDnsSlice("kube-dns-abcde", "coredns-live"));
         cluster.Api.Faults.FailRequests(1.0, 403, "create", "events");
         var port = Ports.Free();

@@ -13,9 +13,6 @@ namespace Canal.Tests.Propagation;
 public sealed class PropagationEndToEndTests : IDisposable
 {
     private const string Hello = "helloworld.default.svc.cluster.local";
-    private static readonly string Sample = Path.Combine(AppContext.BaseDirectory, "Samples", "helloworld");
-
-    private static readonly IReadOnlyDictionary<string, string> Services = DnsResponder.SampleServices;
 
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("canal-propagation-");
 
@@ -32,11 +29,9 @@ public sealed class PropagationEndToEndTests : IDisposable
     [Fact]
     public async Task In_local_mode_a_write_served_by_a_DNS_server_is_seen_live_and_canal_cmd_shows_how_long_it_took()
     {
-        var manifests = Directory.CreateDirectory(Path.Combine(_temp.FullName, "manifests")).FullName;
-        foreach (var file in Directory.GetFiles(Sample, "*.yaml"))
-            File.Copy(file, Path.Combine(manifests, Path.GetFileName(file)));
+        var manifests = Samples.CopyTo(Samples.Helloworld, Path.Combine(_temp.FullName, "manifests"));
         var corefile = Path.Combine(_temp.FullName, "Corefile");
-        using var coredns = DnsResponder.Serving(() => File.Exists(corefile) ? File.ReadAllText(corefile) : "", Services);
+        using var coredns = DnsResponder.Serving(() => File.Exists(corefile) ? File.ReadAllText(corefile) : "", DnsResponder.SampleServices);
         var port = Ports.Free();
         await using var canal = CanalProcess.Start(_temp.FullName, "run", "--manifests", manifests, "--corefile", corefile, "--data", Path.Combine(_temp.FullName, "data"),
             "--dns-probe", coredns.Endpoint, "--management-port", port.ToString());
@@ -65,8 +60,8 @@ public sealed class PropagationEndToEndTests : IDisposable
     {
         await using var cluster = await KubeCluster.Start();
         cluster.ApplySample();
-        using var live = DnsResponder.Serving(cluster.Corefile, Services);
-        using var stale = DnsResponder.Start("127.0.0.2").Answers(Hello, Services[Hello]).Answers("canal.istio-system.svc.cluster.local", "10.96.0.50");
+        using var live = DnsResponder.Serving(cluster.Corefile, DnsResponder.SampleServices);
+        using var stale = DnsResponder.Start("127.0.0.2").Answers(Hello, DnsResponder.SampleServices[Hello]).Answers("canal.istio-system.svc.cluster.local", DnsResponder.SampleServices["canal.istio-system.svc.cluster.local"]);
         cluster.Api.Apply(live.KubeDnsSlice("kube-dns-abcde", "coredns-live"));
         cluster.Api.Apply(stale.KubeDnsSlice("kube-dns-fghij", "coredns-stale"));
         var canal = cluster.StartCanal("--propagation-deadline-s", "5");
@@ -90,7 +85,7 @@ public sealed class PropagationEndToEndTests : IDisposable
             Cluster = cluster;
             // kubelet's period is the test's to play (Sync): only an annotation refreshes the pod otherwise.
             Kubelet = new KubeletModel(cluster.Api, Timeout.InfiniteTimeSpan);
-            CoreDns = DnsResponder.Serving(Kubelet.Mount("coredns-a"), Services);
+            CoreDns = DnsResponder.Serving(Kubelet.Mount("coredns-a"), DnsResponder.SampleServices);
             cluster.Api.Apply(CoreDns.KubeDnsSlice("kube-dns-abcde", "coredns-a"));
         }
 
