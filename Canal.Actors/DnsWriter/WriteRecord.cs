@@ -11,6 +11,7 @@ internal sealed class WriteRecord
     private CorefileUpdate? _applied;
     private string? _appliedVersion;
     private DateTimeOffset? _lastWrite;
+    private long _appliedBytes;
 
     public long Writes { get; private set; }
     public long Conflicts { get; private set; }
@@ -71,6 +72,8 @@ internal sealed class WriteRecord
 
     private void Applied(CorefileUpdate update, string version, DateTimeOffset? written)
     {
+        if (!ReferenceEquals(update, _applied))
+            _appliedBytes = System.Text.Encoding.UTF8.GetByteCount(update.Text);
         (_applied, _appliedVersion, _lastError) = (update, version, null);
         _lastWrite = written ?? _lastWrite;
         FirstCheckPending = false;
@@ -85,7 +88,7 @@ internal sealed class WriteRecord
             Paused = paused,
             Oversized = Oversized,
             Failures = Failures,
-            CorefileBytes = _applied == null ? null : System.Text.Encoding.UTF8.GetByteCount(_applied.Text),
+            CorefileBytes = _applied == null ? null : _appliedBytes,
             CorefileCapacity = Capacity,
             LastWriteLatencySeconds = LastWriteLatency.TotalSeconds,
             WriteLatencySecondsSum = LatencySum.TotalSeconds,

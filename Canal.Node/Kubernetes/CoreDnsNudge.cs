@@ -27,6 +27,7 @@ internal sealed class CoreDnsNudge : ReceiveActor, IWithTimers
     private readonly string _configMap;
     private readonly ILogger _logger;
     private string? _waiting;
+    private readonly Dictionary<(string Namespace, string Name), bool> _mounts = [];
     private string? _lastFailure;
 
     public CoreDnsNudge(IKubernetes client, ObjectKey service, string configMap, ILogger logger)
@@ -65,7 +66,7 @@ internal sealed class CoreDnsNudge : ReceiveActor, IWithTimers
         Timers.StartSingleTimer(nameof(CooledDown), CooledDown.Instance, Every);
         Become(CoolingDown);
         var annotations = new Dictionary<string, string> { [Annotation] = write };
-        var patch = new V1Patch(System.Text.Json.JsonSerializer.Serialize(new { metadata = new { annotations } }), V1Patch.PatchType.MergePatch);
+        var patch = new V1Patch(new { metadata = new { annotations } }, V1Patch.PatchType.MergePatch);
         IReadOnlyList<(string Namespace, string Name)> pods;
         try
         {
@@ -77,15 +78,19 @@ internal sealed class CoreDnsNudge : ReceiveActor, IWithTimers
             return;
         }
         var failures = new List<string>();
+        // A pod's volumes never change: each is read once while it stays behind the Service.
+        foreach (var gone in _mounts.Keys.Except(pods).ToList())
+            _mounts.Remove(gone);
         foreach (var (ns, name) in pods)
         {
             try
             {
-                var pod = await _client.CoreV1.ReadNamespacedPodAsync(name, ns);
-                if (!Mounts(pod))
+                if (!_mounts.TryGetValue((ns, name), out var mounts))
+                    _mounts[(ns, name)] = mounts = Mounts(await _client.CoreV1.ReadNamespacedPodAsync(name, ns));
+                if (!mounts)
                     continue;
                 await _client.CoreV1.PatchNamespacedPodAsync(patch, name, ns);
-                CanalMetrics.CoreDnsNudges.Add(1, new KeyValuePair<string, object?>("result", "patched"));
+                CanalMetrics.CoreDnsNudges.Add(1, CanalMetrics.Tag("result", "patched"));
             }
             catch (Exception e)
             {
@@ -104,7 +109,7 @@ internal sealed class CoreDnsNudge : ReceiveActor, IWithTimers
     /// <summary>Counted every time; said when it is not what was said last (a lost permission fails every nudge alike).</summary>
     private void Failed(string what, int count)
     {
-        CanalMetrics.CoreDnsNudges.Add(count, new KeyValuePair<string, object?>("result", "failed"));
+        CanalMetrics.CoreDnsNudges.Add(count, CanalMetrics.Tag("result", "failed"));
         if (what == _lastFailure)
             return;
         _lastFailure = what;

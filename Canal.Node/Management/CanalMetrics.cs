@@ -19,8 +19,7 @@ namespace Canal.Node.Management;
 internal sealed class CanalMetrics
 {
     public const string MeterName = "Canal";
-    // Several asks in turn must fit a scrape's timeout (the ServiceMonitor's 10 s).
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
     private static readonly Meter Meter = new(MeterName);
 
     public static readonly Counter<long> WatchRestarts = Meter.CreateCounter<long>("canal_watch_restarts_total", description: "Kubernetes watches re-opened after a drop, an error or 410 Gone.");
@@ -87,20 +86,20 @@ internal sealed class CanalMetrics
         WatchRestarts.Add(0);
         EventFailures.Add(0);
         NotLive.Add(0);
-        // Each answer on its own: one that times out leaves out only what it would have said, and /metrics still answers.
+        // All asked at once, each answer on its own: a scrape waits one timeout at most, and one that times out leaves
+        // out only what it would have said.
         var sharding = ClusterSharding.Get(_system);
-        var regions = new List<(string, int)>();
-        foreach (var type in sharding.ShardTypeNames.Order())
-        {
-            if (await Asked<ShardRegionStats>(sharding.ShardRegion(type), GetShardRegionStats.Instance) is { } stats)
-                regions.Add((type, stats.Stats.Values.Sum()));
-        }
+        var types = sharding.ShardTypeNames.Order().ToList();
+        var stats = Task.WhenAll(types.Select(t => Asked<ShardRegionStats>(sharding.ShardRegion(t), GetShardRegionStats.Instance)));
         var writer = _registry.Get<DnsWriterSingleton>();
-        var status = await Asked<DnsWriterStatus>(writer, GetDnsWriterStatus.Instance);
-        _sample = status == null
+        var status = Asked<DnsWriterStatus>(writer, GetDnsWriterStatus.Instance);
+        var decisions = Asked<HostDecisions>(writer, GetHostDecisions.Instance);
+        var gateways = Asked<CanalGatewayList>(writer, GetCanalGateways.Instance);
+        await Task.WhenAll(stats, status, decisions, gateways);
+        var regions = types.Zip(stats.Result, (type, s) => (Type: type, Stats: s)).Where(r => r.Stats != null).Select(r => (r.Type, r.Stats!.Stats.Values.Sum())).ToList();
+        _sample = status.Result == null
             ? new Sample(regions, null, [], [])
-            : new Sample(regions, status, (await Asked<HostDecisions>(writer, GetHostDecisions.Instance))?.Decisions ?? [],
-                (await Asked<CanalGatewayList>(writer, GetCanalGateways.Instance))?.Gateways ?? []);
+            : new Sample(regions, status.Result, decisions.Result?.Decisions ?? [], gateways.Result?.Gateways ?? []);
     }
 
     private static async Task<T?> Asked<T>(IActorRef actor, object question) where T : class
