@@ -55,7 +55,7 @@ public static partial class GatewayApiTranslation
         var virtualServices = new List<VirtualService>();
         foreach (var route in objects.Routes.OrderBy(r => r.Kind).ThenBy(r => r.Key))
         {
-            var (vs, routeProblems) = cache?.Of(route, canal, objects) ?? Translate(route, canal, objects, options);
+            var (vs, routeProblems) = cache?.Of(route, canal, objects) ?? Translate(route, [.. ParentsOf(route, canal)], objects, options);
             problems.AddRange(routeProblems);
             if (vs != null)
                 virtualServices.Add(vs);
@@ -74,7 +74,7 @@ public static partial class GatewayApiTranslation
         return new Translation([.. gateways, .. translated.Gateways], [.. virtualServices, .. translated.VirtualServices], translated.Problems);
     }
 
-    /// <summary>The canal gateways a route's parents name, in order (null for a parent that is not one): what its translation depends on of the Gateways.</summary>
+    /// <summary>The canal gateway each of a route's parents names, in order (null for a parent that is not one: another class, a Service for the mesh): what its translation depends on of the Gateways.</summary>
     internal static IEnumerable<ApiGateway?> ParentsOf(ApiRoute route, IReadOnlyDictionary<ObjectKey, ApiGateway> canal) =>
         route.Parents.Select(p => RouteAttachment.NamesAGateway(p) && canal.TryGetValue(new ObjectKey(p.Namespace ?? route.Key.Namespace, p.Name), out var g) ? g : null);
 
@@ -123,7 +123,8 @@ public static partial class GatewayApiTranslation
     };
 
     /// <summary>The VirtualService one route becomes (null when no canal gateway accepts it), and what could not be.</summary>
-    internal static (VirtualService? VirtualService, IReadOnlyList<ApiProblem> Problems) Translate(ApiRoute route, IReadOnlyDictionary<ObjectKey, ApiGateway> canal,
+    /// <param name="parents">The canal gateway of each of its parents (<see cref="ParentsOf"/>).</param>
+    internal static (VirtualService? VirtualService, IReadOnlyList<ApiProblem> Problems) Translate(ApiRoute route, IReadOnlyList<ApiGateway?> parents,
         GatewayApiObjects objects, RedirectOptions options)
     {
         var problems = new List<ApiProblem>();
@@ -131,10 +132,10 @@ public static partial class GatewayApiTranslation
         var accepted = new List<(ApiGateway Gateway, Listener Listener)>();
         for (var i = 0; i < route.Parents.Count; i++)
         {
-            var parent = route.Parents[i];
-            // Parents that are not canal gateways (another class, a Service for the mesh) are not Canal's to judge.
-            if (!RouteAttachment.NamesAGateway(parent) || !canal.TryGetValue(new ObjectKey(parent.Namespace ?? route.Key.Namespace, parent.Name), out var gateway))
+            // Parents that are not canal gateways are not Canal's to judge.
+            if (parents[i] is not { } gateway)
                 continue;
+            var parent = route.Parents[i];
             var attachment = RouteAttachment.Attach(route, parent, gateway, labels);
             if (attachment.Reason is { } reason)
                 problems.Add(new ApiProblem(route.Kind.ToString(), route.Key, $"spec.parentRefs[{i}]", $"not attached to gateway {gateway.Key} ({reason})"));
@@ -166,10 +167,10 @@ public static partial class GatewayApiTranslation
             }
             routes.Add(new Route(KindOf(route.Kind), resolved.Backend.Path, matches, [new RouteDestination(fqdn, resolved.Backend.Port, resolved.Backend.Path)]));
         }
-        var parents = accepted.Select(a => KeyOf(a.Gateway.Key).ToString()).Distinct().Order(StringComparer.Ordinal).ToList();
+        var gateways = accepted.Select(a => KeyOf(a.Gateway.Key).ToString()).Distinct().Order(StringComparer.Ordinal).ToList();
         // No resourceVersion: what a route claims also depends on its Gateways, grants and namespaces, so stored claims
         // are never taken as up to date by the route's version alone (a VirtualService from a file is treated the same).
-        return (new VirtualService(KeyOf(route.Kind, route.Key), null, 0, ["*"], parents, ["*"], routes)
+        return (new VirtualService(KeyOf(route.Kind, route.Key), null, 0, ["*"], gateways, ["*"], routes)
         {
             Created = route.Created,
             Tables = route.Rules.Count == 0 ? null : Tables(route, accepted, objects.Grants, options),

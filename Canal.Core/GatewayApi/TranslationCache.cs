@@ -19,7 +19,7 @@ public sealed class TranslationCache
     private RedirectOptions? _options;
 
     /// <summary>Routes translated (not taken from the cache) since it was made: what a test or a benchmark can count.</summary>
-    public long Translated { get; private set; }
+    internal long Translated { get; private set; }
 
     internal void Begin(GatewayApiObjects objects, RedirectOptions options)
     {
@@ -37,7 +37,7 @@ public sealed class TranslationCache
             || !entry.Parents.SequenceEqual(parents, ReferenceEqualityComparer.Instance))
         {
             Translated++;
-            entry = new Entry(route, parents, labels, GatewayApiTranslation.Translate(route, canal, objects, _options!));
+            entry = new Entry(route, parents, labels, GatewayApiTranslation.Translate(route, parents, objects, _options!));
         }
         _seen[key] = entry;
         return entry.Translation;
