@@ -60,11 +60,6 @@ public sealed partial class SourceActor : ReceiveActor, IWithTimers
             TakeView(changed, synced: false);
             Sync();
         });
-        Receive<SyncRequested>(request =>
-        {
-            if (Requested(request))
-                Sync();
-        });
         Receive<Retry>(_ => Sync());
         Common(synced: false);
     }
@@ -80,12 +75,6 @@ public sealed partial class SourceActor : ReceiveActor, IWithTimers
             Sync();
         });
         Receive<ViewChanged>(changed => TakeView(changed, synced: false));
-        Receive<SyncRequested>(request =>
-        {
-            if (Requested(request))
-                Sync();
-        });
-        Receive<Retry>(_ => { });
         Common(synced: false);
     }
 
@@ -105,7 +94,6 @@ public sealed partial class SourceActor : ReceiveActor, IWithTimers
             if (Requested(request) && (!sync || newEpoch))
                 Become(() => Delivering(sync, syncAgain: true, changed));
         });
-        Receive<Retry>(_ => { });
         Common(synced: !sync && !syncAgain);
     }
 
@@ -118,17 +106,19 @@ public sealed partial class SourceActor : ReceiveActor, IWithTimers
             Deliver(sync: false);
         });
         Receive<Retry>(_ => Deliver(sync: false));
+        Common(synced: true);
+    }
+
+    /// <summary>What every behaviour answers alike, unless it says otherwise first (handlers are tried in the order registered).</summary>
+    private void Common(bool synced)
+    {
         Receive<SyncRequested>(request =>
         {
             if (Requested(request))
                 Sync();
         });
-        Common(synced: true);
-    }
-
-    /// <summary>What every behaviour answers alike.</summary>
-    private void Common(bool synced)
-    {
+        // A retry is due only where nothing runs; elsewhere what runs will deliver what failed.
+        Receive<Retry>(_ => { });
         Receive<StoreChanged>(_ => _dnsWriter?.Tell(DnsConfigChanged.Instance));
         // A read for a sync that was overtaken.
         Receive<StoredRead>(_ => { });

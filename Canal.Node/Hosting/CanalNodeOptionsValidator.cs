@@ -1,17 +1,14 @@
 using System.Net;
 using Canal.Dns;
 using Canal.Istio;
-using Microsoft.Extensions.Options;
 
 namespace Canal.Node.Hosting;
 
 /// <summary>What makes <see cref="CanalNodeOptions"/> usable; each failure names the flag (or setting) to fix.</summary>
-internal sealed class CanalNodeOptionsValidator : IValidateOptions<CanalNodeOptions>
+internal static class CanalNodeOptionsValidator
 {
-    public ValidateOptionsResult Validate(string? name, CanalNodeOptions options) =>
-        Problem(options) is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
-
-    private static string? Problem(CanalNodeOptions options)
+    /// <summary>The first thing that makes <paramref name="options"/> unusable; null when they are usable.</summary>
+    public static string? Problem(CanalNodeOptions options)
     {
         var local = options.Local;
         if (local && !Directory.Exists(options.Manifests))

@@ -28,10 +28,9 @@ internal static class CanalServices
     public static CanalNodeOptions AddCanalOptions(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection("Canal").Get<CanalNodeOptions>() ?? new CanalNodeOptions();
-        var result = new CanalNodeOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
-        if (result.Failed)
-            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(CanalNodeOptions), result.Failures);
-        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        if (CanalNodeOptionsValidator.Problem(options) is { } problem)
+            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(CanalNodeOptions), [problem]);
+        services.AddSingleton(options);
         return options;
     }
 
@@ -124,7 +123,7 @@ internal static class CanalServices
 
     public static ILogger Logger(IServiceProvider services) => services.GetRequiredService<ILoggerFactory>().CreateLogger("Canal");
 
-    private static CanalNodeOptions Options(IServiceProvider provider) => provider.GetRequiredService<IOptions<CanalNodeOptions>>().Value;
+    private static CanalNodeOptions Options(IServiceProvider provider) => provider.GetRequiredService<CanalNodeOptions>();
 
     private static VirtualServiceEvents? Events(IServiceProvider provider, CanalNodeOptions options) =>
         options.Events ? provider.GetRequiredService<VirtualServiceEvents>() : null;
