@@ -28,6 +28,8 @@ internal static class Charts
             : [.. (results.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}"))];
     }
 
+    public static string Template(string chart, string name) => File.ReadAllText(Path.Combine(Directory(chart), "templates", name));
+
     public static IEnumerable<string> Templates(string chart) =>
         System.IO.Directory.GetFiles(Path.Combine(Directory(chart), "templates")).Order();
 }

@@ -9,7 +9,7 @@ public sealed class ControlChartTests
 {
     private const string Chart = "canal-control";
 
-    private static string Template(string name) => File.ReadAllText(Path.Combine(Charts.Directory(Chart), "templates", name));
+    private static string Template(string name) => Charts.Template(Chart, name);
 
     [Fact]
     public void Several_replicas_without_postgresql_are_refused_by_the_schema_and_the_templates()

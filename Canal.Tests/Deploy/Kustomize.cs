@@ -25,4 +25,29 @@ internal static class Kustomize
             home.Delete(recursive: true);
         }
     }
+
+    /// <summary>An overlay with a component added, built from a kustomization of the test's own (kustomize wants relative paths).</summary>
+    public static async Task<IReadOnlyList<JsonObject>> BuildWith(string overlay, string component)
+    {
+        var directory = Directory.CreateTempSubdirectory("canal-kustomize-");
+        try
+        {
+            string Relative(string path) => Path.GetRelativePath(directory.FullName, Path.Combine(K8s, path));
+            File.WriteAllText(Path.Combine(directory.FullName, "kustomization.yaml"), $"""
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+                resources: [{Relative($"overlays/{overlay}")}]
+                components: [{Relative($"components/{component}")}]
+                """);
+            return await Build(directory.FullName);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The one object of <paramref name="kind"/> named <paramref name="name"/>.</summary>
+    public static JsonObject One(IReadOnlyList<JsonObject> objects, string kind, string name) =>
+        Assert.Single(objects, o => (string?)o["kind"] == kind && (string?)o["metadata"]!["name"] == name);
 }

@@ -12,9 +12,6 @@ public sealed class KustomizeTests
 
     public static TheoryData<string> Overlays => ["single", "ha"];
 
-    private static JsonObject One(IReadOnlyList<JsonObject> objects, string kind, string name) =>
-        Assert.Single(objects, o => (string?)o["kind"] == kind && (string?)o["metadata"]!["name"] == name);
-
     private static JsonObject Container(JsonObject deployment) =>
         Assert.Single(deployment["spec"]!["template"]!["spec"]!["containers"]!.AsArray(), c => (string?)c!["name"] == "canal")!.AsObject();
 
@@ -39,7 +36,7 @@ public sealed class KustomizeTests
             if ((string?)o["kind"] is not ("ClusterRole" or "ClusterRoleBinding"))
                 Assert.False(string.IsNullOrEmpty((string?)o["metadata"]!["namespace"]), $"{o["kind"]} {o["metadata"]!["name"]} has no namespace");
         }
-        var deployment = One(objects, "Deployment", Name);
+        var deployment = Kustomize.One(objects, "Deployment", Name);
         var pod = deployment["spec"]!["template"]!;
         var container = Container(deployment);
 
@@ -71,20 +68,20 @@ public sealed class KustomizeTests
         Assert.Equal(Name, (string?)pod["metadata"]!["labels"]!["app.kubernetes.io/name"]);
         Assert.True(Selects(deployment["spec"]!["selector"]!["matchLabels"], pod["metadata"]!["labels"]));
         var account = (string)pod["spec"]!["serviceAccountName"]!;
-        One(objects, "ServiceAccount", account);
+        Kustomize.One(objects, "ServiceAccount", account);
 
-        var service = One(objects, "Service", Name);
+        var service = Kustomize.One(objects, "Service", Name);
         Assert.Equal("None", (string?)service["spec"]!["clusterIP"]);
         Assert.True(Selects(service["spec"]!["selector"], pod["metadata"]!["labels"]));
         Assert.Contains(service["spec"]!["ports"]!.AsArray(), p => (string?)p!["name"] == "remoting" && (long)p["port"]! == 4053);
-        Assert.True(Selects(One(objects, "PodDisruptionBudget", Name)["spec"]!["selector"]!["matchLabels"], pod["metadata"]!["labels"]));
+        Assert.True(Selects(Kustomize.One(objects, "PodDisruptionBudget", Name)["spec"]!["selector"]!["matchLabels"], pod["metadata"]!["labels"]));
     }
 
     [Fact]
     public async Task Single_runs_one_replica_with_its_sqlite_journal_on_a_persistent_volume()
     {
         var objects = await Kustomize.Build("overlays/single");
-        var deployment = One(objects, "Deployment", Name);
+        var deployment = Kustomize.One(objects, "Deployment", Name);
         var container = Container(deployment);
 
         Assert.Equal(1, (long)deployment["spec"]!["replicas"]!);
@@ -93,7 +90,7 @@ public sealed class KustomizeTests
         var dataMount = Assert.Single(container["volumeMounts"]!.AsArray(), m => (string?)m!["mountPath"] == "/var/lib/canal")!;
         var data = Assert.Single(deployment["spec"]!["template"]!["spec"]!["volumes"]!.AsArray(), v => (string?)v!["name"] == (string?)dataMount["name"])!.AsObject();
         Assert.False(data.ContainsKey("emptyDir"), data.ToJsonString());
-        var claim = One(objects, "PersistentVolumeClaim", (string)data["persistentVolumeClaim"]!["claimName"]!);
+        var claim = Kustomize.One(objects, "PersistentVolumeClaim", (string)data["persistentVolumeClaim"]!["claimName"]!);
         Assert.Equal(Namespace, (string?)claim["metadata"]!["namespace"]);
         Assert.Equal(["ReadWriteOnce"], claim["spec"]!["accessModes"]!.AsArray().Select(m => (string)m!));
     }
@@ -102,7 +99,7 @@ public sealed class KustomizeTests
     public async Task Ha_runs_three_replicas_on_postgresql_that_find_each_other_by_their_labels()
     {
         var objects = await Kustomize.Build("overlays/ha");
-        var deployment = One(objects, "Deployment", Name);
+        var deployment = Kustomize.One(objects, "Deployment", Name);
         var container = Container(deployment);
         var replicas = (long)deployment["spec"]!["replicas"]!;
 
@@ -116,7 +113,7 @@ public sealed class KustomizeTests
         Assert.True(Selects(new JsonObject(selector), deployment["spec"]!["template"]!["metadata"]!["labels"]), "the bootstrap selector does not select the pods");
         // Rolling one at a time, without a surge, keeps two of three: the split brain resolver's majority.
         Assert.Equal(0, (long)deployment["spec"]!["strategy"]!["rollingUpdate"]!["maxSurge"]!);
-        Assert.Equal(1, (long)One(objects, "PodDisruptionBudget", Name)["spec"]!["maxUnavailable"]!);
+        Assert.Equal(1, (long)Kustomize.One(objects, "PodDisruptionBudget", Name)["spec"]!["maxUnavailable"]!);
     }
 
     [Theory]
@@ -134,27 +131,12 @@ public sealed class KustomizeTests
     [Fact]
     public async Task The_nudge_component_turns_the_nudge_on_and_adds_only_get_and_patch_on_pods_in_kube_system()
     {
-        // kustomize takes relative paths only: an overlay of the test's own beside the others.
-        var overlay = Directory.CreateDirectory(Path.Combine(Kustomize.K8s, "overlays", $"nudge-{Guid.NewGuid():N}"));
-        try
-        {
-            await File.WriteAllTextAsync(Path.Combine(overlay.FullName, "kustomization.yaml"), """
-                apiVersion: kustomize.config.k8s.io/v1beta1
-                kind: Kustomization
-                resources: [../single]
-                components: [../../components/nudge-coredns-pods]
-                """);
-            var objects = await Kustomize.Build($"overlays/{overlay.Name}");
-            var single = Rbac.GrantedTo(await Kustomize.Build("overlays/single"), Namespace, Name);
+        var objects = await Kustomize.BuildWith("single", "nudge-coredns-pods");
+        var single = await Kustomize.Build("overlays/single");
 
-            Assert.Equal("true", Value(Container(One(objects, "Deployment", Name)), "Canal__NudgeCorednsPods"));
-            Assert.Equal(["get /pods/* in kube-system", "patch /pods/* in kube-system"],
-                Rbac.GrantedTo(objects, Namespace, Name).Except(single).Select(g => g.ToString()).Order());
-            Assert.Equal("false", Value(Container(One(await Kustomize.Build("overlays/single"), "Deployment", Name)), "Canal__NudgeCorednsPods"));
-        }
-        finally
-        {
-            overlay.Delete(recursive: true);
-        }
+        Assert.Equal("true", Value(Container(Kustomize.One(objects, "Deployment", Name)), "Canal__NudgeCorednsPods"));
+        Assert.Equal(["get /pods/* in kube-system", "patch /pods/* in kube-system"],
+            Rbac.GrantedTo(objects, Namespace, Name).Except(Rbac.GrantedTo(single, Namespace, Name)).Select(g => g.ToString()).Order());
+        Assert.Equal("false", Value(Container(Kustomize.One(single, "Deployment", Name)), "Canal__NudgeCorednsPods"));
     }
 }

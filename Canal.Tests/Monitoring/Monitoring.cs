@@ -10,7 +10,7 @@ internal static partial class Monitoring
 {
     private const string Chart = "canal-control";
 
-    public static string Template(string name) => File.ReadAllText(Path.Combine(Charts.Directory(Chart), "templates", name));
+    public static string Template(string name) => Charts.Template(Chart, name);
 
     /// <summary>The PrometheusRule the chart renders with <paramref name="values"/> (its defaults, enabled, when null).</summary>
     public static JsonObject PrometheusRule(JsonObject? values = null)

@@ -52,8 +52,8 @@ public sealed class MonitoringDeployTests
     [Fact]
     public async Task The_component_on_an_overlay_selects_only_the_controllers_Service_whose_api_port_is_the_management_port_and_sends_the_mounted_token()
     {
-        var objects = await BuildWithComponent("single");
-        var monitor = One(objects, "ServiceMonitor", "canal-control");
+        var objects = await Kustomize.BuildWith("single", "monitoring");
+        var monitor = Kustomize.One(objects, "ServiceMonitor", "canal-control");
         var spec = monitor["spec"]!;
         var selected = objects.Where(o => (string?)o["kind"] == "Service"
             && spec["namespaceSelector"]!["matchNames"]!.AsArray().Any(n => (string?)n == (string?)o["metadata"]!["namespace"])
@@ -63,7 +63,7 @@ public sealed class MonitoringDeployTests
         Assert.Equal("/metrics", (string?)endpoint["path"]);
         var port = Assert.Single(service["spec"]!["ports"]!.AsArray(), p => (string?)p!["name"] == (string?)endpoint["port"])!;
 
-        var deployment = One(objects, "Deployment", "canal-control");
+        var deployment = Kustomize.One(objects, "Deployment", "canal-control");
         var pod = deployment["spec"]!["template"]!["spec"]!;
         var container = Assert.Single(pod["containers"]!.AsArray(), c => (string?)c!["name"] == "canal")!;
         var containerPort = Assert.Single(container["ports"]!.AsArray(), p => (string?)p!["name"] == (string?)port["targetPort"])!;
@@ -80,11 +80,11 @@ public sealed class MonitoringDeployTests
     [Fact]
     public async Task The_component_holds_the_charts_rules_with_their_default_thresholds_and_the_charts_dashboard_for_grafanas_sidecar()
     {
-        var objects = await BuildWithComponent("single");
+        var objects = await Kustomize.BuildWith("single", "monitoring");
 
-        var rule = One(objects, "PrometheusRule", "canal-control");
+        var rule = Kustomize.One(objects, "PrometheusRule", "canal-control");
         Assert.True(JsonNode.DeepEquals(Monitoring.PrometheusRule()["spec"], rule["spec"]), $"the component's rules differ from the chart's:\n{rule["spec"]}");
-        var dashboard = One(objects, "ConfigMap", "canal-control-dashboard");
+        var dashboard = Kustomize.One(objects, "ConfigMap", "canal-control-dashboard");
         Assert.Equal("1", (string?)dashboard["metadata"]!["labels"]!["grafana_dashboard"]);
         Assert.Equal(File.ReadAllText(Monitoring.DashboardFile), (string?)dashboard["data"]!["canal.json"]);
         Assert.Equal(File.ReadAllText(Monitoring.DashboardFile), File.ReadAllText(Path.Combine(Component, "canal-dashboard.json")));
@@ -126,28 +126,4 @@ public sealed class MonitoringDeployTests
         }
         Assert.Equal("canal", (string?)dashboard["uid"]);
     }
-
-    /// <summary>An overlay with the monitoring component, built by the real kubectl from a temporary kustomization.</summary>
-    private static async Task<IReadOnlyList<JsonObject>> BuildWithComponent(string overlay)
-    {
-        var directory = Directory.CreateTempSubdirectory("canal-kustomize-");
-        try
-        {
-            string Relative(string path) => Path.GetRelativePath(directory.FullName, path);
-            File.WriteAllText(Path.Combine(directory.FullName, "kustomization.yaml"), $"""
-                apiVersion: kustomize.config.k8s.io/v1beta1
-                kind: Kustomization
-                resources: [{Relative(Path.Combine(Kustomize.K8s, "overlays", overlay))}]
-                components: [{Relative(Component)}]
-                """);
-            return await Kustomize.Build(directory.FullName);
-        }
-        finally
-        {
-            directory.Delete(recursive: true);
-        }
-    }
-
-    private static JsonObject One(IReadOnlyList<JsonObject> objects, string kind, string name) =>
-        Assert.Single(objects, o => (string?)o["kind"] == kind && (string?)o["metadata"]!["name"] == name);
 }
