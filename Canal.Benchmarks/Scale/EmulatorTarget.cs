@@ -56,7 +56,7 @@ internal sealed class EmulatorTarget : ICanalTarget
         var services = new Dictionary<string, string> { [$"canal.{Workload.GatewayNamespace}.svc.cluster.local"] = Workload.GatewayIp };
         foreach (var (address, i) in new[] { "127.0.0.1", "127.0.0.2" }.Select((a, i) => (a, i)))
             _coreDns.Add(DnsResponder.Serving(DnsResponder.Start(address),
-                _kubelet?.Mount($"coredns-{i}") ?? (() => (string?)_api.Get("", "v1", "configmaps", "kube-system", "coredns")?["data"]?["Corefile"] ?? ""), services));
+                _kubelet?.Mount($"coredns-{i}") ?? _api.Corefile, services));
         for (var i = 0; i < _coreDns.Count; i++)
             _api.Apply(_coreDns[i].KubeDnsSlice($"kube-dns-{i}", $"coredns-{i}"));
         foreach (var obj in Workload.GatewayJson())

@@ -123,6 +123,9 @@ public sealed class KubeApiServer : IAsyncDisposable
     /// <summary>Applies every document of a YAML (or JSON) manifest, in order.</summary>
     public IReadOnlyList<JsonObject> Apply(string yaml) => [.. Yaml.Documents(yaml).Select(Apply)];
 
+    /// <summary>The Corefile in CoreDNS's ConfigMap (kube-system/coredns) as stored now; "" when there is none.</summary>
+    public string Corefile() => (string?)Get("", "v1", "configmaps", "kube-system", "coredns")?["data"]?["Corefile"] ?? "";
+
     /// <summary>The object as served at <paramref name="version"/>, or null.</summary>
     public JsonObject? Get(string group, string version, string resource, string? ns, string name)
     {

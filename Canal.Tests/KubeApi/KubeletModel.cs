@@ -10,22 +10,23 @@ namespace Canal.Tests.KubeApi;
 internal sealed class KubeletModel : IDisposable
 {
     private readonly KubeApiServer _api;
-    private readonly string _namespace;
-    private readonly string _configMap;
     private readonly TimeSpan _period;
     private readonly Dictionary<string, (string View, Timer Sync)> _pods = new(StringComparer.Ordinal);
     private readonly List<Refresh> _refreshes = [];
     private readonly Lock _gate = new();
 
-    /// <summary>A pod's copy was refreshed at <paramref name="At"/>, by its sync period or because its annotations changed.</summary>
-    public sealed record Refresh(string Pod, DateTimeOffset At, bool Annotated);
+    private const string Namespace = "kube-system";
 
-    public KubeletModel(KubeApiServer api, TimeSpan period, string ns = "kube-system", string configMap = "coredns")
+    /// <summary>A pod's copy was refreshed, by its sync period or because its annotations changed.</summary>
+    public sealed record Refresh(string Pod, bool Annotated);
+
+    /// <summary>Models the pods' copies of CoreDNS's ConfigMap, kube-system/coredns.</summary>
+    public KubeletModel(KubeApiServer api, TimeSpan period)
     {
-        (_api, _period, _namespace, _configMap) = (api, period, ns, configMap);
+        (_api, _period) = (api, period);
         api.Observe(change =>
         {
-            if (change.ResourceType.Resource == "pods" && change.Namespace == _namespace && change.Previous is { } previous
+            if (change.ResourceType.Resource == "pods" && change.Namespace == Namespace && change.Previous is { } previous
                 && Annotations(previous) != Annotations(change.Object) && JsonNode.Parse(change.Object)?["metadata"]?["name"]?.GetValue<string>() is { } pod)
                 // Off the store's lock: the refresh reads the ConfigMap.
                 _ = Task.Run(() => Update(pod, annotated: true));
@@ -51,15 +52,15 @@ internal sealed class KubeletModel : IDisposable
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Pod",
-            ["metadata"] = new JsonObject { ["name"] = pod, ["namespace"] = _namespace, ["labels"] = new JsonObject { ["k8s-app"] = "kube-dns" } },
+            ["metadata"] = new JsonObject { ["name"] = pod, ["namespace"] = Namespace, ["labels"] = new JsonObject { ["k8s-app"] = "kube-dns" } },
             ["spec"] = new JsonObject
             {
                 ["containers"] = new JsonArray(new JsonObject { ["name"] = "coredns", ["image"] = "registry.k8s.io/coredns/coredns:v1.11.3" }),
-                ["volumes"] = new JsonArray(new JsonObject { ["name"] = "config-volume", ["configMap"] = new JsonObject { ["name"] = _configMap } }),
+                ["volumes"] = new JsonArray(new JsonObject { ["name"] = "config-volume", ["configMap"] = new JsonObject { ["name"] = "coredns" } }),
             },
         });
         lock (_gate)
-            _pods[pod] = (Corefile(), new Timer(_ => Update(pod, annotated: false), null, _period, _period));
+            _pods[pod] = (_api.Corefile(), new Timer(_ => Update(pod, annotated: false), null, _period, _period));
         return () =>
         {
             lock (_gate)
@@ -88,17 +89,15 @@ internal sealed class KubeletModel : IDisposable
 
     private void Update(string pod, bool annotated)
     {
-        var corefile = Corefile();
+        var corefile = _api.Corefile();
         lock (_gate)
         {
             if (!_pods.TryGetValue(pod, out var mounted))
                 return;
             _pods[pod] = mounted with { View = corefile };
-            _refreshes.Add(new Refresh(pod, DateTimeOffset.UtcNow, annotated));
+            _refreshes.Add(new Refresh(pod, annotated));
         }
     }
-
-    private string Corefile() => (string?)_api.Get("", "v1", "configmaps", _namespace, _configMap)?["data"]?["Corefile"] ?? "";
 
     private static string Annotations(string json) => JsonNode.Parse(json)?["metadata"]?["annotations"]?.ToJsonString() ?? "";
 }

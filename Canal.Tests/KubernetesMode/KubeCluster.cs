@@ -54,7 +54,7 @@ internal sealed class KubeCluster : IAsyncDisposable
         return canal;
     }
 
-    public string Corefile() => (string?)Api.Get("", "v1", "configmaps", "kube-system", "coredns")?["data"]?["Corefile"] ?? "";
+    public string Corefile() => Api.Corefile();
 
     public IReadOnlyList<string> CorefileRevisions() =>
         [.. Api.Revisions("", "configmaps", "kube-system", "coredns").Select(r => (string?)JsonNode.Parse(r)?["data"]?["Corefile"] ?? "")];

@@ -31,14 +31,9 @@ public sealed class SourceActorTests : TestKit
     /// <summary>Plays the VirtualService region: applies the next <paramref name="count"/> commands and returns them.</summary>
     private List<IVirtualServiceCommand> Apply(int count)
     {
-        var commands = new List<IVirtualServiceCommand>();
-        for (var i = 0; i < count; i++)
-        {
-            var command = _virtualServices.ExpectMsg<IVirtualServiceCommand>();
-            _virtualServices.Reply(new VirtualServiceApplied(command.Key, 1, [command.Key.Namespace]));
-            commands.Add(command);
-        }
-        return commands;
+        var held = Hold(count);
+        Answer(held);
+        return [.. held.Select(h => h.Command)];
     }
 
     [Fact]
