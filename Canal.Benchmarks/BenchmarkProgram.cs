@@ -23,6 +23,7 @@ internal static class BenchmarkProgram
           size-limit      where each DNS mode's Corefile reaches the ConfigMap's 1 MiB
           micro [args]    BenchmarkDotNet: Corefile parse + render, host rules (args go to BenchmarkDotNet)
           smoke           every scenario at N=100, briefly, nothing written: a check that the harness works
+          A,B,...         several of the scale scenarios on one Canal per N (initial-sync,steady-change,restart)
         options:
           --n 1000,10000       sizes (default: 1000,10000,100000 for initial-sync and all, else 10000)
           --target T           emulator, memory or both (default both)
@@ -119,13 +120,13 @@ internal static class BenchmarkProgram
             "all" => ScaleScenarios.Except(["events"]).ToArray(),
             "smoke" => ScaleScenarios,
             "size-limit" => [],
-            _ when ScaleScenarios.Contains(scenario) => [scenario],
-            _ => throw new FormatException($"unknown scenario '{scenario}'"),
+            _ => scenario.Split(',', StringSplitOptions.TrimEntries)
+                .Select(s => ScaleScenarios.Contains(s) ? s : throw new FormatException($"unknown scenario '{s}'")).ToArray(),
         };
         var options = new ScaleOptions
         {
             Scenarios = scenarios.ToHashSet(),
-            Sizes = scenario is "initial-sync" or "all" ? [1_000, 10_000, 100_000] : [10_000],
+            Sizes = scenario is "all" || scenarios.Contains("initial-sync") ? [1_000, 10_000, 100_000] : [10_000],
         };
         var report = true;
         if (scenario == "smoke")

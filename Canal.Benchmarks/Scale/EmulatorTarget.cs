@@ -183,6 +183,12 @@ internal sealed class EmulatorTarget : ICanalTarget
         return Stopwatch.GetTimestamp();
     }
 
+    public TimeSpan CpuTime()
+    {
+        _canal!.Refresh();
+        return _canal.TotalProcessorTime;
+    }
+
     public async Task<(long PeakWorkingSet, long ManagedHeap)> Memory()
     {
         SamplePeak();

@@ -44,6 +44,9 @@ internal interface ICanalTarget : IAsyncDisposable
     /// </summary>
     Task<long?> Live(string host, bool added, TimeSpan timeout);
 
+    /// <summary>The processor time Canal's process has used so far, user and system.</summary>
+    TimeSpan CpuTime();
+
     /// <summary>Canal's peak working set since it started and its managed heap now, in bytes.</summary>
     Task<(long PeakWorkingSet, long ManagedHeap)> Memory();
 }

@@ -98,6 +98,9 @@ internal sealed class MemoryTarget : ICanalTarget
         return Stopwatch.GetTimestamp();
     }
 
+    /// <summary>The harness's process: the workload's and the target's own work are in it too.</summary>
+    public TimeSpan CpuTime() => Process.GetCurrentProcess().TotalProcessorTime;
+
     public Task<(long PeakWorkingSet, long ManagedHeap)> Memory() =>
         Task.FromResult((ProcessMemory.PeakWorkingSet(Environment.ProcessId), GC.GetGCMemoryInfo().HeapSizeBytes));
 

@@ -36,7 +36,7 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
 
     public Table InitialSync { get; } = new("initial-sync",
         "target", "N", "hosts", "listing s", "barrier s", "synced s", "writes", "Corefile KiB", "peak WS MB", "heap MB", "baseline s", "baseline writes", "time ×", "writes ×");
-    public Table SteadyChange { get; } = new("steady-change", "target", "N", "samples", "p50 ms", "p99 ms", "max ms", "writes", "live p50 ms", "live p99 ms");
+    public Table SteadyChange { get; } = new("steady-change", "target", "N", "samples", "p50 ms", "p99 ms", "max ms", "writes", "live p50 ms", "live p99 ms", "CPU ms/change");
     public Table Churn { get; } = new("churn", "target", "N", "rate/s", "achieved/s", "changes", "p50 lag ms", "p99 lag ms", "max lag ms", "writes", "bounded");
     public Table Restart { get; } = new("restart", "target", "N", "listing alone s", "listing s", "start→barrier s", "× listing alone", "start→first check s", "writes");
     public Table Events { get; } = new("events", "target", "N", "first start: Events", "posted in s", "restart, nothing changed: Events", "one change: Events");
@@ -126,6 +126,7 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
     {
         var (latencies, live) = (new List<double>(), new List<double>());
         var firstWrite = target.Writes.Count;
+        var cpu = target.CpuTime();
         var spacing = new Random(42);
         for (var i = 0; i < options.Samples; i++)
         {
@@ -144,14 +145,18 @@ internal sealed class ScaleRun(ScaleOptions options, TextWriter log)
             if (await target.Live(host, create, TimeSpan.FromSeconds(30) + 2 * (options.KubeletPeriod ?? TimeSpan.Zero)) is { } liveAt)
                 live.Add(Stopwatch.GetElapsedTime(at, liveAt).TotalMilliseconds);
         }
+        var cpuPerChange = (target.CpuTime() - cpu).TotalMilliseconds / options.Samples;
         latencies.Sort();
         live.Sort();
         const string liveNote = "live: from the change being accepted to canal's log saying the write that holds it is live on both CoreDNS replicas; the emulator's replicas serve the ConfigMap as it is at each question (an instant reload), so this is Canal's own part of the propagation, not kubelet's or CoreDNS's. With a kubelet period (target `emulator, kubelet …`), each replica reads the ConfigMap as kubelet's model last copied it: on the period, or at once when canal annotates its pod (`nudge`); CoreDNS's reload is still instant. Each change then waits a random 0 to one period after the last went live, so it lands anywhere in kubelet's period.";
         if (live.Count > 0 && !SteadyChange.Notes.Contains(liveNote))
             SteadyChange.Notes.Add(liveNote);
+        const string cpuNote = "CPU ms/change: the processor time canal's process used over the steady window, divided by the changes (memory target: the harness's whole process, workload included).";
+        if (!SteadyChange.Notes.Contains(cpuNote))
+            SteadyChange.Notes.Add(cpuNote);
         SteadyChange.Add(target.Name, n, latencies.Count, Percentile(latencies, 0.5), Percentile(latencies, 0.99), latencies[^1], target.Writes.Count - firstWrite,
-            live.Count > 0 ? Percentile(live, 0.5) : "-", live.Count > 0 ? Percentile(live, 0.99) : "-");
-        log.WriteLine($"[{target.Name} N={n}] steady-change p50 {Percentile(latencies, 0.5):F0} ms, p99 {Percentile(latencies, 0.99):F0} ms");
+            live.Count > 0 ? Percentile(live, 0.5) : "-", live.Count > 0 ? Percentile(live, 0.99) : "-", cpuPerChange);
+        log.WriteLine($"[{target.Name} N={n}] steady-change p50 {Percentile(latencies, 0.5):F0} ms, p99 {Percentile(latencies, 0.99):F0} ms, CPU {cpuPerChange:F0} ms per change");
     }
 
     /// <summary>
