@@ -4,22 +4,31 @@ using Canal.Istio;
 namespace Canal.DnsWriter;
 
 /// <summary>
-/// The DnsWriter decides every host on every write; with 10k hosts that was ~50 ms of a steady change's
-/// latency. This keeps each host's verdict from the last plan and decides again only the hosts whose claimants
-/// changed. A verdict also depends on the gateways and the Services: whoever changes those calls <see cref="Clear"/>.
-/// It also depends on which gateways are withdrawn and which hosts share a gateway's TCP ports, which the cache
-/// sees for itself, as it sees which hosts the route tables of changed VirtualServices cover (their coverage may change).
+/// Each host's verdict from the last plan, decided again only where an input changed: the host's claimants, the
+/// coverage of its name (the routes of changed VirtualServices whose hosts cover it), its Service
+/// (<see cref="ServiceChanged"/>). What every host depends on decides them all again: the canal gateways, which of them
+/// are withdrawn, which hosts share a gateway's TCP ports, or a new listing (<see cref="Clear"/>). A steady change
+/// thus costs its own hosts, not the plan's: the claimants are recognised by reference (<see cref="ClaimantIndex"/>
+/// keeps unchanged hosts' lists), and TCP ports and coverage are updated from the changed hosts alone.
 /// </summary>
 internal sealed class DecisionCache
 {
-    private Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private TcpPorts? _tcp;
+    private readonly Dictionary<string, IReadOnlyList<HostClaimant>> _seen = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _stale = new(StringComparer.Ordinal);
+    private readonly TcpPorts _tcp = new();
     private readonly Coverage _coverage = new();
+    private IReadOnlyDictionary<ObjectKey, CanalGateway> _canalGateways = new Dictionary<ObjectKey, CanalGateway>();
     private HashSet<ObjectKey> _withdrawn = [];
+    private bool _allStale = true;
 
-    private sealed record Entry(IReadOnlyList<HostClaimant> Claimants, HostDecision Decision, Redirect? Redirect);
+    private sealed record Entry(HostDecision Decision, Redirect? Redirect);
 
-    public void Clear() => _entries.Clear();
+    /// <summary>Every host is decided again at the next plan.</summary>
+    public void Clear() => _allStale = true;
+
+    /// <summary>The host that names <paramref name="service"/> is decided again at the next plan (its ports may differ).</summary>
+    public void ServiceChanged(ObjectKey service, RedirectOptions options) => _stale.Add(HostName.ServiceFqdn(service, options.ClusterDomain));
 
     public RedirectPlan Decide(
         IReadOnlyDictionary<string, IReadOnlyList<HostClaimant>> claims,
@@ -28,30 +37,60 @@ internal sealed class DecisionCache
         RedirectOptions options,
         IReadOnlySet<ObjectKey> withdrawn)
     {
-        // A host's verdict depends on the other hosts on its TCP ports: when they change, every host is decided again.
-        var tcp = TcpPorts.Of(claims);
-        if (!tcp.Equals(_tcp) || !_withdrawn.SetEquals(withdrawn))
-            Clear();
-        // A host's coverage depends on the routes of every VirtualService whose hosts cover it, not only its claimants'.
-        var covered = _coverage.Update(claims);
-        (_tcp, _withdrawn) = (tcp, [.. withdrawn]);
-        var changed = claims
-            .Where(c => covered.Contains(c.Key) || !(_entries.TryGetValue(c.Key, out var entry) && HostClaimant.Same(entry.Claimants, c.Value)))
-            .ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
-        var entries = new Dictionary<string, Entry>(claims.Count, StringComparer.Ordinal);
-        if (changed.Count > 0)
+        var tcpChanged = false;
+        foreach (var (host, claimants) in claims)
         {
-            var fresh = RedirectPlanner.Decide(changed, canalGateways, services, options, withdrawn, tcp, _coverage);
-            var redirects = fresh.Redirects.ToDictionary(r => r.Host, StringComparer.Ordinal);
-            foreach (var decision in fresh.Decisions)
-                entries[decision.Host] = new Entry(changed[decision.Host], decision, redirects.GetValueOrDefault(decision.Host));
+            var before = _seen.GetValueOrDefault(host);
+            if (ReferenceEquals(before, claimants))
+                continue;
+            if (before == null || !HostClaimant.Same(before, claimants))
+            {
+                tcpChanged |= _tcp.Replace(host, before, claimants);
+                _stale.Add(host);
+            }
+            _seen[host] = claimants;
         }
-        foreach (var host in claims.Keys.Where(h => !changed.ContainsKey(h)))
-            entries[host] = _entries[host];
-        _entries = entries;
+        // Every host of the claims is seen now: any more are hosts no longer claimed.
+        if (_seen.Count > claims.Count)
+        {
+            foreach (var gone in _seen.Keys.Where(h => !claims.ContainsKey(h)).ToList())
+            {
+                tcpChanged |= _tcp.Replace(gone, _seen[gone], null);
+                _seen.Remove(gone);
+                _entries.Remove(gone);
+            }
+        }
+        _stale.UnionWith(_coverage.Update(claims));
+        var all = _allStale || tcpChanged || !_withdrawn.SetEquals(withdrawn) || !SameGateways(canalGateways);
+        (_canalGateways, _withdrawn) = (canalGateways, [.. withdrawn]);
 
-        var ordered = entries.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Value).ToList();
-        return new RedirectPlan([.. ordered.Where(e => e.Redirect != null).Select(e => e.Redirect!)], [.. ordered.Select(e => e.Decision)]);
+        var changed = (all ? claims.Keys : _stale.Where(claims.ContainsKey))
+            .ToDictionary(h => h, h => claims[h], StringComparer.Ordinal);
+        try
+        {
+            if (changed.Count > 0)
+            {
+                var fresh = RedirectPlanner.Decide(changed, canalGateways, services, options, withdrawn, _tcp, _coverage);
+                var redirects = fresh.Redirects.ToDictionary(r => r.Host, StringComparer.Ordinal);
+                foreach (var decision in fresh.Decisions)
+                    _entries[decision.Host] = new Entry(decision, redirects.GetValueOrDefault(decision.Host));
+            }
+            _allStale = false;
+            _stale.Clear();
+        }
+        catch
+        {
+            // What was not decided must be next time.
+            _allStale = true;
+            throw;
+        }
+        return new RedirectPlan(
+            [.. _entries.Values.Where(e => e.Redirect != null).Select(e => e.Redirect!)],
+            [.. _entries.Values.Select(e => e.Decision)]);
     }
 
+    /// <summary>The same canal gateways as the last plan's: the same Gateway and Service instances, resolved alike.</summary>
+    private bool SameGateways(IReadOnlyDictionary<ObjectKey, CanalGateway> canalGateways) =>
+        canalGateways.Count == _canalGateways.Count
+        && canalGateways.All(g => _canalGateways.TryGetValue(g.Key, out var held) && held.Equals(g.Value));
 }

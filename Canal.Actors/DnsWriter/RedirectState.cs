@@ -28,28 +28,21 @@ internal sealed class RedirectState(RedirectOptions options)
         return (claims.Version, true);
     }
 
-    public void Observe(Gateway gateway)
-    {
-        _gateways[gateway.Key] = gateway;
-        _decisions.Clear();
-    }
+    // A Gateway matters to verdicts only as a canal gateway, which the decisions compare at each plan.
+    public void Observe(Gateway gateway) => _gateways[gateway.Key] = gateway;
 
-    public void RemoveGateway(ObjectKey key)
-    {
-        _gateways.Remove(key);
-        _decisions.Clear();
-    }
+    public void RemoveGateway(ObjectKey key) => _gateways.Remove(key);
 
     public void Observe(ClusterService service)
     {
         _services[service.Key] = service;
-        _decisions.Clear();
+        _decisions.ServiceChanged(service.Key, options);
     }
 
     public void RemoveService(ObjectKey key)
     {
         _services.Remove(key);
-        _decisions.Clear();
+        _decisions.ServiceChanged(key, options);
     }
 
     /// <summary>A listing's Gateways and Services replace those held.</summary>
