@@ -41,6 +41,13 @@ public sealed record SourceView(
     IReadOnlyList<ClusterService> Services,
     bool Complete = true)
 {
+    /// <summary>
+    /// The VirtualServices that changed since the adapter's previous view, by key (null where deleted), so that once
+    /// synced only they travel on; null when not known (the first view, a listing again, a Gateway API change: then
+    /// the whole view is compared). The Gateways and Services are compared whole, as they are few.
+    /// </summary>
+    public IReadOnlyDictionary<ObjectKey, VirtualService?>? ChangedVirtualServices { get; init; }
+
     /// <summary>The Gateway API's objects as read; <see cref="Translated"/> adds what they mean to the Istio ones.</summary>
     public GatewayApiObjects GatewayApi { get; init; } = GatewayApiObjects.Empty;
 

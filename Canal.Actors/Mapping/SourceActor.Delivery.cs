@@ -15,11 +15,16 @@ public sealed partial class SourceActor
     {
         try
         {
-            Deliver(_view!, sync);
+            if (!sync && _changes != null)
+                DeliverChanges(_view!, _changes);
+            else
+                Deliver(_view!, sync);
+            _changes = [];
             Become(() => Delivering(sync, syncAgain: false, changed: false));
         }
         catch (Exception e)
         {
+            _changes = null;
             _log.Error(e, "preparing the delivery failed; retrying");
             Timers.StartSingleTimer("retry", Retry.Instance, RetryAfter);
             Become(sync ? SyncWanted : Following);
@@ -28,11 +33,11 @@ public sealed partial class SourceActor
 
     private void Deliver(SourceView view, bool sync)
     {
-        var allRoots = Delegation.Roots(view.VirtualServices);
+        _delegation.Rebuild(view.VirtualServices);
         var wanted = new Dictionary<ObjectKey, Delivered>();
         foreach (var vs in view.VirtualServices)
         {
-            var roots = allRoots.GetValueOrDefault(vs.Key) ?? [];
+            var roots = _delegation.RootsOf(vs.Key);
             // Adapters keep unchanged objects as the same instances, so most are recognised without comparing them.
             wanted[vs.Key] = _delivered.TryGetValue(vs.Key, out var seen) && ReferenceEquals(seen.Spec, vs) && seen.Roots.SequenceEqual(roots, ReferenceEqualityComparer.Instance)
                 ? seen
@@ -51,7 +56,12 @@ public sealed partial class SourceActor
                 observeNow.Add(w);
         }
         var remove = _delivered.Keys.Where(k => !wanted.ContainsKey(k)).ToList();
+        Send(view, sync, observeNow, remove, wanted);
+    }
 
+    /// <summary>Sends the Gateways and Services that changed to the DnsWriter, and the VirtualService commands to the entities.</summary>
+    private void Send(SourceView view, bool sync, List<Delivered> observeNow, List<ObjectKey> remove, Dictionary<ObjectKey, Delivered> wanted)
+    {
         // The last of each key wins, as the view lists them.
         var gateways = new Dictionary<ObjectKey, Gateway>();
         foreach (var gateway in view.Gateways)
@@ -116,6 +126,8 @@ public sealed partial class SourceActor
         }
         if (failed.Count > 0)
         {
+            // What failed is delivered again by comparing the whole view: the changes since are not all it takes.
+            _changes = null;
             _log.Warning("{0} VirtualService changes not applied yet (first: {1}: {2}); retrying", failed.Count, failed[0].Command.Key, failed[0].Error!.Message);
             // A failed sync stays wanted, so the retry lists everything again; failed changes are delivered again.
             Timers.StartSingleTimer("retry", Retry.Instance, RetryAfter);

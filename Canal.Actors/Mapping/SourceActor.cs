@@ -31,6 +31,10 @@ public sealed partial class SourceActor : ReceiveActor, IWithTimers
     private long? _syncEpoch;
     private bool _syncedComplete = true;
     private readonly Dictionary<ObjectKey, Delivered> _delivered = [];
+    private readonly DelegationIndex _delegation = new();
+
+    /// <summary>The VirtualServices changed since the last delivery began (null where deleted); null when the whole view must be compared.</summary>
+    private Dictionary<ObjectKey, VirtualService?>? _changes;
     private readonly Dictionary<ObjectKey, LastApplied> _applied = [];
 
     /// <summary>For the sync of <see cref="_syncEpoch"/>: what the namespaces store, by claimer (null until read).</summary>
@@ -159,6 +163,13 @@ public sealed partial class SourceActor : ReceiveActor, IWithTimers
             _log.Info("{0} {1}: {2} (at {3})", problem.Kind, problem.Object, problem.Reason, problem.Path);
         _problems = [.. problems];
         _view = view;
+        if (view.ChangedVirtualServices is { } changes && _changes != null)
+        {
+            foreach (var (key, now) in changes)
+                _changes[key] = now;
+        }
+        else
+            _changes = null;
         // The last sync swept nothing because the listing was incomplete; now it can be done properly.
         if (synced && !_syncedComplete && changed.View.Complete)
             _dnsWriter?.Tell(ResyncRequested.Instance);

@@ -132,13 +132,14 @@ internal sealed class MemoryTarget : ICanalTarget
         }
     }
 
-    /// <summary>Publishes the whole view on every change, as the Kubernetes source does after its watches report one.</summary>
+    /// <summary>Publishes the whole view on every change, and which VirtualServices changed, as the Kubernetes source does after its watches report one.</summary>
     private sealed class MemorySource : IObjectSource
     {
         private readonly Lock _gate = new();
         private readonly Dictionary<ObjectKey, VirtualService> _virtualServices = [];
         private readonly Dictionary<ObjectKey, Gateway> _gateways = [];
         private readonly Dictionary<ObjectKey, ClusterService> _services = [];
+        private Dictionary<ObjectKey, VirtualService?>? _changed;
         private Action<SourceView>? _onView;
 
         public void Start(Action<SourceView> onView, Action onStoreChanged)
@@ -148,13 +149,21 @@ internal sealed class MemoryTarget : ICanalTarget
             Publish();
         }
 
-        public void Put(VirtualService vs) => Change(() => _virtualServices[vs.Key] = vs);
+        public void Put(VirtualService vs) => Change(() =>
+        {
+            _virtualServices[vs.Key] = vs;
+            _changed?[vs.Key] = vs;
+        });
 
         public void Put(Gateway gateway) => Change(() => _gateways[gateway.Key] = gateway);
 
         public void Put(ClusterService service) => Change(() => _services[service.Key] = service);
 
-        public void Remove(ObjectKey vs) => Change(() => _virtualServices.Remove(vs));
+        public void Remove(ObjectKey vs) => Change(() =>
+        {
+            _virtualServices.Remove(vs);
+            _changed?[vs] = null;
+        });
 
         public void Dispose()
         {
@@ -172,7 +181,12 @@ internal sealed class MemoryTarget : ICanalTarget
         private void Publish()
         {
             lock (_gate)
-                _onView?.Invoke(new SourceView([.. _virtualServices.Values], [.. _gateways.Values], [.. _services.Values]));
+            {
+                if (_onView == null)
+                    return;
+                _onView(new SourceView([.. _virtualServices.Values], [.. _gateways.Values], [.. _services.Values]) { ChangedVirtualServices = _changed });
+                _changed = [];
+            }
         }
     }
 

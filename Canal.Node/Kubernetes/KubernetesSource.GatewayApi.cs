@@ -120,14 +120,17 @@ internal sealed partial class KubernetesSource
             yield break;
         }
         yield return Keep(WatchedResources.Namespaces(client, settings), _namespaceLabels, null,
-            n => (Key(n.Metadata), Labels(n)), cancellationToken);
+            n => (Key(n.Metadata), Labels(n)), cancellationToken, TranslationChanged);
     }
 
     private Task KeepGatewayApi<T>(string version, string kind, string? ns, Dictionary<ObjectKey, T> cache, Func<System.Text.Json.JsonElement, T> decode,
         Func<ObjectKey, ObjectKey?> claimer, CancellationToken cancellationToken)
     {
-        return KeepCustom(GatewayApiGroup.Name, version, Plural(kind), $"{Plural(kind)}.{GatewayApiGroup.Name}", ns, cache, decode, claimer, cancellationToken);
+        return KeepCustom(GatewayApiGroup.Name, version, Plural(kind), $"{Plural(kind)}.{GatewayApiGroup.Name}", ns, cache, decode, claimer, cancellationToken, TranslationChanged);
     }
+
+    /// <summary>Any translated route may change with a Gateway API object or a namespace's labels: the next view says it does not know what changed.</summary>
+    private void TranslationChanged(ObjectKey? _) => _changedVirtualServices = null;
 
     /// <summary>Called under the lock.</summary>
     private GatewayApiObjects GatewayApiView() => new(

@@ -32,10 +32,14 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
     private readonly Dictionary<ObjectKey, Gateway> _gateways = [];
     private readonly Dictionary<ObjectKey, ClusterService> _services = [];
     private readonly Dictionary<ObjectKey, (ObjectKey Service, int Ready)> _slices = [];
+    private readonly ServiceReadiness _readiness = new(settings.GatewayNamespaces);
     private readonly HashSet<string> _listed = [];
     private readonly HashSet<(string Plural, ObjectKey Key)> _undecodable = [];
     private readonly List<string> _loops = [];
     private bool _everyLoopRegistered;
+
+    /// <summary>The VirtualServices changed since the last view; null when not known (none published yet, a listing, a translation's input changed).</summary>
+    private HashSet<ObjectKey>? _changedVirtualServices;
     private SettlingTimer? _publish;
     private Action<SourceView> _onView = _ => { };
 
@@ -59,7 +63,8 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
         var (gatewayApi, namespaces) = await GatewayApiVersions(groups, cancellationToken);
         var loops = new List<Task>(WatchGatewayApi(gatewayApi, namespaces, cancellationToken));
         foreach (var ns in WatchedResources.Scope(settings.Namespaces))
-            loops.Add(KeepCustom(ManifestDecoder.IstioGroup, version, "virtualservices", "virtualservices", ns, _virtualServices, e => ManifestDecoder.DecodeVirtualService(e), key => key, cancellationToken));
+            loops.Add(KeepCustom(ManifestDecoder.IstioGroup, version, "virtualservices", "virtualservices", ns, _virtualServices, e => ManifestDecoder.DecodeVirtualService(e), key => key, cancellationToken,
+                VirtualServiceChanged));
         foreach (var ns in WatchedResources.Scope(settings.GatewayNamespaces))
         {
             loops.Add(KeepCustom(ManifestDecoder.IstioGroup, version, "gateways", "gateways", ns, _gateways, e => ManifestDecoder.DecodeGateway(e), _ => null, cancellationToken));
@@ -80,50 +85,22 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
         }
     }
 
-    /// <summary>The newest networking.istio.io version the server serves, waiting for Istio's CRDs if need be; and the discovery it was found in.</summary>
-    private async Task<(string Version, V1APIGroupList Groups)> IstioVersion(CancellationToken cancellationToken)
-    {
-        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            try
-            {
-                var groups = await client.Apis.GetAPIVersionsAsync(cancellationToken);
-                if (IstioVersionOf(groups) is { } version)
-                {
-                    logger.LogInformation("watching {Group}/{Version}", ManifestDecoder.IstioGroup, version);
-                    return (version, groups);
-                }
-                logger.LogWarning("the API server does not serve {Group} (is Istio installed?); asking again", ManifestDecoder.IstioGroup);
-            }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-            {
-                logger.LogWarning("API discovery failed ({Error}); retrying", e.Message);
-            }
-            await Task.Delay(backoff.Next(), cancellationToken);
-        }
-    }
-
-    /// <summary>The newest networking.istio.io version Canal reads that <paramref name="groups"/> has; null when none.</summary>
-    public static string? IstioVersionOf(V1APIGroupList groups) => ManifestDecoder.IstioVersions.FirstOrDefault(Versions(groups, ManifestDecoder.IstioGroup).Contains);
-
-    /// <summary>The versions <paramref name="groups"/> serves of <paramref name="group"/>.</summary>
-    private static HashSet<string> Versions(V1APIGroupList groups, string group) =>
-        groups.Groups.FirstOrDefault(g => g.Name == group)?.Versions.Select(v => v.Version).ToHashSet() ?? [];
-
     /// <summary>A custom kind: an object that stops decoding keeps its last good version (and is reported).</summary>
+    /// <param name="changed">Told (under the lock) the key of each object an event changed, null when a listing replaced them all.</param>
     /// <param name="what">How messages name the kind (<c>httproutes.gateway.networking.k8s.io</c>), also the key of its undecodable objects.</param>
     /// <param name="claimer">The claimer an object that does not decode is reported as (its Event goes on the object); null for none.</param>
     private Task KeepCustom<T>(string group, string version, string plural, string what, string? ns, Dictionary<ObjectKey, T> cache, Func<JsonElement, T> decode,
-        Func<ObjectKey, ObjectKey?> claimer, CancellationToken cancellationToken) =>
+        Func<ObjectKey, ObjectKey?> claimer, CancellationToken cancellationToken, Action<ObjectKey?>? changed = null) =>
         Register(WatchedResources.Custom(client, settings, group, version, plural, what, ns),
             items =>
             {
                 _undecodable.RemoveWhere(u => u.Plural == what && (ns == null || u.Key.Namespace == ns));
                 Replace(cache, ns, items.Select(i => Decoded(what, i, cache, decode, claimer)).OfType<(ObjectKey, T)>());
+                changed?.Invoke(null);
             },
             (type, item) =>
             {
+                changed?.Invoke(KeyOf(item));
                 if (type == WatchEventType.Deleted)
                 {
                     cache.Remove(KeyOf(item));
@@ -135,12 +112,18 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
             cancellationToken);
 
     /// <summary>A typed kind kept in <paramref name="cache"/>: <paramref name="entry"/> null leaves an object out.</summary>
-    private Task Keep<TObject, T>(WatchedResource<TObject> resource, Dictionary<ObjectKey, T> cache, string? ns, Func<TObject, (ObjectKey Key, T Value)?> entry, CancellationToken cancellationToken)
+    private Task Keep<TObject, T>(WatchedResource<TObject> resource, Dictionary<ObjectKey, T> cache, string? ns, Func<TObject, (ObjectKey Key, T Value)?> entry,
+        CancellationToken cancellationToken, Action<ObjectKey?>? changed = null)
         where TObject : IMetadata<V1ObjectMeta> =>
         Register(resource,
-            items => Replace(cache, ns, items.Select(entry).OfType<(ObjectKey, T)>()),
+            items =>
+            {
+                Replace(cache, ns, items.Select(entry).OfType<(ObjectKey, T)>());
+                changed?.Invoke(null);
+            },
             (type, item) =>
             {
+                changed?.Invoke(Key(item.Metadata));
                 if (type != WatchEventType.Deleted && entry(item) is { } kept)
                     cache[kept.Key] = kept.Value;
                 else
@@ -185,6 +168,14 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
 
     private void Changed() => _publish?.Changed();
 
+    private void VirtualServiceChanged(ObjectKey? key)
+    {
+        if (key is { } changed)
+            _changedVirtualServices?.Add(changed);
+        else
+            _changedVirtualServices = null;
+    }
+
     private void Publish()
     {
         SourceView view;
@@ -193,18 +184,12 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
             // Until every kind has been listed once, a view would be partial: publish nothing.
             if (!_everyLoopRegistered || !_loops.All(_listed.Contains))
                 return;
-            var ready = _slices.Values.GroupBy(s => s.Service).ToDictionary(g => g.Key, g => g.Sum(s => s.Ready));
-            var watchedForReadiness = settings.GatewayNamespaces.ToHashSet();
-            view = new SourceView(
-                [.. _virtualServices.Values],
-                [.. _gateways.Values],
-                [.. _services.Values.Select(s => watchedForReadiness.Count == 0 || watchedForReadiness.Contains(s.Key.Namespace)
-                    ? s with { ReadyEndpoints = ready.GetValueOrDefault(s.Key) }
-                    : s)],
-                _undecodable.Count == 0)
+            view = new SourceView([.. _virtualServices.Values], [.. _gateways.Values], _readiness.Of(_services, _slices.Values), _undecodable.Count == 0)
             {
                 GatewayApi = GatewayApiView(),
+                ChangedVirtualServices = _changedVirtualServices?.ToDictionary(k => k, k => (VirtualService?)_virtualServices.GetValueOrDefault(k)),
             };
+            _changedVirtualServices = [];
         }
         _onView(view);
     }

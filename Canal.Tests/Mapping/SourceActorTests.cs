@@ -188,6 +188,62 @@ public sealed class SourceActorTests : TestKit
         ExpectMsg<SyncCompleted>(TimeSpan.FromSeconds(5));
     }
 
+    /// <summary>Syncs <paramref name="view"/> (every VirtualService applied), as the DnsWriter's first request does.</summary>
+    private IActorRef Synced(SourceView view)
+    {
+        var source = Start();
+        ExpectMsg<ResyncRequested>();
+        _source.Publish(view);
+        source.Tell(new SyncRequested(10));
+        Apply(view.VirtualServices.Count);
+        FishForMessage(m => m is SyncCompleted);
+        return source;
+    }
+
+    [Fact]
+    public void Once_synced_a_view_that_names_what_changed_delivers_only_that()
+    {
+        Synced(new SourceView([Vs("a", "a"), Vs("b", "b")], [], []));
+
+        // "a" is a new instance with other content, but the view does not name it: its work is the change's, not the view's.
+        var c = Vs("c", "c");
+        _source.Publish(new SourceView([Vs("a", "a2"), c], [], []) { ChangedVirtualServices = new Dictionary<ObjectKey, VirtualService?> { [c.Key] = c, [Vs("b", "b").Key] = null } });
+        var commands = Apply(2).OrderBy(k => k.Key.Name).ToList();
+        Assert.IsType<RemoveVirtualService>(commands.Single(k => k.Key.Name == "b"));
+        Assert.Same(c, Assert.IsType<ObserveVirtualService>(commands.Single(k => k.Key.Name == "c")).Spec);
+        _virtualServices.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void A_root_named_as_changed_delivers_its_delegate_again_under_its_new_roots()
+    {
+        var delegateKey = new ObjectKey("default", "reviews");
+        var root = IstioObjects.Root(new ObjectKey("default", "root"), ["istio-system/canal"], delegateKey, "reviews.default.svc.cluster.local");
+        Synced(new SourceView([root, IstioObjects.Delegate(delegateKey, "reviews")], [], []));
+
+        // The root now routes to a Service itself: the delegate is no longer served under it.
+        var plain = Vs("root", "reviews");
+        _source.Publish(new SourceView([plain, IstioObjects.Delegate(delegateKey, "reviews")], [], []) { ChangedVirtualServices = new Dictionary<ObjectKey, VirtualService?> { [plain.Key] = plain } });
+        var commands = Apply(2).Cast<ObserveVirtualService>().ToDictionary(k => k.Key.Name);
+        Assert.Same(plain, commands["root"].Spec);
+        Assert.Empty(commands["reviews"].Roots);
+        _virtualServices.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void A_change_whose_delivery_failed_is_delivered_again_by_comparing_the_whole_view()
+    {
+        Synced(new SourceView([Vs("a", "a")], [], []));
+
+        var b = Vs("b", "b");
+        _source.Publish(new SourceView([Vs("a", "a"), b], [], []) { ChangedVirtualServices = new Dictionary<ObjectKey, VirtualService?> { [b.Key] = b } });
+        Assert.Equal(b.Key, _virtualServices.ExpectMsg<ObserveVirtualService>().Key);
+        _virtualServices.Reply(new Status.Failure(new TimeoutException("namespace did not answer")));
+
+        Assert.Equal([b.Key], Apply(1).Select(k => k.Key));
+        _virtualServices.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
     /// <summary>Receives <paramref name="count"/> commands without answering them: a delivery held in flight.</summary>
     private List<(IVirtualServiceCommand Command, IActorRef Sender)> Hold(int count) =>
         [.. Enumerable.Range(0, count).Select(_ => (_virtualServices.ExpectMsg<IVirtualServiceCommand>(), _virtualServices.LastSender))];
