@@ -8,8 +8,9 @@ namespace Canal.Mapping;
 
 /// <summary>
 /// One destination namespace. Owns <c>claimer → hosts</c> for every VirtualService routing into it and
-/// pushes the namespace's full claim set to the DnsWriter, one push in flight (changes arriving meanwhile
-/// ride on the next). A claim is acknowledged only once the DnsWriter holds a set that contains it.
+/// pushes the namespace's full claim set to the DnsWriter through its child <see cref="NamespacePusher"/>, one push in
+/// flight beside the journal's write (changes arriving meanwhile ride on the next). A claim is acknowledged only
+/// once the DnsWriter holds a set that contains it.
 /// </summary>
 public sealed partial class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithUnboundedStash
 {
@@ -35,7 +36,9 @@ public sealed partial class NamespaceActor : ReceivePersistentActor, IWithTimers
     private List<Pending> _pending = [];
     private long _version;
     private long _acceptedVersion;
-    private bool _pushing;
+    /// <summary>The newest version handed to <see cref="_pusher"/>.</summary>
+    private long _handedVersion;
+    private readonly IActorRef _pusher;
     /// <summary>The claims being written now (one write at a time), null when none is.</summary>
     private Dictionary<ObjectKey, NamespaceClaim>? _writing;
     private int _sinceSnapshot;
@@ -47,6 +50,7 @@ public sealed partial class NamespaceActor : ReceivePersistentActor, IWithTimers
         _clock = clock;
         _dnsWriter = dnsWriter;
         _askTimeout = askTimeout;
+        _pusher = Context.ActorOf(NamespacePusher.Props(dnsWriter, askTimeout), "pusher");
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -61,14 +65,7 @@ public sealed partial class NamespaceActor : ReceivePersistentActor, IWithTimers
         Command<UpdateClaim>(Update);
         Command<ReleaseClaimers>(Release);
         Command<ReportClaims>(_ => Sender.Tell(Current()));
-        Command<Pushed>(OnPushed);
-        Command<PushFailed>(failed =>
-        {
-            _pushing = false;
-            _log.Warning("namespace {0}: DnsWriter did not accept claims yet ({1}); retrying", _namespace, failed.Cause.Message);
-            Timers.StartSingleTimer("push", Push.Instance, TimeSpan.FromSeconds(1));
-        });
-        Command<Push>(_ => PushIfBehind());
+        Command<NamespacePusher.Accepted>(OnAccepted);
         Command<TakeSnapshot>(_ => Snapshot());
         Command<SaveSnapshotSuccess>(s =>
         {
