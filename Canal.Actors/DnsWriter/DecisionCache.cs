@@ -21,6 +21,7 @@ internal sealed class DecisionCache
     private IReadOnlyDictionary<ObjectKey, CanalGateway> _canalGateways = new Dictionary<ObjectKey, CanalGateway>();
     private HashSet<ObjectKey> _withdrawn = [];
     private bool _allStale = true;
+    private RedirectPlan? _plan;
 
     private sealed record Entry(HostDecision Decision, Redirect? Redirect);
 
@@ -38,6 +39,7 @@ internal sealed class DecisionCache
         IReadOnlySet<ObjectKey> withdrawn)
     {
         var tcpChanged = false;
+        var entriesBefore = _entries.Count;
         foreach (var (host, claimants) in claims)
         {
             var before = _seen.GetValueOrDefault(host);
@@ -66,6 +68,12 @@ internal sealed class DecisionCache
 
         var changed = (all ? claims.Keys : _stale.Where(claims.ContainsKey))
             .ToDictionary(h => h, h => claims[h], StringComparer.Ordinal);
+        // No verdict changed: the same plan, which tells the DnsWriter so by reference.
+        if (_plan != null && changed.Count == 0 && _entries.Count == entriesBefore)
+        {
+            _stale.Clear();
+            return _plan;
+        }
         try
         {
             if (changed.Count > 0)
@@ -84,7 +92,7 @@ internal sealed class DecisionCache
             _allStale = true;
             throw;
         }
-        return new RedirectPlan(
+        return _plan = new RedirectPlan(
             [.. _entries.Values.Where(e => e.Redirect != null).Select(e => e.Redirect!)],
             [.. _entries.Values.Select(e => e.Decision)]);
     }

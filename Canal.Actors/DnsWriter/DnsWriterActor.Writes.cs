@@ -120,11 +120,20 @@ public sealed partial class DnsWriterActor
             Become(Paused);
             return;
         }
+        var plan = Plan();
+        // Its own write coming back through the watch, or a drift check of an untouched store: nothing to render or compare.
+        if (_record.Holds(config.Version, plan))
+        {
+            _backoff.Reset();
+            _changeFrom = null;
+            FinishWrite();
+            return;
+        }
         var domain = _settings.Redirects.ClusterDomain;
         // A stamp of its own for every attempt: one whose answer was lost may have landed with its marker.
         _markerStamp = VersionStamp.Next(_markerStamp, _clock);
         var marker = WriteMarker.Name(_record.Writes + 1, _markerStamp, domain);
-        var check = CorefileCheck.Of(config, Plan(), _settings.Mode, domain, marker);
+        var check = CorefileCheck.Of(config, plan, _settings.Mode, domain, marker);
         if (check is CorefileCheck.Refused refused)
         {
             // Left untouched and reported; tried again on the next change or drift check.

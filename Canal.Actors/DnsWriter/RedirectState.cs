@@ -14,6 +14,9 @@ internal sealed class RedirectState(RedirectOptions options)
     private readonly DecisionCache _decisions = new();
     private readonly ClaimantIndex _claimants = new();
 
+    /// <summary>Found again only after a Gateway or a Service changed: finding them looks at every Service.</summary>
+    private IReadOnlyDictionary<ObjectKey, CanalGateway>? _canalGateways;
+
     public IReadOnlyCollection<NamespaceClaims> Namespaces => _claims.Values;
 
     public IReadOnlyCollection<ObjectKey> Services => _services.Keys;
@@ -29,19 +32,29 @@ internal sealed class RedirectState(RedirectOptions options)
     }
 
     // A Gateway matters to verdicts only as a canal gateway, which the decisions compare at each plan.
-    public void Observe(Gateway gateway) => _gateways[gateway.Key] = gateway;
+    public void Observe(Gateway gateway)
+    {
+        _gateways[gateway.Key] = gateway;
+        _canalGateways = null;
+    }
 
-    public void RemoveGateway(ObjectKey key) => _gateways.Remove(key);
+    public void RemoveGateway(ObjectKey key)
+    {
+        _gateways.Remove(key);
+        _canalGateways = null;
+    }
 
     public void Observe(ClusterService service)
     {
         _services[service.Key] = service;
+        _canalGateways = null;
         _decisions.ServiceChanged(service.Key, options);
     }
 
     public void RemoveService(ObjectKey key)
     {
         _services.Remove(key);
+        _canalGateways = null;
         _decisions.ServiceChanged(key, options);
     }
 
@@ -54,10 +67,11 @@ internal sealed class RedirectState(RedirectOptions options)
         _services.Clear();
         foreach (var service in services)
             _services[service.Key] = service;
+        _canalGateways = null;
         _decisions.Clear();
     }
 
-    public IReadOnlyDictionary<ObjectKey, CanalGateway> CanalGateways() => CanalGateway.Find(_gateways.Values, _services.Values, options);
+    public IReadOnlyDictionary<ObjectKey, CanalGateway> CanalGateways() => _canalGateways ??= CanalGateway.Find(_gateways.Values, _services.Values, options);
 
     public RedirectPlan Plan(IReadOnlyDictionary<ObjectKey, CanalGateway> canalGateways, IReadOnlySet<ObjectKey> withdrawn) =>
         _decisions.Decide(_claimants.ByHost, canalGateways, _services.Values, options, withdrawn);

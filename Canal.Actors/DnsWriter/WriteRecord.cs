@@ -23,6 +23,9 @@ internal sealed class WriteRecord
     public int Redirected => _applied?.Plan.Redirects.Count ?? 0;
     public RedirectPlan? LastPlan => _applied?.Plan;
 
+    /// <summary>True when the store is still at the version last applied and <paramref name="plan"/> is the plan applied then (the same instance: no verdict changed since).</summary>
+    public bool Holds(string version, RedirectPlan plan) => version == _appliedVersion && ReferenceEquals(plan, _applied?.Plan);
+
     /// <summary>What was last written or found in the store.</summary>
     public CorefileUpdate? AppliedUpdate => _applied;
     public TimeSpan LastWriteLatency { get; private set; }

@@ -181,6 +181,28 @@ public sealed class DnsWriterActorTests : TestKit
     }
 
     [Fact]
+    public void Its_own_write_seen_again_as_a_store_change_is_not_checked_again_while_an_edit_is()
+    {
+        var store = new InMemoryDnsConfigStore(Kubeadm);
+        var writer = StartWriter(store);
+        writer.Tell(Claims("default", (Reviews, [Host(1)])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        Sys.EventStream.Subscribe(TestActor, typeof(PlanApplied));
+        CompleteSync(writer, Reviews);
+        ExpectMsg<PlanApplied>();
+        AwaitIdle(writer);
+
+        // The watch reports the write Canal just made: the store holds what was applied, so the plan is not fed on again.
+        writer.Tell(DnsConfigChanged.Instance);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+
+        store.Content = store.Content.Replace("    cache 30", "    cache 60");
+        writer.Tell(DnsConfigChanged.Instance);
+        ExpectMsg<PlanApplied>();
+        Assert.Single(store.Writes);
+    }
+
+    [Fact]
     public void A_Corefile_over_the_stores_size_limit_is_refused_reported_and_the_last_good_one_kept()
     {
         var store = new InMemoryDnsConfigStore(Kubeadm);
