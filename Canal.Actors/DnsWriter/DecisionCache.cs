@@ -8,8 +8,8 @@ namespace Canal.DnsWriter;
 /// coverage of its name (the routes of changed VirtualServices whose hosts cover it), its Service
 /// (<see cref="ServiceChanged"/>). What every host depends on decides them all again: the canal gateways, which of them
 /// are withdrawn, which hosts share a gateway's TCP ports, or a new listing (<see cref="Clear"/>). A steady change
-/// thus costs its own hosts, not the plan's: the claimants are recognised by reference (<see cref="ClaimantIndex"/>
-/// keeps unchanged hosts' lists), and TCP ports and coverage are updated from the changed hosts alone.
+/// thus decides its own hosts only: the others are recognised by reference (<see cref="ClaimantIndex"/> keeps
+/// unchanged hosts' lists) in a walk over the hosts, and TCP ports and coverage are updated from the changed hosts alone.
 /// </summary>
 internal sealed class DecisionCache
 {
@@ -74,31 +74,27 @@ internal sealed class DecisionCache
             _stale.Clear();
             return _plan;
         }
-        try
+        if (changed.Count > 0)
         {
-            if (changed.Count > 0)
-            {
-                var fresh = RedirectPlanner.Decide(changed, canalGateways, services, options, withdrawn, _tcp, _coverage);
-                var redirects = fresh.Redirects.ToDictionary(r => r.Host, StringComparer.Ordinal);
-                foreach (var decision in fresh.Decisions)
-                    _entries[decision.Host] = new Entry(decision, redirects.GetValueOrDefault(decision.Host));
-            }
-            _allStale = false;
-            _stale.Clear();
+            var fresh = RedirectPlanner.Decide(changed, canalGateways, services, options, withdrawn, _tcp, _coverage);
+            var redirects = fresh.Redirects.ToDictionary(r => r.Host, StringComparer.Ordinal);
+            foreach (var decision in fresh.Decisions)
+                _entries[decision.Host] = new Entry(decision, redirects.GetValueOrDefault(decision.Host));
         }
-        catch
-        {
-            // What was not decided must be next time.
-            _allStale = true;
-            throw;
-        }
+        _allStale = false;
+        _stale.Clear();
         return _plan = new RedirectPlan(
             [.. _entries.Values.Where(e => e.Redirect != null).Select(e => e.Redirect!)],
             [.. _entries.Values.Select(e => e.Decision)]);
     }
 
-    /// <summary>The same canal gateways as the last plan's: the same Gateway and Service instances, resolved alike.</summary>
+    /// <summary>
+    /// The same canal gateways as the last plan's: the same Gateway and Service instances, resolved alike. Their ready
+    /// endpoints do not count: the planner sees readiness only as the withdrawn gateways.
+    /// </summary>
     private bool SameGateways(IReadOnlyDictionary<ObjectKey, CanalGateway> canalGateways) =>
         canalGateways.Count == _canalGateways.Count
-        && canalGateways.All(g => _canalGateways.TryGetValue(g.Key, out var held) && held.Equals(g.Value));
+        && canalGateways.All(g => _canalGateways.TryGetValue(g.Key, out var held) && (held.Equals(g.Value) || WithoutReadiness(held).Equals(WithoutReadiness(g.Value))));
+
+    private static CanalGateway WithoutReadiness(CanalGateway gateway) => gateway with { Service = gateway.Service is { } s ? s with { ReadyEndpoints = null } : null };
 }

@@ -122,7 +122,7 @@ public sealed partial class DnsWriterActor
         }
         var plan = Plan();
         // Its own write coming back through the watch, or a drift check of an untouched store: nothing to render or compare.
-        if (_record.Holds(config.Version, plan))
+        if (!_record.FirstCheckPending && _record.Holds(config.Version, plan))
         {
             _backoff.Reset();
             _changeFrom = null;
@@ -208,31 +208,6 @@ public sealed partial class DnsWriterActor
             ScheduleWrite();
     }
 
-    /// <summary>
-    /// Puts the backup back, on top of the behaviour the caller chose (paused first: otherwise the next check would put
-    /// Canal's section straight back). Until the store has answered everything waits, so a resume sent right after a
-    /// restore is answered after it and cannot let a write run before the restore lands.
-    /// </summary>
-    private void Restore()
-    {
-        var replyTo = Sender;
-        Task.Run(() => _store.RestoreBackupAsync(_stopping.Token)).PipeTo(Self,
-            success: r => new RestoreFinished(new BackupRestored(r.Restored, r.Message), replyTo),
-            failure: e => new RestoreFinished(new BackupRestored(false, e.Message), replyTo));
-        BecomeStacked(Restoring);
-    }
-
-    private void Restoring()
-    {
-        Command<RestoreFinished>(finished =>
-        {
-            finished.ReplyTo.Tell(finished.Answer);
-            UnbecomeStacked();
-            Stash.UnstashAll();
-        });
-        CommandAny(_ => Stash.Stash());
-    }
-
     private bool ClusterSettled()
     {
         if (((ExtendedActorSystem)Context.System).Provider is not Akka.Cluster.IClusterActorRefProvider)
@@ -251,6 +226,4 @@ public sealed partial class DnsWriterActor
     private sealed record WriteFinished(DnsWriteResult Result, string Before, CorefileUpdate Update, string Marker);
 
     private sealed record StoreFailed(Exception Cause);
-
-    private sealed record RestoreFinished(BackupRestored Answer, IActorRef ReplyTo);
 }

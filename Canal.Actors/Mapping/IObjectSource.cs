@@ -44,7 +44,8 @@ public sealed record SourceView(
     /// <summary>
     /// The VirtualServices that changed since the adapter's previous view, by key (null where deleted), so that once
     /// synced only they travel on; null when not known (the first view, a listing again, a Gateway API change: then
-    /// the whole view is compared). The Gateways and Services are compared whole, as they are few.
+    /// the whole view is compared). An adapter that names changes hands its views on in the order it made them.
+    /// The Gateways and Services are still compared whole, by reference.
     /// </summary>
     public IReadOnlyDictionary<ObjectKey, VirtualService?>? ChangedVirtualServices { get; init; }
 

@@ -17,11 +17,15 @@ public sealed partial class NamespaceActor
         PushIfBehind();
     }
 
-    /// <summary>Hands the pusher the claims as they are now, unless it has them already (it keeps trying until they are accepted).</summary>
+    /// <summary>Tells the pusher the claims changed since it last pulled them (it keeps trying until they are accepted).</summary>
     private void PushIfBehind()
     {
-        if (_handedVersion >= _version)
-            return;
+        if (_handedVersion < _version)
+            _pusher.Tell(NamespacePusher.Behind.Instance);
+    }
+
+    private void OnPull()
+    {
         _handedVersion = _version;
         _pusher.Tell(Current());
     }

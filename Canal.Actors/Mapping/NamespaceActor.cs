@@ -9,8 +9,8 @@ namespace Canal.Mapping;
 /// <summary>
 /// One destination namespace. Owns <c>claimer → hosts</c> for every VirtualService routing into it and
 /// pushes the namespace's full claim set to the DnsWriter through its child <see cref="NamespacePusher"/>, one push in
-/// flight beside the journal's write (changes arriving meanwhile ride on the next). A claim is acknowledged only
-/// once the DnsWriter holds a set that contains it.
+/// flight (changes arriving meanwhile ride on the next). A claim is acknowledged only once the DnsWriter holds a set
+/// that contains it.
 /// </summary>
 public sealed partial class NamespaceActor : ReceivePersistentActor, IWithTimers, IWithUnboundedStash
 {
@@ -36,7 +36,7 @@ public sealed partial class NamespaceActor : ReceivePersistentActor, IWithTimers
     private List<Pending> _pending = [];
     private long _version;
     private long _acceptedVersion;
-    /// <summary>The newest version handed to <see cref="_pusher"/>.</summary>
+    /// <summary>The version of the claims <see cref="_pusher"/> pulled last.</summary>
     private long _handedVersion;
     private readonly IActorRef _pusher;
     /// <summary>The claims being written now (one write at a time), null when none is.</summary>
@@ -66,6 +66,7 @@ public sealed partial class NamespaceActor : ReceivePersistentActor, IWithTimers
         Command<ReleaseClaimers>(Release);
         Command<ReportClaims>(_ => Sender.Tell(Current()));
         Command<NamespacePusher.Accepted>(OnAccepted);
+        Command<NamespacePusher.Pull>(_ => OnPull());
         Command<TakeSnapshot>(_ => Snapshot());
         Command<SaveSnapshotSuccess>(s =>
         {
@@ -80,6 +81,9 @@ public sealed partial class NamespaceActor : ReceivePersistentActor, IWithTimers
     }
 
     public override string PersistenceId => $"namespace-{_namespace}";
+
+    /// <summary>The pusher keeps what it was handed: restarted, it would forget claims this actor counts as handed.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Resume);
 
     public ITimerScheduler Timers { get; set; } = null!;
 

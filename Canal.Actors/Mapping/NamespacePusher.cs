@@ -5,9 +5,10 @@ using Canal.DnsWriter;
 namespace Canal.Mapping;
 
 /// <summary>
-/// A <see cref="NamespaceActor"/>'s pushes to the DnsWriter, so that a push and a journal write run side by side:
-/// one push in flight, the newest claims next (what arrives meanwhile replaces what waits), a failed push tried again
-/// a second later with the newest claims. Tells its parent each version the DnsWriter accepted.
+/// A <see cref="NamespaceActor"/>'s pushes to the DnsWriter, their phases as behaviours: one push in flight; told the
+/// namespace is <see cref="Behind"/>, it pulls the claims as they are once it can push them (so the namespace builds its
+/// claim set once per push, not once per write); a failed push is tried again a second later. Tells its parent each
+/// version the DnsWriter accepted.
 /// </summary>
 internal sealed class NamespacePusher : ReceiveActor, IWithTimers
 {
@@ -28,17 +29,24 @@ internal sealed class NamespacePusher : ReceiveActor, IWithTimers
 
     public static Props Props(IActorRef dnsWriter, TimeSpan askTimeout) => Akka.Actor.Props.Create(() => new NamespacePusher(dnsWriter, askTimeout));
 
-    private void Idle() => Receive<NamespaceClaims>(Send);
+    private void Idle() => Receive<Behind>(_ => PullClaims());
 
-    /// <param name="next">The newest claims that arrived while the push was in flight; null for none.</param>
-    private void Pushing(NamespaceClaims? next)
+    /// <summary>Asked the parent for its claims; what it answers holds every change it told of before.</summary>
+    private void Pulling()
     {
-        Receive<NamespaceClaims>(claims => Become(() => Pushing(claims)));
+        Receive<NamespaceClaims>(Send);
+        Receive<Behind>(_ => { });
+    }
+
+    /// <param name="behind">The namespace changed since the claims in flight were pulled.</param>
+    private void Pushing(bool behind)
+    {
+        Receive<Behind>(_ => Become(() => Pushing(behind: true)));
         Receive<Pushed>(pushed =>
         {
             Context.Parent.Tell(new Accepted(pushed.Version));
-            if (next != null)
-                Send(next);
+            if (behind)
+                PullClaims();
             else
                 Become(Idle);
         });
@@ -46,15 +54,27 @@ internal sealed class NamespacePusher : ReceiveActor, IWithTimers
         {
             _log.Warning("namespace {0}: DnsWriter did not accept claims yet ({1}); retrying", failed.Claims.Namespace, failed.Cause.Message);
             Timers.StartSingleTimer("retry", Retry.Instance, RetryAfter);
-            Become(() => Waiting(next ?? failed.Claims));
+            Become(() => Waiting(failed.Claims, behind));
         });
     }
 
-    /// <summary>A push failed: <paramref name="claims"/> (the newest) go once the retry is due.</summary>
-    private void Waiting(NamespaceClaims claims)
+    /// <summary>A push failed: it goes again once the retry is due, pulled afresh if the namespace changed meanwhile.</summary>
+    private void Waiting(NamespaceClaims claims, bool behind)
     {
-        Receive<NamespaceClaims>(newer => Become(() => Waiting(newer)));
-        Receive<Retry>(_ => Send(claims));
+        Receive<Behind>(_ => Become(() => Waiting(claims, behind: true)));
+        Receive<Retry>(_ =>
+        {
+            if (behind)
+                PullClaims();
+            else
+                Send(claims);
+        });
+    }
+
+    private void PullClaims()
+    {
+        Context.Parent.Tell(Pull.Instance);
+        Become(Pulling);
     }
 
     private void Send(NamespaceClaims claims)
@@ -62,7 +82,19 @@ internal sealed class NamespacePusher : ReceiveActor, IWithTimers
         _dnsWriter.Ask<NamespaceClaimsAccepted>(claims, _askTimeout).PipeTo(Self,
             success: accepted => new Pushed(accepted.Version),
             failure: e => new PushFailed(claims, e));
-        Become(() => Pushing(next: null));
+        Become(() => Pushing(behind: false));
+    }
+
+    /// <summary>From the parent: its claims changed since it last answered a <see cref="Pull"/>.</summary>
+    internal sealed record Behind
+    {
+        public static readonly Behind Instance = new();
+    }
+
+    /// <summary>To the parent: answer with the namespace's claims as they are now.</summary>
+    internal sealed record Pull
+    {
+        public static readonly Pull Instance = new();
     }
 
     /// <summary>To the parent: the DnsWriter holds the namespace's claims at this version or a newer one.</summary>

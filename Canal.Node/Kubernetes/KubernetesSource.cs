@@ -178,20 +178,20 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
 
     private void Publish()
     {
-        SourceView view;
+        // Handed on under the lock: the settling timer may publish twice at once, and a view's changes are since the
+        // view before it, so views must arrive in the order they were made (the receiver only queues them).
         lock (_lock)
         {
             // Until every kind has been listed once, a view would be partial: publish nothing.
             if (!_everyLoopRegistered || !_loops.All(_listed.Contains))
                 return;
-            view = new SourceView([.. _virtualServices.Values], [.. _gateways.Values], _readiness.Of(_services, _slices.Values), _undecodable.Count == 0)
+            _onView(new SourceView([.. _virtualServices.Values], [.. _gateways.Values], _readiness.Of(_services, _slices.Values), _undecodable.Count == 0)
             {
                 GatewayApi = GatewayApiView(),
                 ChangedVirtualServices = _changedVirtualServices?.ToDictionary(k => k, k => (VirtualService?)_virtualServices.GetValueOrDefault(k)),
-            };
+            });
             _changedVirtualServices = [];
         }
-        _onView(view);
     }
 
     private (ObjectKey Key, T Value)? Decoded<T>(string plural, JsonElement item, Dictionary<ObjectKey, T> cache, Func<JsonElement, T> decode, Func<ObjectKey, ObjectKey?> claimer)

@@ -117,6 +117,24 @@ public sealed class NamespaceActorTests() : TestKit(ActorTestConfig.Hocon)
     }
 
     [Fact]
+    public void A_push_the_DnsWriter_did_not_accept_is_tried_again_with_the_newest_claims_and_the_claims_wait_for_it()
+    {
+        var (actor, dnsWriter) = Start();
+        actor.Tell(Claim(Reviews, 1, Host));
+        dnsWriter.ExpectMsg<RegisterNamespace>();
+        dnsWriter.Reply(new NamespaceRegistered("default"));
+        dnsWriter.ExpectMsg<NamespaceClaims>();
+        dnsWriter.Reply(new Status.Failure(new TimeoutException("the DnsWriter is moving")));
+        actor.Tell(Claim(Ratings, 1, "ratings.default.svc.cluster.local"));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        // One retry carries both: what failed, and what came since.
+        Assert.Equal([Ratings, Reviews], AcceptPush(dnsWriter).Claims.Select(c => c.Claimer).Order());
+        Assert.Equal([Ratings, Reviews], ReceiveN(2).Cast<ClaimAccepted>().Select(a => a.Claimer).Order());
+        dnsWriter.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
     public void Changes_arriving_while_a_push_is_in_flight_ride_on_one_next_push()
     {
         var (actor, dnsWriter) = Start();
