@@ -176,22 +176,23 @@ internal sealed partial class KubernetesSource(IKubernetes client, KubernetesSet
             _changedVirtualServices = null;
     }
 
+    /// <summary>Run by the settling timer, one at a time: views arrive in the order they were made, as their changes need.</summary>
     private void Publish()
     {
-        // Handed on under the lock: the settling timer may publish twice at once, and a view's changes are since the
-        // view before it, so views must arrive in the order they were made (the receiver only queues them).
+        SourceView view;
         lock (_lock)
         {
             // Until every kind has been listed once, a view would be partial: publish nothing.
             if (!_everyLoopRegistered || !_loops.All(_listed.Contains))
                 return;
-            _onView(new SourceView([.. _virtualServices.Values], [.. _gateways.Values], _readiness.Of(_services, _slices.Values), _undecodable.Count == 0)
+            view = new SourceView([.. _virtualServices.Values], [.. _gateways.Values], _readiness.Of(_services, _slices.Values), _undecodable.Count == 0)
             {
                 GatewayApi = GatewayApiView(),
                 ChangedVirtualServices = _changedVirtualServices?.ToDictionary(k => k, k => (VirtualService?)_virtualServices.GetValueOrDefault(k)),
-            });
+            };
             _changedVirtualServices = [];
         }
+        _onView(view);
     }
 
     private (ObjectKey Key, T Value)? Decoded<T>(string plural, JsonElement item, Dictionary<ObjectKey, T> cache, Func<JsonElement, T> decode, Func<ObjectKey, ObjectKey?> claimer)
