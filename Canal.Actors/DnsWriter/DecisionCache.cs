@@ -8,12 +8,11 @@ namespace Canal.DnsWriter;
 /// coverage of its name (the routes of changed VirtualServices whose hosts cover it), its Service
 /// (<see cref="ServiceChanged"/>). What every host depends on decides them all again: the canal gateways, which of them
 /// are withdrawn, which hosts share a gateway's TCP ports, or a new listing (<see cref="Clear"/>). A steady change
-/// thus decides its own hosts only: the others are recognised by reference (<see cref="ClaimantIndex"/> keeps
-/// unchanged hosts' lists) in a walk over the hosts, and TCP ports and coverage are updated from the changed hosts alone.
+/// thus decides its own hosts only: <see cref="Coverage.Update"/> walks the hosts, recognising the unchanged by reference
+/// (<see cref="ClaimantIndex"/> keeps their lists), and tells of the changed ones, from which TCP ports are updated.
 /// </summary>
 internal sealed class DecisionCache
 {
-    private readonly Dictionary<string, IReadOnlyList<HostClaimant>> _seen = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly HashSet<string> _stale = new(StringComparer.Ordinal);
     private readonly TcpPorts _tcp = new();
@@ -38,38 +37,22 @@ internal sealed class DecisionCache
         RedirectOptions options,
         IReadOnlySet<ObjectKey> withdrawn)
     {
-        var tcpChanged = false;
-        var entriesBefore = _entries.Count;
-        foreach (var (host, claimants) in claims)
+        var (tcpChanged, removed) = (false, false);
+        _stale.UnionWith(_coverage.Update(claims, (host, before, now) =>
         {
-            var before = _seen.GetValueOrDefault(host);
-            if (ReferenceEquals(before, claimants))
-                continue;
-            if (before == null || !HostClaimant.Same(before, claimants))
-            {
-                tcpChanged |= _tcp.Replace(host, before, claimants);
+            tcpChanged |= _tcp.Replace(host, before, now);
+            if (now != null)
                 _stale.Add(host);
-            }
-            _seen[host] = claimants;
-        }
-        // Every host of the claims is seen now: any more are hosts no longer claimed.
-        if (_seen.Count > claims.Count)
-        {
-            foreach (var gone in _seen.Keys.Where(h => !claims.ContainsKey(h)).ToList())
-            {
-                tcpChanged |= _tcp.Replace(gone, _seen[gone], null);
-                _seen.Remove(gone);
-                _entries.Remove(gone);
-            }
-        }
-        _stale.UnionWith(_coverage.Update(claims));
+            else
+                removed |= _entries.Remove(host);
+        }));
         var all = _allStale || tcpChanged || !_withdrawn.SetEquals(withdrawn) || !SameGateways(canalGateways);
         (_canalGateways, _withdrawn) = (canalGateways, [.. withdrawn]);
 
         var changed = (all ? claims.Keys : _stale.Where(claims.ContainsKey))
             .ToDictionary(h => h, h => claims[h], StringComparer.Ordinal);
         // No verdict changed: the same plan, which tells the DnsWriter so by reference.
-        if (_plan != null && changed.Count == 0 && _entries.Count == entriesBefore)
+        if (_plan != null && changed.Count == 0 && !removed)
         {
             _stale.Clear();
             return _plan;

@@ -49,20 +49,26 @@ public sealed partial class Coverage
     /// Takes in the tables <paramref name="claims"/> carry, looking only at hosts whose claimants changed since the last
     /// update (work in proportion to the change), and answers the hosts whose coverage may have changed: those covered by
     /// a host of a table that changed, whether or not they claim it (a more specific host routing elsewhere, a merge).
+    /// Lists are recognised by reference first (the DnsWriter's index keeps an unchanged host's), then by content.
     /// </summary>
-    public IReadOnlySet<string> Update(IReadOnlyDictionary<string, IReadOnlyList<HostClaimant>> claims)
+    /// <param name="changed">Told each host whose claimants changed: before and now (null: none), for what else the caller keeps per host.</param>
+    public IReadOnlySet<string> Update(IReadOnlyDictionary<string, IReadOnlyList<HostClaimant>> claims,
+        Action<string, IReadOnlyList<HostClaimant>?, IReadOnlyList<HostClaimant>?>? changed = null)
     {
         _virtualHosts.Clear();
         var patterns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (host, claimants) in claims)
         {
             var before = _claimants.GetValueOrDefault(host);
+            if (ReferenceEquals(before, claimants))
+                continue;
+            _claimants[host] = claimants;
             if (before != null && HostClaimant.Same(before, claimants))
                 continue;
             // What is carried again is counted before what is let go, so an unchanged table is never dropped in between.
             Carry(claimants, +1, patterns);
             Carry(before, -1, patterns);
-            _claimants[host] = claimants;
+            changed?.Invoke(host, before, claimants);
         }
         // Every host of the claims is known now: any more are hosts no longer claimed.
         if (_claimants.Count > claims.Count)
@@ -70,6 +76,7 @@ public sealed partial class Coverage
             foreach (var gone in _claimants.Keys.Where(h => !claims.ContainsKey(h)).ToList())
             {
                 Carry(_claimants[gone], -1, patterns);
+                changed?.Invoke(gone, _claimants[gone], null);
                 _claimants.Remove(gone);
             }
         }
