@@ -52,7 +52,17 @@ public sealed class DnsWriterActorTests : TestKit
         writer.Tell(new SyncCompleted(request.Epoch, listed, [CanalGateway], []));
     }
 
-    private DnsWriterStatus Status(IActorRef writer) => writer.Ask<DnsWriterStatus>(GetDnsWriterStatus.Instance, TimeSpan.FromSeconds(3)).Result;
+    /// <summary>A writer holding <see cref="Reviews"/>'s claim on <c>Host(1)</c>, its sync completed.</summary>
+    private IActorRef SyncedWriter(IDnsConfigStore store)
+    {
+        var writer = StartWriter(store);
+        writer.Tell(Claims("default", (Reviews, [Host(1)])));
+        ExpectMsg<NamespaceClaimsAccepted>();
+        CompleteSync(writer, Reviews);
+        return writer;
+    }
+
+        private DnsWriterStatus Status(IActorRef writer) => writer.Ask<DnsWriterStatus>(GetDnsWriterStatus.Instance, TimeSpan.FromSeconds(3)).Result;
 
     private static HostDecisions HostDecisions(IActorRef writer) => writer.Ask<HostDecisions>(GetHostDecisions.Instance, TimeSpan.FromSeconds(3)).Result;
 
@@ -169,10 +179,7 @@ public sealed class DnsWriterActorTests : TestKit
             edited = true;
             s.Content = s.Content.Replace("    cache 30", "    cache 60");
         };
-        var writer = StartWriter(store);
-        writer.Tell(Claims("default", (Reviews, [Host(1)])));
-        ExpectMsg<NamespaceClaimsAccepted>();
-        CompleteSync(writer, Reviews);
+        var writer = SyncedWriter(store);
         AwaitIdle(writer);
 
         Assert.Contains("    cache 60", store.Content);
@@ -184,11 +191,8 @@ public sealed class DnsWriterActorTests : TestKit
     public void Its_own_write_seen_again_as_a_store_change_is_not_checked_again_while_an_edit_is()
     {
         var store = new InMemoryDnsConfigStore(Kubeadm);
-        var writer = StartWriter(store);
-        writer.Tell(Claims("default", (Reviews, [Host(1)])));
-        ExpectMsg<NamespaceClaimsAccepted>();
         Sys.EventStream.Subscribe(TestActor, typeof(PlanApplied));
-        CompleteSync(writer, Reviews);
+        var writer = SyncedWriter(store);
         ExpectMsg<PlanApplied>();
         AwaitIdle(writer);
 
@@ -307,10 +311,7 @@ public sealed class DnsWriterActorTests : TestKit
             entered.Set();
             release.Wait(TimeSpan.FromSeconds(10));
         };
-        var writer = StartWriter(store);
-        writer.Tell(Claims("default", (Reviews, [Host(1)])));
-        ExpectMsg<NamespaceClaimsAccepted>();
-        CompleteSync(writer, Reviews);
+        var writer = SyncedWriter(store);
         Assert.True(entered.Wait(TimeSpan.FromSeconds(10)));
 
         using var restoring = new ManualResetEventSlim();
@@ -341,10 +342,7 @@ public sealed class DnsWriterActorTests : TestKit
             if (failures-- > 0)
                 throw new IOException("store unavailable");
         };
-        var writer = StartWriter(store);
-        writer.Tell(Claims("default", (Reviews, [Host(1)])));
-        ExpectMsg<NamespaceClaimsAccepted>();
-        CompleteSync(writer, Reviews);
+        var writer = SyncedWriter(store);
         AwaitIdle(writer);
 
         Assert.Contains($"rewrite name exact {Host(1)} ", Assert.Single(store.Writes));
@@ -358,10 +356,7 @@ public sealed class DnsWriterActorTests : TestKit
         var store = new InMemoryDnsConfigStore(malformed);
         var refusals = CreateTestProbe();
         Sys.EventStream.Subscribe(refusals, typeof(CorefileRefused));
-        var writer = StartWriter(store);
-        writer.Tell(Claims("default", (Reviews, [Host(1)])));
-        ExpectMsg<NamespaceClaimsAccepted>();
-        CompleteSync(writer, Reviews);
+        var writer = SyncedWriter(store);
 
         Assert.Contains("never closed", refusals.ExpectMsg<CorefileRefused>().Reason);
         AwaitIdle(writer);

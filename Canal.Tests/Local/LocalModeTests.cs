@@ -293,7 +293,7 @@ public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<Post
     }
 
     /// <summary>
-    /// Fixtures/Journal: the journal and Corefile that Canal wrote for the manifests beside them, v1 at commit 5eef1be
+    /// Fixtures/Journal: the journal and Corefile that Canal wrote for v1's manifests, v1 at commit 5eef1be
     /// (VirtualService entities still persistent, one row per claim, a namespace with a snapshot), v2 at 0b7191d
     /// (claims in batches with their route tables, a namespace with a snapshot).
     /// </summary>
@@ -303,9 +303,8 @@ public sealed class LocalModeTests(PostgresServer postgres) : IClassFixture<Post
     public async Task A_journal_written_by_the_previous_release_recovers_without_a_write_and_still_sweeps(string release)
     {
         var fixture = Path.Combine(AppContext.BaseDirectory, "Fixtures", "Journal", release);
-        Directory.CreateDirectory(ManifestDir);
-        foreach (var file in Directory.GetFiles(Path.Combine(fixture, "manifests")))
-            File.Copy(file, Path.Combine(ManifestDir, Path.GetFileName(file)));
+        // Both journals were written for v1's manifests.
+        Samples.CopyTo(Path.Combine(AppContext.BaseDirectory, "Fixtures", "Journal", "v1", "manifests"), ManifestDir);
         Directory.CreateDirectory(Path.GetDirectoryName(CorefilePath)!);
         File.Copy(Path.Combine(fixture, "Corefile"), CorefilePath);
         Directory.CreateDirectory(Path.Combine(_temp.FullName, "data"));

@@ -41,6 +41,14 @@ public sealed class NamespaceActorTests() : TestKit(ActorTestConfig.Hocon)
         return claims;
     }
 
+    /// <summary>Plays the DnsWriter for a namespace's first claim: registers it and holds the first push unanswered.</summary>
+    private static (NamespaceClaims Claims, IActorRef Sender) HoldFirstPush(TestProbe dnsWriter)
+    {
+        dnsWriter.ExpectMsg<RegisterNamespace>();
+        dnsWriter.Reply(new NamespaceRegistered("default"));
+        return (dnsWriter.ExpectMsg<NamespaceClaims>(), dnsWriter.LastSender);
+    }
+
     [Fact]
     public void Registers_with_the_DnsWriter_before_storing_its_first_claim_and_acknowledges_only_once_the_DnsWriter_holds_it()
     {
@@ -121,10 +129,7 @@ public sealed class NamespaceActorTests() : TestKit(ActorTestConfig.Hocon)
     {
         var (actor, dnsWriter) = Start();
         actor.Tell(Claim(Reviews, 1, Host));
-        dnsWriter.ExpectMsg<RegisterNamespace>();
-        dnsWriter.Reply(new NamespaceRegistered("default"));
-        dnsWriter.ExpectMsg<NamespaceClaims>();
-        dnsWriter.Reply(new Status.Failure(new TimeoutException("the DnsWriter is moving")));
+        HoldFirstPush(dnsWriter).Sender.Tell(new Status.Failure(new TimeoutException("the DnsWriter is moving")));
         actor.Tell(Claim(Ratings, 1, "ratings.default.svc.cluster.local"));
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
@@ -139,10 +144,7 @@ public sealed class NamespaceActorTests() : TestKit(ActorTestConfig.Hocon)
     {
         var (actor, dnsWriter) = Start();
         actor.Tell(Claim(Reviews, 1, Host));
-        dnsWriter.ExpectMsg<RegisterNamespace>();
-        dnsWriter.Reply(new NamespaceRegistered("default"));
-        var inFlight = dnsWriter.ExpectMsg<NamespaceClaims>();
-        var sender = dnsWriter.LastSender;
+        var (inFlight, sender) = HoldFirstPush(dnsWriter);
 
         for (var i = 0; i < 20; i++)
             actor.Tell(Claim(new ObjectKey("default", $"vs-{i}"), 1, $"svc-{i}.default.svc.cluster.local"));

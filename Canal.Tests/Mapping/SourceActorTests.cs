@@ -145,12 +145,7 @@ public sealed class SourceActorTests : TestKit
     [Fact]
     public void A_late_request_from_an_older_DnsWriter_is_ignored()
     {
-        var source = Start();
-        ExpectMsg<ResyncRequested>();
-        _source.Publish(new SourceView([Vs("a", "a")], [], []));
-        source.Tell(new SyncRequested(20));
-        Apply(1);
-        ExpectMsg<SyncCompleted>();
+        var source = Synced(new SourceView([Vs("a", "a")], [], []), epoch: 20);
 
         source.Tell(new SyncRequested(10));
         _virtualServices.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
@@ -188,15 +183,15 @@ public sealed class SourceActorTests : TestKit
         ExpectMsg<SyncCompleted>(TimeSpan.FromSeconds(5));
     }
 
-    /// <summary>Syncs <paramref name="view"/> (every VirtualService applied), as the DnsWriter's first request does.</summary>
-    private IActorRef Synced(SourceView view)
+    /// <summary>Syncs <paramref name="view"/> (no Gateways; every VirtualService applied), as the DnsWriter's first request at <paramref name="epoch"/> does.</summary>
+    private IActorRef Synced(SourceView view, long epoch = 10)
     {
         var source = Start();
         ExpectMsg<ResyncRequested>();
         _source.Publish(view);
-        source.Tell(new SyncRequested(10));
+        source.Tell(new SyncRequested(epoch));
         Apply(view.VirtualServices.Count);
-        FishForMessage(m => m is SyncCompleted);
+        ExpectMsg<SyncCompleted>();
         return source;
     }
 
@@ -277,12 +272,7 @@ public sealed class SourceActorTests : TestKit
     [Fact]
     public void A_sync_asked_for_while_changes_are_delivered_lists_everything_again_once_they_are_applied()
     {
-        var source = Start();
-        ExpectMsg<ResyncRequested>();
-        _source.Publish(new SourceView([Vs("a", "a")], [], []));
-        source.Tell(new SyncRequested(10));
-        Apply(1);
-        ExpectMsg<SyncCompleted>();
+        var source = Synced(new SourceView([Vs("a", "a")], [], []));
 
         _source.Publish(new SourceView([Vs("a", "a"), Vs("b", "b")], [], []));
         var change = Hold(1);
