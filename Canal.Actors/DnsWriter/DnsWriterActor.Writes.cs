@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Canal.Dns;
+using Canal.Istio;
 using Canal.Mapping;
 using Canal.Propagation;
 
@@ -124,9 +125,7 @@ public sealed partial class DnsWriterActor
         // Its own write coming back through the watch, or a drift check of an untouched store: nothing to render or compare.
         if (!_record.FirstCheckPending && _record.Holds(config.Version, plan))
         {
-            _backoff.Reset();
-            _changeFrom = null;
-            FinishWrite();
+            Settled();
             return;
         }
         var domain = _settings.Redirects.ClusterDomain;
@@ -149,15 +148,13 @@ public sealed partial class DnsWriterActor
         {
             if (_record.FirstCheckPending)
                 Context.System.EventStream.Publish(new CorefileUpToDate(_store.Description, update.Plan.Redirects.Count));
-            _record.Applied(update, config.Version);
-            _backoff.Reset();
-            _changeFrom = null;
+            _record.Applied(update, plan, config.Version);
             Context.System.EventStream.Publish(new PlanApplied(update.Plan));
-            FinishWrite();
+            Settled();
             return;
         }
         Task.Run(() => _store.WriteAsync(update.Text, config.Version, _epoch, _stopping.Token)).PipeTo(Self,
-            success: result => new WriteFinished(result, config.Content, update, marker),
+            success: result => new WriteFinished(result, config.Content, update, plan, marker),
             failure: e => new StoreFailed(e));
     }
 
@@ -173,7 +170,7 @@ public sealed partial class DnsWriterActor
         var now = _clock.GetUtcNow();
         // The store nearly always held what was applied last: its entries come from that plan, not a parse of the text.
         var before = _record.AppliedUpdate is { } previous && previous.Text == finished.Before ? PropagationCheck.Entries(previous) : PropagationCheck.Entries(finished.Before);
-        _record.Written(finished.Update, ((DnsWriteResult.Written)finished.Result).NewVersion, now, _changeFrom ?? now);
+        _record.Written(finished.Update, finished.Planned, ((DnsWriteResult.Written)finished.Result).NewVersion, now, _changeFrom ?? now);
         _backoff.Reset();
         _changeFrom = null;
         var after = PropagationCheck.Entries(finished.Update);
@@ -197,6 +194,14 @@ public sealed partial class DnsWriterActor
         Timers.StartSingleTimer(WriteTimer, WriteNow.Instance, _backoff.Next());
         Stash.UnstashAll();
         Become(BackingOff);
+    }
+
+    /// <summary>The store holds the plan: no backoff, nothing waiting to be carried; the write is over.</summary>
+    private void Settled()
+    {
+        _backoff.Reset();
+        _changeFrom = null;
+        FinishWrite();
     }
 
     /// <summary>The write is over: write again soon if something changed meanwhile.</summary>
@@ -223,7 +228,7 @@ public sealed partial class DnsWriterActor
 
     private sealed record ConfigRead(DnsConfig Config);
 
-    private sealed record WriteFinished(DnsWriteResult Result, string Before, CorefileUpdate Update, string Marker);
+    private sealed record WriteFinished(DnsWriteResult Result, string Before, CorefileUpdate Update, RedirectPlan Planned, string Marker);
 
     private sealed record StoreFailed(Exception Cause);
 }

@@ -9,6 +9,8 @@ internal sealed class WriteRecord
     private string? _lastError;
     private string _lastWarnings = "";
     private CorefileUpdate? _applied;
+    /// <summary>The plan <see cref="_applied"/> was rendered from, before anything was blocked at render time.</summary>
+    private RedirectPlan? _planned;
     private string? _appliedVersion;
     private DateTimeOffset? _lastWrite;
     private long _appliedBytes;
@@ -23,8 +25,8 @@ internal sealed class WriteRecord
     public int Redirected => _applied?.Plan.Redirects.Count ?? 0;
     public RedirectPlan? LastPlan => _applied?.Plan;
 
-    /// <summary>True when the store is still at the version last applied and <paramref name="plan"/> is the plan applied then (the same instance: no verdict changed since).</summary>
-    public bool Holds(string version, RedirectPlan plan) => version == _appliedVersion && ReferenceEquals(plan, _applied?.Plan);
+    /// <summary>True when the store is still at the version last applied and <paramref name="plan"/> is the plan it was rendered from (the same instance: no verdict changed since).</summary>
+    public bool Holds(string version, RedirectPlan plan) => version == _appliedVersion && ReferenceEquals(plan, _planned);
 
     /// <summary>What was last written or found in the store.</summary>
     public CorefileUpdate? AppliedUpdate => _applied;
@@ -61,23 +63,23 @@ internal sealed class WriteRecord
 
     public void Conflict() => Conflicts++;
 
-    /// <summary>The store already holds <paramref name="update"/> at <paramref name="version"/>.</summary>
-    public void Applied(CorefileUpdate update, string version) => Applied(update, version, null);
+    /// <summary>The store already holds <paramref name="update"/>, rendered from <paramref name="planned"/>, at <paramref name="version"/>.</summary>
+    public void Applied(CorefileUpdate update, RedirectPlan planned, string version) => Applied(update, planned, version, null);
 
     /// <summary>Written; <paramref name="changeFrom"/> is when the first change this write carried happened.</summary>
-    public void Written(CorefileUpdate update, string version, DateTimeOffset now, DateTimeOffset changeFrom)
+    public void Written(CorefileUpdate update, RedirectPlan planned, string version, DateTimeOffset now, DateTimeOffset changeFrom)
     {
         Writes++;
         LastWriteLatency = now - changeFrom;
         LatencySum += LastWriteLatency;
-        Applied(update, version, now);
+        Applied(update, planned, version, now);
     }
 
-    private void Applied(CorefileUpdate update, string version, DateTimeOffset? written)
+    private void Applied(CorefileUpdate update, RedirectPlan planned, string version, DateTimeOffset? written)
     {
         if (!ReferenceEquals(update, _applied))
             _appliedBytes = System.Text.Encoding.UTF8.GetByteCount(update.Text);
-        (_applied, _appliedVersion, _lastError) = (update, version, null);
+        (_applied, _planned, _appliedVersion, _lastError) = (update, planned, version, null);
         _lastWrite = written ?? _lastWrite;
         FirstCheckPending = false;
     }
