@@ -7,8 +7,8 @@ namespace Canal.Mapping;
 /// <summary>
 /// A <see cref="NamespaceActor"/>'s pushes to the DnsWriter, their phases as behaviours: one push in flight; told the
 /// namespace is <see cref="Behind"/>, it pulls the claims as they are once it can push them (so the namespace builds its
-/// claim set once per push, not once per write); a failed push is tried again a second later. Tells its parent each
-/// version the DnsWriter accepted.
+/// claim set once per push, not once per write); a failed push is tried again a second later, with the claims pulled
+/// afresh. Tells its parent each version the DnsWriter accepted.
 /// </summary>
 internal sealed class NamespacePusher : ReceiveActor, IWithTimers
 {
@@ -54,21 +54,15 @@ internal sealed class NamespacePusher : ReceiveActor, IWithTimers
         {
             _log.Warning("namespace {0}: DnsWriter did not accept claims yet ({1}); retrying", failed.Claims.Namespace, failed.Cause.Message);
             Timers.StartSingleTimer("retry", Retry.Instance, RetryAfter);
-            Become(() => Waiting(failed.Claims, behind));
+            Become(Waiting);
         });
     }
 
-    /// <summary>A push failed: it goes again once the retry is due, pulled afresh if the namespace changed meanwhile.</summary>
-    private void Waiting(NamespaceClaims claims, bool behind)
+    /// <summary>A push failed: the claims are pulled again once the retry is due, with whatever changed meanwhile.</summary>
+    private void Waiting()
     {
-        Receive<Behind>(_ => Become(() => Waiting(claims, behind: true)));
-        Receive<Retry>(_ =>
-        {
-            if (behind)
-                PullClaims();
-            else
-                Send(claims);
-        });
+        Receive<Behind>(_ => { });
+        Receive<Retry>(_ => PullClaims());
     }
 
     private void PullClaims()
