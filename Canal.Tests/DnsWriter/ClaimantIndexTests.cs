@@ -10,7 +10,7 @@ public sealed class ClaimantIndexTests
     private static readonly ObjectKey Gateway = new("istio-system", "canal");
 
     /// <summary>The index as the DnsWriter built it on every plan before: every namespace in the order first seen, each namespace's claims in order.</summary>
-    private static Dictionary<string, List<HostClaimant>> Rebuilt(IEnumerable<NamespaceClaims> namespaces)
+    internal static Dictionary<string, List<HostClaimant>> Rebuilt(IEnumerable<NamespaceClaims> namespaces)
     {
         var index = new Dictionary<string, List<HostClaimant>>(StringComparer.Ordinal);
         foreach (var claim in namespaces.SelectMany(n => n.Claims))

@@ -16,8 +16,6 @@ public sealed class DecisionCacheTests
     {
         var random = new Random(11);
         var state = new RedirectState(Options);
-        var index = new ClaimantIndex();
-        var namespaces = new Dictionary<string, NamespaceClaims>(StringComparer.Ordinal);
         var gateways = new Dictionary<ObjectKey, Gateway>();
         var services = new Dictionary<ObjectKey, ClusterService>();
         var withdrawn = new HashSet<ObjectKey>();
@@ -27,7 +25,7 @@ public sealed class DecisionCacheTests
 
         void Observe(Gateway gateway) => state.Observe(gateways[gateway.Key] = gateway);
         void ObserveService(ClusterService service) => state.Observe(services[service.Key] = service);
-        Observe(CanalGateway([80, 5432]));
+        Observe(Canal([80, 5432]));
         ObserveService(Service(CanalKey, [80, 5432], CanalWorkload, "10.96.0.50"));
 
         for (var step = 0; step < 500; step++)
@@ -36,7 +34,7 @@ public sealed class DecisionCacheTests
             {
                 case < 6:
                     var ns = random.Next(3);
-                    var claims = namespaces.GetValueOrDefault($"ns{ns}")?.Claims.ToDictionary(c => c.Claimer) ?? [];
+                    var claims = state.Namespaces.FirstOrDefault(n => n.Namespace == $"ns{ns}")?.Claims.ToDictionary(c => c.Claimer) ?? [];
                     var claimer = new ObjectKey($"ns{ns}", $"vs{random.Next(4)}");
                     if (random.Next(4) == 0)
                         claims.Remove(claimer);
@@ -48,10 +46,7 @@ public sealed class DecisionCacheTests
                         claims[claimer] = new NamespaceClaim(claimer, ++version, [CanalKey], hosts,
                             [.. hosts.Select(_ => new HostRoutes([new RouteBinding(CanalKey, kind == RouteKind.Tcp ? 5432 : random.Next(2) == 0 ? null : 80, kind, $"ns{ns}")]))]);
                     }
-                    var now = new NamespaceClaims($"ns{ns}", ++version, [.. claims.Values.OrderBy(c => c.Claimer)]);
-                    state.Hold(now);
-                    index.Replace(namespaces.GetValueOrDefault(now.Namespace), now);
-                    namespaces[now.Namespace] = now;
+                    state.Hold(new NamespaceClaims($"ns{ns}", ++version, [.. claims.Values.OrderBy(c => c.Claimer)]));
                     break;
                 case 6 or 7:
                     // A host's Service comes, goes or changes its ports: only that host's verdict may change.
@@ -70,7 +65,7 @@ public sealed class DecisionCacheTests
                         [new GatewayServer(random.Next(2) == 0 ? 80 : 8080, "HTTP", ["*"])]));
                     break;
                 case 9:
-                    Observe(CanalGateway(random.Next(2) == 0 ? [80, 5432] : [80]));
+                    Observe(Canal(random.Next(2) == 0 ? [80, 5432] : [80]));
                     break;
                 case 10:
                     ObserveService(Service(CanalKey, random.Next(2) == 0 ? [80, 5432] : [80], CanalWorkload, "10.96.0.50"));
@@ -82,12 +77,14 @@ public sealed class DecisionCacheTests
             }
 
             var plan = state.Plan(state.CanalGateways(), withdrawn);
-            var afresh = RedirectPlanner.Decide(index.ByHost, global::Canal.Istio.CanalGateway.Find(gateways.Values, services.Values, Options), services.Values, Options, withdrawn);
+            // Decided from the claims as held, indexed afresh: not through the DnsWriter's own index.
+            var claimants = ClaimantIndexTests.Rebuilt(state.Namespaces).ToDictionary(h => h.Key, h => (IReadOnlyList<HostClaimant>)h.Value, StringComparer.Ordinal);
+            var afresh = RedirectPlanner.Decide(claimants, CanalGateway.Find(gateways.Values, services.Values, Options), services.Values, Options, withdrawn);
             Assert.Equal(Describe(afresh), Describe(plan));
         }
     }
 
-    private static Gateway CanalGateway(int[] ports) => new(CanalKey, CanalWorkload,
+    private static Gateway Canal(int[] ports) => new(CanalKey, CanalWorkload,
         [.. ports.Select(p => new GatewayServer(p, p == 5432 ? "TCP" : "HTTP", ["*"]))]);
 
     private static ClusterService Service(ObjectKey key, int[] ports, Dictionary<string, string> selector, params string[] clusterIPs) =>
