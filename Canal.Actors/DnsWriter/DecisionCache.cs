@@ -71,13 +71,8 @@ internal sealed class DecisionCache
             [.. _entries.Values.Select(e => e.Decision)]);
     }
 
-    /// <summary>
-    /// The same canal gateways as the last plan's: the same Gateway and Service instances, resolved alike. Their ready
-    /// endpoints do not count: the planner sees readiness only as the withdrawn gateways.
-    /// </summary>
+    /// <summary>The same canal gateways as the last plan's: the same Gateway and Service instances, resolved alike.</summary>
     private bool SameGateways(IReadOnlyDictionary<ObjectKey, CanalGateway> canalGateways) =>
         canalGateways.Count == _canalGateways.Count
-        && canalGateways.All(g => _canalGateways.TryGetValue(g.Key, out var held) && (held.Equals(g.Value) || WithoutReadiness(held).Equals(WithoutReadiness(g.Value))));
-
-    private static CanalGateway WithoutReadiness(CanalGateway gateway) => gateway with { Service = gateway.Service is { } s ? s with { ReadyEndpoints = null } : null };
+        && canalGateways.All(g => _canalGateways.TryGetValue(g.Key, out var held) && held.Equals(g.Value));
 }

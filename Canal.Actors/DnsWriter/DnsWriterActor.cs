@@ -186,7 +186,7 @@ public sealed partial class DnsWriterActor : ReceivePersistentActor, IWithTimers
     private CanalGatewayList Gateways() => new([.. _state.CanalGateways().Values
         .OrderBy(g => g.Key)
         .Select(g => new CanalGatewayStatus(g.Key, g.Gateway.Selector, [.. g.Gateway.Ports], g.ServiceKey, g.ServiceFqdn, g.ClusterIPs,
-            g.Service?.ReadyEndpoints, _readiness.Withdrawn.Contains(g.Key)))]);
+            _state.Service(g.ServiceKey)?.ReadyEndpoints, _readiness.Withdrawn.Contains(g.Key)))]);
 
     /// <summary>Renders now against the store as it is, without writing and without settling anything, and answers the two sections.</summary>
     private void Diff()

@@ -46,10 +46,17 @@ internal sealed class RedirectState(RedirectOptions options)
 
     public void Observe(ClusterService service)
     {
+        var readinessOnly = _services.TryGetValue(service.Key, out var held) && (held with { ReadyEndpoints = service.ReadyEndpoints }).Equals(service);
         _services[service.Key] = service;
+        // Verdicts see readiness only as withdrawn gateways (GatewayReadiness): a change of ready endpoints alone decides nothing again.
+        if (readinessOnly)
+            return;
         _canalGateways = null;
         _decisions.ServiceChanged(service.Key, options);
     }
+
+    /// <summary>The Service as last observed (its ready endpoints current), or null.</summary>
+    public ClusterService? Service(ObjectKey key) => _services.GetValueOrDefault(key);
 
     public void RemoveService(ObjectKey key)
     {
